@@ -1,0 +1,67 @@
+/** Customer routes: read one by customerID, look up by alternate key, search with paging (SPEC 10). */
+import type { FastifyInstance } from "fastify";
+import { CusthubError } from "../domain/errors.js";
+import type { Hub } from "../services/hub.js";
+
+const customerParams = {
+  type: "object",
+  required: ["customerID"],
+  properties: { customerID: { type: "string", pattern: "^[0-9]{1,18}$" } },
+  additionalProperties: false,
+} as const;
+
+const searchQuery = {
+  type: "object",
+  properties: {
+    alternateKeyType: { type: "string", minLength: 1, maxLength: 30 },
+    alternateKeyId: { type: "string", minLength: 1, maxLength: 254 },
+    email: { type: "string", minLength: 1, maxLength: 254 },
+    phone: { type: "string", minLength: 1, maxLength: 40 },
+    name: { type: "string", minLength: 1, maxLength: 200 },
+    postalCode: { type: "string", minLength: 1, maxLength: 20 },
+    limit: { type: "integer", minimum: 1, maximum: 500 },
+    cursor: { type: "string", maxLength: 100 },
+  },
+  additionalProperties: false,
+} as const;
+
+interface SearchQuery {
+  alternateKeyType?: string;
+  alternateKeyId?: string;
+  email?: string;
+  phone?: string;
+  name?: string;
+  postalCode?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export function registerCustomerRoutes(api: FastifyInstance, hub: Hub): void {
+  api.get<{ Params: { customerID: string } }>(
+    "/customers/:customerID",
+    { schema: { params: customerParams } },
+    async (request) => hub.customers.get(request.params.customerID),
+  );
+
+  api.get<{ Querystring: SearchQuery }>(
+    "/customers",
+    { schema: { querystring: searchQuery } },
+    async (request) => {
+      const query = request.query;
+      if ((query.alternateKeyType === undefined) !== (query.alternateKeyId === undefined)) {
+        throw new CusthubError(
+          "INVALID_REQUEST",
+          "alternateKeyType and alternateKeyId go together: give both or neither.",
+          { field: query.alternateKeyType === undefined ? "alternateKeyType" : "alternateKeyId" },
+        );
+      }
+      return hub.customers.find({
+        ...query,
+        alternateKey:
+          query.alternateKeyType !== undefined && query.alternateKeyId !== undefined
+            ? { typeCode: query.alternateKeyType, alternateID: query.alternateKeyId }
+            : undefined,
+      });
+    },
+  );
+}

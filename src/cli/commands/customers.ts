@@ -1,0 +1,117 @@
+import { InvalidArgumentError, type Command } from "commander";
+import type { CustomerResponse } from "../../domain/customer-response.js";
+import { CusthubError } from "../../domain/errors.js";
+import { withHub } from "../context.js";
+import { printResult, table } from "../output.js";
+
+interface GetOptions {
+  alt?: string;
+  json?: boolean;
+}
+
+interface FindOptions {
+  email?: string;
+  phone?: string;
+  name?: string;
+  postalCode?: string;
+  limit?: number;
+  cursor?: string;
+  json?: boolean;
+}
+
+function pageSize(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 500)
+    throw new InvalidArgumentError("needs a whole number 1-500.");
+  return number;
+}
+
+/** `TYPE:ID`; the id may itself hold colons (`EMAIL:a:b` is type EMAIL, id `a:b`). */
+function parseAlternateKey(raw: string): { typeCode: string; alternateID: string } {
+  const at = raw.indexOf(":");
+  if (at <= 0 || at === raw.length - 1) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      "--alt needs TYPE:ID, for example --alt EMAIL:ann@example.com.",
+      {},
+    );
+  }
+  return { typeCode: raw.slice(0, at), alternateID: raw.slice(at + 1) };
+}
+
+function summaryRow(record: CustomerResponse): string[] {
+  const individual = record.entityInformation.individual;
+  const name = individual.name.name
+    .map((part) => part.value)
+    .filter((value) => value !== null)
+    .join(" ");
+  const primaryOrFirst = <T extends { primaryFlag: string; activeFlag: string }>(
+    entries: T[],
+  ): T | undefined =>
+    entries.find((entry) => entry.activeFlag === "true" && entry.primaryFlag === "true") ??
+    entries.find((entry) => entry.activeFlag === "true");
+  const contact = individual.contactInformation;
+  return [
+    record.customerID,
+    name,
+    primaryOrFirst(contact.email)?.emailAddress ?? "",
+    primaryOrFirst(contact.telephone)?.phoneNumber ?? "",
+    primaryOrFirst(contact.address)?.postalCode ?? "",
+    record.validation.validFlag === "true" ? "yes" : "no",
+  ];
+}
+
+export function registerCustomers(program: Command): void {
+  const customers = program.command("customers").description("read customers");
+  customers
+    .command("get")
+    .argument("[customerID]", "the customer's customerID")
+    .option("--alt <TYPE:ID>", "find the customer by an alternate key instead")
+    .option("--json", "print one JSON document")
+    .description("print one customer's record (the CustomerResponseType JSON)")
+    .action(async (customerID: string | undefined, options: GetOptions, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        if ((customerID === undefined) === (options.alt === undefined)) {
+          throw new CusthubError(
+            "INVALID_REQUEST",
+            "Give either a customerID or --alt TYPE:ID.",
+            {},
+          );
+        }
+        let record: CustomerResponse;
+        if (options.alt !== undefined) {
+          const key = parseAlternateKey(options.alt);
+          record = await hub.customers.getByAlternateKey(key.typeCode, key.alternateID);
+        } else {
+          record = await hub.customers.get(customerID!);
+        }
+        printResult(options, record, () => JSON.stringify(record, null, 2));
+      });
+    });
+  customers
+    .command("find")
+    .option("--email <email>", "an active email address")
+    .option("--phone <phone>", "an active phone number, any punctuation")
+    .option("--name <name>", "words of the customer's names, all of them")
+    .option("--postal-code <code>", "an active address's postal code")
+    .option("--limit <n>", "customers per page (1-500, default 50)", pageSize)
+    .option("--cursor <cursor>", "the page after the one that printed this cursor")
+    .option("--json", "print one JSON document")
+    .description("search customers; every criterion given must match")
+    .action(async (options: FindOptions, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const page = await hub.customers.find(options);
+        printResult(options, page, () =>
+          [
+            table(
+              ["CUSTOMER ID", "NAME", "EMAIL", "PHONE", "POSTAL CODE", "VALID"],
+              page.items.map(summaryRow),
+            ),
+            page.nextCursor
+              ? `more: --cursor ${page.nextCursor}`
+              : `${page.items.length} customer(s)`,
+          ].join("\n"),
+        );
+      });
+    });
+}

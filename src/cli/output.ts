@@ -1,0 +1,42 @@
+/**
+ * How every command speaks: a human form by default, and with `--json` exactly one JSON document
+ * on stdout (SPEC 10). Failures go to stderr as `error CODE: message`; with `--json` the error
+ * document `{error: {code, message, details}}` also goes to stdout, so scripts always get JSON.
+ */
+import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
+
+export interface OutputOptions {
+  json?: boolean;
+}
+
+/** Exit codes: 0 done, 1 the operation failed (not found, refused), 2 bad usage or input. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export function printResult(options: OutputOptions, value: unknown, human: () => string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+const USAGE_CODES = new Set(["INVALID_REQUEST", "INVALID_SETTING"]);
+
+export function reportFailure(options: OutputOptions, error: unknown): number {
+  const failure = isCusthubError(error)
+    ? error
+    : new CusthubError("GENERAL_ERROR", toError(error).message, {}, { cause: error });
+  if (options.json)
+    process.stdout.write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
+  process.stderr.write(`error ${failure.code}: ${failure.message}\n`);
+  return USAGE_CODES.has(failure.code) ? EXIT.usage : EXIT.failed;
+}
+
+/** A fixed-width table for people: one header row, then the rows. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}

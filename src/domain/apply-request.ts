@@ -1,0 +1,575 @@
+/**
+ * The document's semantics of Add, Add or Update, Update and Delete (seeds/003), as pure functions
+ * from (current state, request) to the next state. Services load and save; these decide.
+ */
+import { checkAttributeValues, type AttributeType } from "./attributes.js";
+import {
+  addressFromInput,
+  emailFromInput,
+  entriesForNewCustomer,
+  mergeEntries,
+  telephoneFromInput,
+  updateEntries,
+} from "./contact-entries.js";
+import {
+  NAME_LOCATIONS,
+  emptyCustomer,
+  type AlternateKey,
+  type CustomAttribute,
+  type CustomerNote,
+  type CustomerState,
+  type Individual,
+  type ValidationIssue,
+} from "./customer.js";
+import { CusthubError } from "./errors.js";
+import {
+  given,
+  type AlternateKeyInput,
+  type AlternateKeyUpdateType,
+  type CustomerRequest,
+  type IndividualInput,
+  type NoteInput,
+} from "./requests.js";
+import { normalizeIndividual } from "./rules/normalize-individual.js";
+import {
+  checkAnnualIncome,
+  checkBirthDate,
+  checkEducationLevel,
+  checkNetWorth,
+  isCalendarDate,
+} from "./rules/profile.js";
+
+/** What the rules need to know about the rest of the store. */
+export interface ApplyContext {
+  /** Attribute type definitions, keyed by upper-cased name. */
+  attributeTypes: ReadonlyMap<string, AttributeType>;
+  /** The managed alternate key type codes (`cst_alt_key_typcode`), upper case. */
+  alternateKeyTypes: ReadonlySet<string>;
+  /** Today as `YYYY-MM-DD`, and now as an ISO timestamp. */
+  today: string;
+  now: string;
+  /** `CustomerValidationEnabled`: seeds/003 makes customer validation configurable. */
+  validate: boolean;
+}
+
+export interface Applied {
+  state: CustomerState;
+  /** Paths of the record that changed: `individual.names`, `alternateKeys`, ... */
+  changedFields: string[];
+  /** Alternate keys the request deleted outright (`UpdateType="DELETE"`), not just deactivated. */
+  deletedAlternateKeys: AlternateKey[];
+}
+
+export interface RequestedKey extends AlternateKey {
+  updateType: AlternateKeyUpdateType | null;
+}
+
+/** The request's alternate keys, checked against the managed type list. */
+export function requestedAlternateKeys(
+  request: CustomerRequest,
+  context: Pick<ApplyContext, "alternateKeyTypes">,
+): RequestedKey[] {
+  return (request.alternateKeys ?? []).map((key, index) => checkAlternateKey(key, index, context));
+}
+
+function checkAlternateKey(
+  key: AlternateKeyInput,
+  index: number,
+  context: Pick<ApplyContext, "alternateKeyTypes">,
+): RequestedKey {
+  const typeCode = given(key.typeCode)?.toUpperCase();
+  const alternateID = given(key.alternateID);
+  const where = { alternateKeyIndex: index };
+  if (!typeCode) {
+    throw new CusthubError(
+      "ALTERNATE_KEY_TYPECODE_UNSPECIFIED",
+      `Alternate key ${index + 1} has no TypeCode.`,
+      where,
+    );
+  }
+  if (!alternateID) {
+    throw new CusthubError(
+      "ALTERNATE_KEY_VALUE_UNSPECIFIED",
+      `Alternate key ${index + 1} (${typeCode}) has no AlternateID.`,
+      { ...where, typeCode },
+    );
+  }
+  if (!context.alternateKeyTypes.has(typeCode)) {
+    throw new CusthubError(
+      "UNKNOWN_ALTERNATE_KEY_TYPE",
+      `Alternate key type ${typeCode} is not in the managed list; add it with 'custhub alt-key-types add ${typeCode}'.`,
+      { ...where, typeCode },
+    );
+  }
+  return { typeCode, alternateID, updateType: key.updateType ?? null };
+}
+
+/** The keys that identify the customer a request is about, in the order to try them. */
+export function identifyingKeys(
+  request: CustomerRequest,
+  action: "AddorUpdate" | "Update" | "Delete",
+  context: Pick<ApplyContext, "alternateKeyTypes">,
+): AlternateKey[] {
+  return requestedAlternateKeys(request, context)
+    .filter((key) =>
+      action === "Update"
+        ? key.updateType === null || key.updateType === "Old"
+        : key.updateType !== "DELETE",
+    )
+    .map(({ typeCode, alternateID }) => ({ typeCode, alternateID }));
+}
+
+/** Add: a new customer from the request; a CustomerID in the request is ignored (seeds/003). */
+export function createCustomer(
+  customerID: string,
+  request: CustomerRequest,
+  context: ApplyContext,
+): Applied {
+  const before = emptyCustomer(customerID);
+  const state = emptyCustomer(customerID);
+  state.signupDate = context.today;
+  assignScalars(state, request, context);
+  const warnings = assignIndividualScalars(state.individual, request.individual);
+  const individualInput = request.individual ?? {};
+  state.individual.addresses = entriesForNewCustomer(
+    (individualInput.addresses ?? []).map(addressFromInput),
+  );
+  state.individual.emails = entriesForNewCustomer(
+    (individualInput.emails ?? []).map(emailFromInput),
+  );
+  state.individual.telephones = entriesForNewCustomer(
+    (individualInput.telephones ?? []).map(telephoneFromInput),
+  );
+  state.alternateKeys = [];
+  for (const key of requestedAlternateKeys(request, context)) {
+    if (key.updateType === "DELETE") continue;
+    if (!hasKey(state.alternateKeys, key)) {
+      state.alternateKeys.push({ typeCode: key.typeCode, alternateID: key.alternateID });
+    }
+  }
+  state.customAttributes = applyAttributes([], request.customAttributes, context, "add");
+  state.notes = applyNotes([], request.notes, context, { deduplicate: false });
+  state.contactPreferences = applyContactPreferences([], request.contactPreferences);
+  return finish(before, state, warnings, [], context);
+}
+
+/**
+ * Add or Update on an existing customer: scalar fields overwrite, entries merge by the "exactly
+ * matches" rule, alternate keys not yet held are added, notes are not duplicated.
+ */
+export function mergeAddOrUpdate(
+  existing: CustomerState,
+  request: CustomerRequest,
+  context: ApplyContext,
+): Applied {
+  const state = structuredClone(existing);
+  assignScalars(state, request, context);
+  const warnings = assignIndividualScalars(state.individual, request.individual);
+  const input = request.individual ?? {};
+  state.individual.addresses = mergeEntries(
+    "address",
+    state.individual.addresses,
+    (input.addresses ?? []).map(addressFromInput),
+  );
+  state.individual.emails = mergeEntries(
+    "email",
+    state.individual.emails,
+    (input.emails ?? []).map(emailFromInput),
+  );
+  state.individual.telephones = mergeEntries(
+    "telephone",
+    state.individual.telephones,
+    (input.telephones ?? []).map(telephoneFromInput),
+  );
+  for (const key of requestedAlternateKeys(request, context)) {
+    if (key.updateType === "DELETE" || hasKey(state.alternateKeys, key)) continue;
+    // A key of a type the customer already holds replaces it: "all other corresponding elements of
+    // the same type ... will be deactivated and the included element added" (seeds/003).
+    state.alternateKeys = state.alternateKeys.filter((held) => held.typeCode !== key.typeCode);
+    state.alternateKeys.push({ typeCode: key.typeCode, alternateID: key.alternateID });
+  }
+  state.customAttributes = applyAttributes(
+    state.customAttributes,
+    request.customAttributes,
+    context,
+    "update",
+  );
+  state.notes = applyNotes(state.notes, request.notes, context, { deduplicate: true });
+  state.contactPreferences = applyContactPreferences(
+    state.contactPreferences,
+    request.contactPreferences,
+  );
+  return finish(existing, state, warnings, [], context);
+}
+
+/** Update Customer Information: `UpdateType` `Old`/`New`/`Set` for entries, `DELETE` for keys. */
+export function applyUpdate(
+  existing: CustomerState,
+  request: CustomerRequest,
+  context: ApplyContext,
+): Applied {
+  const state = structuredClone(existing);
+  assignScalars(state, request, context);
+  const warnings = assignIndividualScalars(state.individual, request.individual);
+  const input = request.individual ?? {};
+  state.individual.addresses = updateEntries(
+    "address",
+    state.individual.addresses,
+    (input.addresses ?? []).map(addressFromInput),
+  );
+  state.individual.emails = updateEntries(
+    "email",
+    state.individual.emails,
+    (input.emails ?? []).map(emailFromInput),
+  );
+  state.individual.telephones = updateEntries(
+    "telephone",
+    state.individual.telephones,
+    (input.telephones ?? []).map(telephoneFromInput),
+  );
+  const deleted: AlternateKey[] = [];
+  for (const key of requestedAlternateKeys(request, context)) {
+    const plain = { typeCode: key.typeCode, alternateID: key.alternateID };
+    if (key.updateType === "Old" || key.updateType === "DELETE") {
+      state.alternateKeys = state.alternateKeys.filter((held) => !sameKey(held, key));
+      if (key.updateType === "DELETE") deleted.push(plain);
+    } else if (key.updateType === "New" && !hasKey(state.alternateKeys, key)) {
+      state.alternateKeys.push(plain);
+    }
+  }
+  state.customAttributes = applyAttributes(
+    state.customAttributes,
+    request.customAttributes,
+    context,
+    "update",
+  );
+  state.notes = applyNotes(state.notes, request.notes, context, { deduplicate: true });
+  state.contactPreferences = applyContactPreferences(
+    state.contactPreferences,
+    request.contactPreferences,
+  );
+  return finish(existing, state, warnings, deleted, context);
+}
+
+/** Delete: the customer becomes inactive; nothing is erased (SPEC 2). */
+export function deactivateCustomer(existing: CustomerState): Applied {
+  const state = structuredClone(existing);
+  state.active = false;
+  return { state, changedFields: ["active"], deletedAlternateKeys: [] };
+}
+
+const sameKey = (a: AlternateKey, b: AlternateKey): boolean =>
+  a.typeCode === b.typeCode && a.alternateID === b.alternateID;
+const hasKey = (keys: readonly AlternateKey[], key: AlternateKey): boolean =>
+  keys.some((held) => sameKey(held, key));
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** A `YYYY-MM-DD` date field, or `INVALID_DATE_FORMAT` naming the field. */
+function checkDate(value: string, field: string, pattern: RegExp = DATE_PATTERN): string {
+  const match = pattern.exec(value);
+  if (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) {
+    throw new CusthubError("INVALID_DATE_FORMAT", `${field} is not a valid date (YYYY-MM-DD).`, {
+      field,
+    });
+  }
+  return value;
+}
+
+type ScalarKey =
+  | "retailStoreID"
+  | "customerNumber"
+  | "customerReference"
+  | "orgName"
+  | "custOrgTypcode"
+  | "employeeID"
+  | "source"
+  | "businessName"
+  | "customerClass";
+
+const SCALAR_KEYS: readonly ScalarKey[] = [
+  "retailStoreID",
+  "customerNumber",
+  "customerReference",
+  "orgName",
+  "custOrgTypcode",
+  "employeeID",
+  "source",
+  "businessName",
+  "customerClass",
+];
+
+/** Overwrites the customer-level fields the request gives (seeds/003: "new data overwrites"). */
+function assignScalars(
+  state: CustomerState,
+  request: CustomerRequest,
+  context: ApplyContext,
+): void {
+  for (const key of SCALAR_KEYS) {
+    const value = given(request[key]);
+    if (value !== undefined) state[key] = value;
+  }
+  const signupDate = given(request.signupDate);
+  if (signupDate !== undefined) {
+    state.signupDate = signupDate === null ? null : checkDate(signupDate, "signupDate");
+  }
+  if (request.prospect !== undefined && request.prospect !== null)
+    state.prospect = request.prospect;
+  if (request.affiliation !== undefined) {
+    state.homeRetailStoreID = request.affiliation
+      ? (given(request.affiliation.retailStoreID) ?? null)
+      : null;
+  }
+  if (request.lastUpdateInfo) {
+    const updateDate = given(request.lastUpdateInfo.updateDate);
+    state.lastUpdateInfo = {
+      updateUserID: given(request.lastUpdateInfo.updateUserID) ?? null,
+      // "If date is left off, Customer Engagement will fill in local time." (seeds/003)
+      updateDate: updateDate
+        ? checkDate(updateDate, "lastUpdateInfo.updateDate", TIMESTAMP_PATTERN)
+        : context.now,
+    };
+  }
+}
+
+type IndividualTextKey =
+  | "salutation"
+  | "suffix"
+  | "nickName"
+  | "genderType"
+  | "anniversary"
+  | "maritalStatusCode"
+  | "ethnicity"
+  | "languageCode";
+
+const INDIVIDUAL_TEXT_KEYS: readonly IndividualTextKey[] = [
+  "salutation",
+  "suffix",
+  "nickName",
+  "genderType",
+  "anniversary",
+  "maritalStatusCode",
+  "ethnicity",
+  "languageCode",
+];
+
+/**
+ * Overwrites the individual's scalar fields. Birth date, education level, income and net worth
+ * that break their rule are not written (the old value stays) and come back as warnings.
+ */
+function assignIndividualScalars(
+  individual: Individual,
+  input: IndividualInput | undefined,
+): ValidationIssue[] {
+  if (!input) return [];
+  const warnings: ValidationIssue[] = [];
+  for (const location of NAME_LOCATIONS) {
+    const value = given(input.names?.[location]);
+    if (value !== undefined) individual.names[location] = value;
+  }
+  for (const key of INDIVIDUAL_TEXT_KEYS) {
+    const value = given(input[key]);
+    if (value !== undefined) individual[key] = value;
+  }
+  if (input.rent !== undefined && input.rent !== null) individual.rent = input.rent;
+  const checked = [
+    ["birthDate", checkBirthDate, "INVALID_DATE_FORMAT", "is not a real date in YYYY-MM-DD format"],
+    [
+      "highestEducationalLevelName",
+      checkEducationLevel,
+      "INVALID_EDUCATION_LEVEL",
+      "is not one of SECONDARY, BACHELORS, GRADUATE, PHD",
+    ],
+    [
+      "annualIncomeAmount",
+      checkAnnualIncome,
+      "INVALID_ANNUAL_INCOME",
+      "is not a whole number between 0 and 100,000,000",
+    ],
+    [
+      "netWorth",
+      checkNetWorth,
+      "INVALID_NET_WORTH",
+      "is not a whole number between 0 and 1,000,000,000,000",
+    ],
+  ] as const;
+  for (const [field, check, code, problem] of checked) {
+    const value = given(input[field]);
+    if (value === undefined) continue;
+    if (value === null) {
+      individual[field] = null;
+      continue;
+    }
+    const result = check(value);
+    if (result.valid) {
+      individual[field] = result.value;
+    } else {
+      warnings.push({
+        field,
+        code,
+        message: `${field} ${problem}; the value was not written.`,
+        severity: "warning",
+      });
+    }
+  }
+  return warnings;
+}
+
+function applyAttributes(
+  current: readonly CustomAttribute[],
+  requested: CustomerRequest["customAttributes"],
+  context: ApplyContext,
+  mode: "add" | "update",
+): CustomAttribute[] {
+  const attributes = current.map((attribute) => ({ ...attribute, values: [...attribute.values] }));
+  for (const input of requested ?? []) {
+    const type = context.attributeTypes.get(input.name.trim().toUpperCase());
+    const held = attributes.findIndex(
+      (attribute) => attribute.name.toUpperCase() === input.name.trim().toUpperCase(),
+    );
+    // A non-editable attribute may be given its first value, never changed (seeds/003).
+    const effectiveMode = mode === "update" && held >= 0 ? "update" : "add";
+    const check = checkAttributeValues(type, input.name, input.values, effectiveMode);
+    if (!check.ok) {
+      // Re-sending a non-editable attribute's current values (in any spelling) changes nothing.
+      const asNew = checkAttributeValues(type, input.name, input.values, "add");
+      const unchanged =
+        check.code === "ATTRIBUTE_NOT_EDITABLE" &&
+        asNew.ok &&
+        sameValues(attributes[held]!.values, asNew.values);
+      if (unchanged) continue;
+      throw new CusthubError(check.code, check.message, { attribute: input.name });
+    }
+    const name = type?.name ?? input.name.trim();
+    // "all old values are deleted and the new value(s) added in their place" (seeds/003)
+    if (held >= 0) attributes.splice(held, 1);
+    if (check.values.length > 0) attributes.push({ name, values: check.values });
+  }
+  return attributes;
+}
+
+const sameValues = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((value, index) => value === b[index]);
+
+function applyNotes(
+  current: readonly CustomerNote[],
+  requested: NoteInput[] | undefined,
+  context: ApplyContext,
+  options: { deduplicate: boolean },
+): CustomerNote[] {
+  const notes = current.map((note) => ({ ...note }));
+  (requested ?? []).forEach((input, index) => {
+    const action = input.action ?? "ADD";
+    const sequence = input.sequence ?? null;
+    if (action === "DELETE") {
+      const at = notes.findIndex((note) => note.sequence === sequence);
+      if (at >= 0) notes.splice(at, 1);
+      return;
+    }
+    const text = given(input.text);
+    if (!text) {
+      throw new CusthubError(
+        "CUSTOMER_NOTE_EMPTY",
+        `Customer note ${index + 1} has attributes but no text.`,
+        { noteIndex: index },
+      );
+    }
+    const createDate = given(input.createDate);
+    const note: CustomerNote = {
+      sequence: 0,
+      type: given(input.type)?.toUpperCase() ?? "COMMENT",
+      text,
+      createDate: createDate
+        ? checkDate(createDate, `notes[${index}].createDate`, TIMESTAMP_PATTERN)
+        : context.today,
+      createUser: given(input.createUser) ?? null,
+      location: given(input.location) ?? null,
+      privateFlag: input.privateFlag === true,
+    };
+    const existingAt =
+      sequence === null ? -1 : notes.findIndex((held) => held.sequence === sequence);
+    if (action === "UPDATE" && existingAt >= 0) {
+      notes[existingAt] = { ...note, sequence: sequence! };
+      return;
+    }
+    // "an AddOrUpdate or Update request will check for duplicate comments" (seeds/003)
+    if (
+      options.deduplicate &&
+      notes.some((held) => held.text === text && held.type === note.type)
+    ) {
+      return;
+    }
+    const free = sequence !== null && existingAt < 0;
+    note.sequence = free ? sequence : Math.max(0, ...notes.map((held) => held.sequence)) + 1;
+    notes.push(note);
+  });
+  return notes;
+}
+
+function applyContactPreferences(
+  current: CustomerState["contactPreferences"],
+  requested: CustomerRequest["contactPreferences"],
+): CustomerState["contactPreferences"] {
+  const preferences = current.map((preference) => ({ ...preference }));
+  for (const input of requested ?? []) {
+    const contactType = input.contactType.trim().toUpperCase();
+    const preference = {
+      contactType,
+      subTypeCode: given(input.subTypeCode)?.toUpperCase() ?? null,
+      permission: input.permission,
+    };
+    const at = preferences.findIndex((held) => held.contactType === contactType);
+    if (at >= 0) preferences[at] = preference;
+    else preferences.push(preference);
+  }
+  return preferences;
+}
+
+/** An anonymous customer is known by alternate keys alone: no names, no contact entries. */
+function isAnonymous(individual: Individual): boolean {
+  return (
+    NAME_LOCATIONS.every((location) => individual.names[location] === null) &&
+    individual.addresses.length === 0 &&
+    individual.emails.length === 0 &&
+    individual.telephones.length === 0
+  );
+}
+
+/** Validates and normalizes the result, and lists what changed. */
+function finish(
+  before: CustomerState,
+  state: CustomerState,
+  warnings: ValidationIssue[],
+  deletedAlternateKeys: AlternateKey[],
+  context: ApplyContext,
+): Applied {
+  if (context.validate) {
+    const { individual, issues } = normalizeIndividual(state.individual, {
+      requireNames: !isAnonymous(state.individual),
+    });
+    state.individual = individual;
+    state.validationIssues = [...issues, ...warnings];
+  } else {
+    state.validationIssues = warnings;
+  }
+  return { state, changedFields: changedFields(before, state), deletedAlternateKeys };
+}
+
+function changedFields(before: CustomerState, after: CustomerState): string[] {
+  const changed: string[] = [];
+  for (const key of Object.keys(after) as (keyof CustomerState)[]) {
+    if (key === "validationIssues") continue;
+    if (key === "individual") {
+      for (const inner of Object.keys(after.individual) as (keyof Individual)[]) {
+        if (JSON.stringify(before.individual[inner]) !== JSON.stringify(after.individual[inner])) {
+          changed.push(`individual.${inner}`);
+        }
+      }
+    } else if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      changed.push(key);
+    }
+  }
+  return changed;
+}

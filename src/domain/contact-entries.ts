@@ -1,0 +1,213 @@
+/**
+ * Address, email and telephone entries: building them from requests, and the document's rules for
+ * changing them (seeds/003 "Add or Update Customer", "Update Customer Information", "Primary
+ * Telephone/Address/Email").
+ */
+import type { Address, ContactEntryFlags, Email, Telephone } from "./customer.js";
+import type { AddressInput, EmailInput, EntryUpdateType, TelephoneInput } from "./requests.js";
+import { given } from "./requests.js";
+import { normalizeEmail } from "./rules/email.js";
+import { normalizePhone } from "./rules/phone.js";
+import { normalizePostalCode } from "./rules/postal-code.js";
+
+export type EntryKind = "address" | "email" | "telephone";
+
+/** The request's form of an entry, with how the request wants it applied. */
+export interface IncomingEntry<T extends ContactEntryFlags> {
+  entry: T;
+  updateType: EntryUpdateType | null;
+}
+
+const text = (value: string | null | undefined): string | null => given(value) ?? null;
+
+function flagsOf(input: {
+  typeCode?: string | null;
+  primaryFlag?: boolean | null;
+  validFlag?: boolean | null;
+  label?: string | null;
+  contactPreferenceCode?: string | null;
+}): ContactEntryFlags {
+  return {
+    typeCode: text(input.typeCode)?.toUpperCase() ?? null,
+    primaryFlag: input.primaryFlag === true,
+    validFlag: input.validFlag === true,
+    label: text(input.label),
+    contactPreferenceCode: text(input.contactPreferenceCode),
+    active: true,
+  };
+}
+
+export function addressFromInput(input: AddressInput): IncomingEntry<Address> {
+  return {
+    updateType: input.updateType ?? null,
+    entry: {
+      ...flagsOf(input),
+      addressLine1: text(input.addressLine1),
+      addressLine2: text(input.addressLine2),
+      addressLine3: text(input.addressLine3),
+      addressLine4: text(input.addressLine4),
+      apartmentNumber: text(input.apartmentNumber),
+      city: text(input.city),
+      territory: text(input.territory),
+      postalCode: text(input.postalCode),
+      county: text(input.county),
+      country: text(input.country),
+    },
+  };
+}
+
+export function emailFromInput(input: EmailInput): IncomingEntry<Email> {
+  return {
+    updateType: input.updateType ?? null,
+    entry: { ...flagsOf(input), emailAddress: text(input.emailAddress) },
+  };
+}
+
+export function telephoneFromInput(input: TelephoneInput): IncomingEntry<Telephone> {
+  return {
+    updateType: input.updateType ?? null,
+    entry: {
+      ...flagsOf(input),
+      phoneNumber: text(input.phoneNumber),
+      extension: text(input.extension),
+      areaCode: null,
+    },
+  };
+}
+
+/**
+ * What makes two entries "exactly the same information": their type and content after
+ * normalization, not their flags.
+ */
+export function contentKey(kind: EntryKind, entry: Address | Email | Telephone): string {
+  if (kind === "email") {
+    const email = entry as Email;
+    return [email.typeCode, email.emailAddress && normalizeEmail(email.emailAddress).value].join(
+      "\u0000",
+    );
+  }
+  if (kind === "telephone") {
+    const telephone = entry as Telephone;
+    const phone = telephone.phoneNumber
+      ? normalizePhone(telephone.phoneNumber, telephone.extension)
+      : null;
+    return [telephone.typeCode, phone?.phoneNumber ?? null, phone?.extension ?? null].join(
+      "\u0000",
+    );
+  }
+  const address = entry as Address;
+  return [
+    address.typeCode,
+    address.addressLine1,
+    address.addressLine2,
+    address.addressLine3,
+    address.addressLine4,
+    address.apartmentNumber,
+    address.city,
+    address.territory,
+    address.postalCode && normalizePostalCode(address.postalCode).value,
+    address.county,
+    address.country,
+  ].join("\u0000");
+}
+
+/** Only one primary per kind: the entry at `keep` stays primary, every other is demoted. */
+function demoteOtherPrimaries<T extends ContactEntryFlags>(entries: T[], keep: number): void {
+  entries.forEach((entry, index) => {
+    if (index !== keep && entry.primaryFlag) entries[index] = { ...entry, primaryFlag: false };
+  });
+}
+
+/**
+ * A new customer's entries: all active; when several claim to be primary, the last one processed
+ * is the primary (seeds/003 "Primary Telephone/Address/Email").
+ */
+export function entriesForNewCustomer<T extends ContactEntryFlags>(
+  incoming: IncomingEntry<T>[],
+): T[] {
+  const entries = incoming.map(({ entry }) => ({ ...entry }));
+  const lastPrimary = entries.map((entry) => entry.primaryFlag).lastIndexOf(true);
+  if (lastPrimary >= 0) demoteOtherPrimaries(entries, lastPrimary);
+  return entries;
+}
+
+/**
+ * AddorUpdate: an entry that exactly matches existing information is left as it is (an inactive
+ * match is made active again); a new one is added and the other active entries of the same type
+ * code are deactivated (seeds/003 "Add or Update Customer").
+ */
+export function mergeEntries<T extends ContactEntryFlags>(
+  kind: EntryKind,
+  existing: readonly T[],
+  incoming: IncomingEntry<T>[],
+): T[] {
+  const entries = existing.map((entry) => ({ ...entry }));
+  const touched = new Set<number>();
+  for (const { entry } of incoming) {
+    const key = contentKey(kind, entry as never);
+    const matches = entries
+      .map((candidate, index) => ({ candidate, index }))
+      .filter(({ candidate }) => contentKey(kind, candidate as never) === key);
+    const match = matches.find(({ candidate }) => candidate.active) ?? matches[0];
+    let index: number;
+    if (match) {
+      index = match.index;
+      if (!match.candidate.active) entries[index] = { ...match.candidate, active: true };
+    } else {
+      entries.push({ ...entry, active: true });
+      index = entries.length - 1;
+    }
+    touched.add(index);
+    entries.forEach((other, otherIndex) => {
+      if (!touched.has(otherIndex) && other.active && other.typeCode === entry.typeCode) {
+        entries[otherIndex] = { ...other, active: false };
+      }
+    });
+    if (entry.primaryFlag) {
+      entries[index] = { ...entries[index]!, primaryFlag: true };
+      demoteOtherPrimaries(entries, index);
+    }
+  }
+  return entries;
+}
+
+/**
+ * Update: `Old` deactivates the matching entry, `New` (or no update type) adds the entry and leaves
+ * the others active, `Set` deactivates every entry of the kind and makes the included one the
+ * active primary (seeds/003 "Update Customer Information").
+ */
+export function updateEntries<T extends ContactEntryFlags>(
+  kind: EntryKind,
+  existing: readonly T[],
+  incoming: IncomingEntry<T>[],
+): T[] {
+  let entries = existing.map((entry) => ({ ...entry }));
+  for (const { entry, updateType } of incoming) {
+    const key = contentKey(kind, entry as never);
+    if (updateType === "Old") {
+      const index = entries.findIndex(
+        (candidate) => candidate.active && contentKey(kind, candidate as never) === key,
+      );
+      if (index >= 0) entries[index] = { ...entries[index]!, active: false };
+      continue;
+    }
+    if (updateType === "Set") {
+      entries = entries.map((candidate) => ({ ...candidate, active: false }));
+      entries.push({ ...entry, active: true, primaryFlag: true });
+      demoteOtherPrimaries(entries, entries.length - 1);
+      continue;
+    }
+    let index = entries.findIndex(
+      (candidate) => candidate.active && contentKey(kind, candidate as never) === key,
+    );
+    if (index < 0) {
+      entries.push({ ...entry, active: true });
+      index = entries.length - 1;
+    }
+    if (entry.primaryFlag) {
+      entries[index] = { ...entries[index]!, primaryFlag: true };
+      demoteOtherPrimaries(entries, index);
+    }
+  }
+  return entries;
+}

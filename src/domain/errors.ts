@@ -1,0 +1,61 @@
+/**
+ * The error codes of the source documents (seeds/003 "Batch Processing Errors"), plus the few
+ * custhub needs beyond them. Every failure custhub reports carries one of these codes.
+ */
+export const ERROR_CODES = [
+  "ALTERNATE_KEY_TYPECODE_UNSPECIFIED",
+  "ALTERNATE_KEY_VALUE_UNSPECIFIED",
+  "ATTRIBUTE_VALUE_TOO_LARGE",
+  "CUSTOMER_ALREADY_EXISTS",
+  "CUSTOMER_NOT_FOUND",
+  "CUSTOMER_NOTE_EMPTY",
+  "GENERAL_ERROR",
+  "INVALID_ATTRIBUTE_VALUE",
+  "INVALID_DATE_FORMAT",
+  "MULTIPLE_VALUES_ON_UNIQUE_ATTRIBUTE_TYPE",
+  "NAME_POSITION_INVALID",
+  "UNKNOWN_ATTRIBUTE_TYPE",
+  "VALUE_NOT_IN_ENUMERATED_ATTRIBUTE_TYPE_VALUES",
+  // Beyond the documents' table:
+  /** An alternate key type code that is not in the managed list (`cst_alt_key_typcode`). */
+  "UNKNOWN_ALTERNATE_KEY_TYPE",
+  /** A non-editable custom attribute sent in an update (seeds/003 "Customer Attributes"). */
+  "ATTRIBUTE_NOT_EDITABLE",
+  /** A note sequence that already exists on the customer. */
+  "DUPLICATE_NOTE",
+  /** A request that is malformed in a way none of the codes above describes. */
+  "INVALID_REQUEST",
+  /** A setting name custhub does not know, or a value of the wrong kind. */
+  "INVALID_SETTING",
+  /** An attribute type or alternate key type that already exists. */
+  "ALREADY_EXISTS",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** One error of the custhub family: a document code, a message for people, details for machines. */
+export class CusthubError extends Error {
+  override readonly name = "CusthubError";
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isCusthubError(value: unknown): value is CusthubError {
+  return value instanceof CusthubError;
+}
+
+/** Coerces anything thrown into an `Error`, so `{ cause }` chains always hold real errors. */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,140 @@
+/**
+ * Process configuration, resolved once at start-up into one typed object (SPEC 10): command-line
+ * flags over environment variables over `custhub.config.json` over defaults. Nothing else reads
+ * `process.env`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { CusthubError } from "../domain/errors.js";
+
+export interface Config {
+  /** Embedded database, master key file, `incoming/` and `complete/` folders. */
+  dataDir: string;
+  /** A PostgreSQL server; when set, the embedded database is not used. */
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+}
+
+export interface ConfigOverrides {
+  dataDir?: string | undefined;
+  databaseUrl?: string | undefined;
+  host?: string | undefined;
+  port?: string | number | undefined;
+  configFile?: string | undefined;
+}
+
+const DEFAULTS = { dataDir: "./data", host: "127.0.0.1", port: 8080 } as const;
+
+type FileConfig = Partial<Record<"dataDir" | "databaseUrl" | "host" | "port", unknown>>;
+
+function readConfigFile(path: string, required: boolean): FileConfig {
+  if (!existsSync(path)) {
+    if (required)
+      throw new CusthubError("INVALID_REQUEST", `Configuration file ${path} does not exist.`, {
+        path,
+      });
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `Configuration file ${path} is not valid JSON.`,
+      { path },
+      { cause: error },
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `Configuration file ${path} must hold a JSON object.`,
+      { path },
+    );
+  }
+  const known = new Set(["dataDir", "databaseUrl", "host", "port"]);
+  const unknown = Object.keys(parsed).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `Configuration file ${path} has unknown keys: ${unknown.join(", ")}.`,
+      {
+        path,
+        keys: unknown,
+      },
+    );
+  }
+  return parsed as FileConfig;
+}
+
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string")
+    throw new CusthubError("INVALID_REQUEST", `${name} must be a string.`, { name });
+  return value;
+}
+
+function port(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const number = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `port must be a whole number 0-65535, not ${JSON.stringify(value)}.`,
+      {
+        name: "port",
+      },
+    );
+  }
+  return number;
+}
+
+export function loadConfig(
+  overrides: ConfigOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const file = readConfigFile(
+    resolve(overrides.configFile ?? env.CUSTHUB_CONFIG ?? "custhub.config.json"),
+    overrides.configFile !== undefined || env.CUSTHUB_CONFIG !== undefined,
+  );
+  return {
+    dataDir: resolve(
+      text(overrides.dataDir, "--data") ??
+        text(env.CUSTHUB_DATA_DIR, "CUSTHUB_DATA_DIR") ??
+        text(file.dataDir, "dataDir") ??
+        DEFAULTS.dataDir,
+    ),
+    databaseUrl:
+      text(overrides.databaseUrl, "--database-url") ??
+      text(env.DATABASE_URL, "DATABASE_URL") ??
+      text(file.databaseUrl, "databaseUrl"),
+    host:
+      text(overrides.host, "--host") ??
+      text(env.HOST, "HOST") ??
+      text(file.host, "host") ??
+      DEFAULTS.host,
+    port: port(overrides.port) ?? port(env.PORT) ?? port(file.port) ?? DEFAULTS.port,
+  };
+}
+
+/** The configuration with secrets masked, for logs and `--help` output. */
+export function describeConfig(config: Config): Record<string, string | number> {
+  return {
+    dataDir: config.dataDir,
+    database: config.databaseUrl ? maskUrl(config.databaseUrl) : `embedded (${config.dataDir}/db)`,
+    host: config.host,
+    port: config.port,
+  };
+}
+
+function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "****";
+    return parsed.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
+}

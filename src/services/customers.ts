@@ -1,0 +1,559 @@
+/**
+ * The customer operations: add, add-or-update, update, delete, get, look up, find.
+ *
+ * Every change writes the customer, its history row and (with `DataSyncEnabled`) its pending-queue
+ * row in one transaction. Many requests (a batch file, a bulk API call) go through `applyBatch`:
+ * it applies a whole group in one transaction with one statement per table, and when that group
+ * fails in the database it replays its requests one by one, so one bad request never loses or
+ * rolls back another (SPEC 4). Design notes: docs/storage.md.
+ */
+import type { AttributeType } from "../domain/attributes.js";
+import {
+  applyUpdate,
+  createCustomer,
+  deactivateCustomer,
+  identifyingKeys,
+  mergeAddOrUpdate,
+  requestedAlternateKeys,
+  type ApplyContext,
+  type Applied,
+} from "../domain/apply-request.js";
+import {
+  isValid,
+  type AlternateKey,
+  type CustomerState,
+  type ValidationIssue,
+} from "../domain/customer.js";
+import { toCustomerResponse, type CustomerResponse } from "../domain/customer-response.js";
+import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
+import type { CustomerRef, CustomerRequest } from "../domain/requests.js";
+import {
+  emailTerm,
+  nameTerms,
+  phoneTerm,
+  postalCodeTerm,
+  searchTermsOf,
+} from "../domain/search-terms.js";
+import { resolveSettings } from "../domain/settings.js";
+import {
+  allocateCustomerIds,
+  findCustomers,
+  findKeyHolders,
+  insertHistory,
+  keyId,
+  loadCustomers,
+  readHistory,
+  saveCustomers,
+  type CustomerWrite,
+  type HistoryEntry,
+  type StoredCustomer,
+} from "../store/customers.js";
+import type { Database, Queryable } from "../store/database.js";
+import {
+  dropQueuedForCustomers,
+  enqueueCustomerChanges,
+  type CustomerChangeMessage,
+} from "../store/outbox.js";
+import {
+  listAlternateKeyTypes,
+  listAttributeTypes,
+  readStoredSettings,
+} from "../store/reference-data.js";
+
+/** The request types of seeds/003 that change a customer. */
+export type CustomerAction = "Add" | "AddorUpdate" | "Update" | "Delete";
+
+export interface CustomerOperation {
+  action: CustomerAction;
+  request: CustomerRequest;
+}
+
+/** Who made a change and through which door; written into the history row. */
+export interface ChangeContext {
+  actor: string;
+  channel: "api" | "batch" | "cli" | "ui" | "job";
+}
+
+export type OperationOutcome =
+  | {
+      ok: true;
+      customerID: string;
+      /** The pending-queue action this change stands for. */
+      change: "CREATE" | "UPDATE" | "DELETE";
+      record: CustomerResponse;
+      /** Findings stored with the customer: invalid fields and values not written. */
+      validationIssues: ValidationIssue[];
+    }
+  | { ok: false; error: CusthubError };
+
+export interface FindOptions {
+  email?: string | undefined;
+  phone?: string | undefined;
+  name?: string | undefined;
+  postalCode?: string | undefined;
+  alternateKey?: AlternateKey | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface FindPage {
+  items: CustomerResponse[];
+  nextCursor: string | null;
+}
+
+/** Requests applied together in one transaction; more per group is faster, fewer replays less. */
+const GROUP_SIZE = 500;
+const MAX_PAGE = 500;
+
+interface Planned {
+  index: number;
+  operation: CustomerOperation;
+  outcome?: OperationOutcome;
+  applied?: Applied;
+  change?: "CREATE" | "UPDATE" | "DELETE";
+  existing?: boolean;
+  /** Refers to a customer an earlier request of the group changes: applied after the group. */
+  deferred?: boolean;
+}
+
+export class CustomerService {
+  constructor(private readonly db: Database) {}
+
+  add(request: CustomerRequest, context: ChangeContext): Promise<OperationOutcome & { ok: true }> {
+    return this.one({ action: "Add", request }, context);
+  }
+
+  addOrUpdate(
+    request: CustomerRequest,
+    context: ChangeContext,
+  ): Promise<OperationOutcome & { ok: true }> {
+    return this.one({ action: "AddorUpdate", request }, context);
+  }
+
+  update(
+    request: CustomerRequest,
+    context: ChangeContext,
+  ): Promise<OperationOutcome & { ok: true }> {
+    return this.one({ action: "Update", request }, context);
+  }
+
+  delete(ref: CustomerRef, context: ChangeContext): Promise<OperationOutcome & { ok: true }> {
+    const request: CustomerRequest =
+      "customerID" in ref
+        ? { customerID: ref.customerID }
+        : { alternateKeys: [{ ...ref.alternateKey }] };
+    return this.one({ action: "Delete", request }, context);
+  }
+
+  /** One operation; its failure is thrown as the `CusthubError` it is. */
+  private async one(
+    operation: CustomerOperation,
+    context: ChangeContext,
+  ): Promise<OperationOutcome & { ok: true }> {
+    const [outcome] = await this.applyBatch([operation], context);
+    if (!outcome) throw new CusthubError("GENERAL_ERROR", "No outcome for the operation.");
+    if (!outcome.ok) throw outcome.error;
+    return outcome;
+  }
+
+  /**
+   * Applies many operations, each with the semantics of its own transaction, and returns one
+   * outcome per operation in the same order.
+   */
+  async applyBatch(
+    operations: readonly CustomerOperation[],
+    context: ChangeContext,
+  ): Promise<OperationOutcome[]> {
+    const outcomes: OperationOutcome[] = new Array(operations.length);
+    for (const group of groupIndependent(operations)) {
+      const planned: Planned[] = group.map((index) => ({ index, operation: operations[index]! }));
+      try {
+        await this.applyGroup(planned, context);
+      } catch (groupError) {
+        if (planned.length === 1) {
+          planned[0]!.outcome = { ok: false, error: asCusthubError(groupError) };
+        } else {
+          // The group failed in the database (a key taken meanwhile by another writer, say):
+          // replay each request on its own so only the culprit fails.
+          for (const single of planned) {
+            const alone: Planned = { index: single.index, operation: single.operation };
+            try {
+              await this.applyGroup([alone], context);
+            } catch (error) {
+              alone.outcome = { ok: false, error: asCusthubError(error) };
+            }
+            single.outcome = alone.outcome!;
+          }
+        }
+      }
+      for (const item of planned.filter((candidate) => candidate.deferred && !candidate.outcome)) {
+        const [outcome] = await this.applyBatch([item.operation], context);
+        item.outcome = outcome!;
+      }
+      for (const item of planned) outcomes[item.index] = item.outcome!;
+    }
+    return outcomes;
+  }
+
+  private async applyGroup(planned: Planned[], context: ChangeContext): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const { applyContext, dataSyncEnabled } = await loadApplyContext(tx);
+      const lookups = collectLookups(planned, applyContext);
+      const holders = await findKeyHolders(tx, lookups.keys);
+      const candidateIds = new Set(lookups.customerIDs);
+      for (const holder of holders.values()) candidateIds.add(holder);
+      const stored = await loadCustomers(tx, [...candidateIds]);
+
+      const creations: Planned[] = [];
+      const claimed = new Set<string>();
+      for (const item of planned) {
+        try {
+          decide(item, stored, holders, applyContext);
+          const target = item.existing ? item.applied?.state.customerID : undefined;
+          if (target !== undefined) {
+            if (claimed.has(target)) {
+              // Two requests of the group on one customer: the later must see the earlier's result.
+              Object.assign(item, {
+                applied: undefined,
+                change: undefined,
+                existing: undefined,
+                deferred: true,
+              });
+              continue;
+            }
+            claimed.add(target);
+          }
+          if (item.change === "CREATE") creations.push(item);
+        } catch (error) {
+          if (!isCusthubError(error)) throw error;
+          item.outcome = { ok: false, error };
+        }
+      }
+      const ids = await allocateCustomerIds(tx, creations.length);
+      creations.forEach((item, at) => {
+        item.applied = createCustomer(ids[at]!, item.operation.request, applyContext);
+      });
+
+      const done = planned.filter((item) => item.applied !== undefined);
+      const writes: CustomerWrite[] = done.map((item) => ({
+        state: item.applied!.state,
+        valid: isValid(item.applied!.state),
+        search: searchTermsOf(item.applied!.state),
+        deletedAlternateKeys: item.applied!.deletedAlternateKeys,
+      }));
+      const existing = new Set(
+        done.filter((item) => item.existing).map((item) => item.applied!.state.customerID),
+      );
+      await saveCustomers(tx, writes, existing);
+      await insertHistory(
+        tx,
+        done.map((item) => ({
+          customerID: item.applied!.state.customerID,
+          actor: context.actor,
+          channel: context.channel,
+          operation: item.operation.action,
+          changes: { fields: item.applied!.changedFields },
+        })),
+      );
+      const records = done.map((item) => toCustomerResponse(item.applied!.state));
+      if (dataSyncEnabled) await queueChanges(tx, done, records);
+      done.forEach((item, at) => {
+        item.outcome = {
+          ok: true,
+          customerID: item.applied!.state.customerID,
+          change: item.change!,
+          record: records[at]!,
+          validationIssues: item.applied!.state.validationIssues,
+        };
+      });
+    });
+  }
+
+  async get(customerID: string): Promise<CustomerResponse> {
+    return toCustomerResponse(await this.getState(customerID));
+  }
+
+  /** The stored record with what the response shape leaves out: validation findings, inactive state. */
+  async getState(customerID: string): Promise<CustomerState> {
+    const found = (await loadCustomers(this.db, [customerID])).get(customerID);
+    if (!found) {
+      throw new CusthubError("CUSTOMER_NOT_FOUND", `No customer with customerID ${customerID}.`, {
+        customerID,
+      });
+    }
+    return found.state;
+  }
+
+  async getByAlternateKey(typeCode: string, alternateID: string): Promise<CustomerResponse> {
+    const key = { typeCode: typeCode.trim().toUpperCase(), alternateID: alternateID.trim() };
+    const holder = (await findKeyHolders(this.db, [key])).get(keyId(key.typeCode, key.alternateID));
+    if (!holder) {
+      throw new CusthubError(
+        "CUSTOMER_NOT_FOUND",
+        `No active customer holds alternate key ${key.typeCode}.`,
+        { typeCode: key.typeCode },
+      );
+    }
+    return this.get(holder);
+  }
+
+  async history(customerID: string): Promise<HistoryEntry[]> {
+    await this.getState(customerID);
+    return readHistory(this.db, customerID);
+  }
+
+  /** Customers matching every given criterion, a page at a time (cursor: the last customerID). */
+  async find(options: FindOptions): Promise<FindPage> {
+    const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), MAX_PAGE);
+    if (options.alternateKey) {
+      try {
+        const record = await this.getByAlternateKey(
+          options.alternateKey.typeCode,
+          options.alternateKey.alternateID,
+        );
+        return { items: [record], nextCursor: null };
+      } catch (error) {
+        if (isCusthubError(error) && error.code === "CUSTOMER_NOT_FOUND")
+          return { items: [], nextCursor: null };
+        throw error;
+      }
+    }
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const states = await findCustomers(this.db, {
+      email: options.email === undefined ? undefined : emailTerm(options.email),
+      phone: options.phone === undefined ? undefined : phoneTerm(options.phone),
+      postalCode: options.postalCode === undefined ? undefined : postalCodeTerm(options.postalCode),
+      nameTokens: options.name === undefined ? undefined : nameTerms(options.name),
+      after,
+      limit: limit + 1,
+    });
+    const page = states.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toCustomerResponse),
+      nextCursor: states.length > limit && last ? encodeCursor(last.customerID) : null,
+    };
+  }
+}
+
+function encodeCursor(customerID: string): string {
+  return Buffer.from(`c:${customerID}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  const decoded = Buffer.from(cursor, "base64url").toString();
+  const match = /^c:(\d{1,18})$/.exec(decoded);
+  if (!match)
+    throw new CusthubError("INVALID_REQUEST", "The cursor is not one this API returned.", {
+      cursor,
+    });
+  return match[1]!;
+}
+
+function asCusthubError(error: unknown): CusthubError {
+  if (isCusthubError(error)) return error;
+  const cause = toError(error);
+  // 23505: a unique index refused the write; only the active-alternate-key index can.
+  if ((cause as { code?: string }).code === "23505") {
+    return new CusthubError(
+      "CUSTOMER_ALREADY_EXISTS",
+      "An alternate key of the request is held by another active customer.",
+      {},
+      { cause },
+    );
+  }
+  return new CusthubError(
+    "GENERAL_ERROR",
+    `The change could not be saved: ${cause.message}`,
+    {},
+    { cause },
+  );
+}
+
+async function loadApplyContext(
+  tx: Queryable,
+): Promise<{ applyContext: ApplyContext; dataSyncEnabled: boolean }> {
+  // One after another: a transaction is one connection, and a connection runs one query at a time.
+  const settings = resolveSettings(await readStoredSettings(tx));
+  const keyTypes = await listAlternateKeyTypes(tx);
+  const attributeTypes = await listAttributeTypes(tx);
+  const now = new Date();
+  return {
+    dataSyncEnabled: settings.DataSyncEnabled,
+    applyContext: {
+      attributeTypes: new Map<string, AttributeType>(
+        attributeTypes.map((type) => [type.name.toUpperCase(), type]),
+      ),
+      alternateKeyTypes: new Set(keyTypes),
+      today: now.toISOString().slice(0, 10),
+      now: now.toISOString(),
+      validate: settings.CustomerValidationEnabled,
+    },
+  };
+}
+
+/** Every customerID and alternate key the group's requests may refer to. */
+function collectLookups(
+  planned: readonly Planned[],
+  context: ApplyContext,
+): { customerIDs: string[]; keys: AlternateKey[] } {
+  const customerIDs: string[] = [];
+  const keys: AlternateKey[] = [];
+  for (const { operation } of planned) {
+    const id = operation.request.customerID?.trim();
+    if (id && operation.action !== "Add") customerIDs.push(id);
+    try {
+      keys.push(
+        ...requestedAlternateKeys(operation.request, context).map(({ typeCode, alternateID }) => ({
+          typeCode,
+          alternateID,
+        })),
+      );
+    } catch {
+      // A malformed key fails its own request in `decide`, with the document's code.
+    }
+  }
+  return { customerIDs, keys };
+}
+
+/** Works out what a request does to which customer, and applies it in memory. */
+function decide(
+  item: Planned,
+  stored: ReadonlyMap<string, StoredCustomer>,
+  holders: ReadonlyMap<string, string>,
+  context: ApplyContext,
+): void {
+  const { action, request } = item.operation;
+  if (action === "Add") {
+    const keys = requestedAlternateKeys(request, context).filter(
+      (key) => key.updateType !== "DELETE",
+    );
+    assertKeysFree(keys, holders, null);
+    item.change = "CREATE";
+    return;
+  }
+  const target = findTarget(action, request, stored, holders, context);
+  if (!target) {
+    if (action === "AddorUpdate") {
+      // "If the customer is not found, a new Customer ID will be generated" (seeds/003).
+      const keys = requestedAlternateKeys(request, context).filter(
+        (key) => key.updateType !== "DELETE",
+      );
+      assertKeysFree(keys, holders, null);
+      item.change = "CREATE";
+      return;
+    }
+    throw notFound(request);
+  }
+  item.existing = true;
+  if (action === "Delete") {
+    item.applied = deactivateCustomer(target);
+    item.change = "DELETE";
+    return;
+  }
+  const applied =
+    action === "Update"
+      ? applyUpdate(target, request, context)
+      : mergeAddOrUpdate(target, request, context);
+  assertKeysFree(applied.state.alternateKeys, holders, target.customerID);
+  item.applied = applied;
+  item.change = "UPDATE";
+}
+
+function findTarget(
+  action: Exclude<CustomerAction, "Add">,
+  request: CustomerRequest,
+  stored: ReadonlyMap<string, StoredCustomer>,
+  holders: ReadonlyMap<string, string>,
+  context: ApplyContext,
+): CustomerState | null {
+  const id = request.customerID?.trim();
+  if (id) {
+    const byId = stored.get(id)?.state;
+    if (byId?.active) return byId;
+  }
+  for (const key of identifyingKeys(request, action, context)) {
+    const holder = holders.get(keyId(key.typeCode, key.alternateID));
+    const byKey = holder === undefined ? undefined : stored.get(holder)?.state;
+    if (byKey?.active) return byKey;
+  }
+  return null;
+}
+
+function notFound(request: CustomerRequest): CusthubError {
+  return new CusthubError(
+    "CUSTOMER_NOT_FOUND",
+    "No active customer matches the request's CustomerID or alternate keys.",
+    {
+      customerID: request.customerID ?? null,
+      alternateKeyTypes: (request.alternateKeys ?? []).map((key) => key.typeCode ?? null),
+    },
+  );
+}
+
+/** An alternate key may belong to one active customer only (seeds/003, CUSTOMER_ALREADY_EXISTS). */
+function assertKeysFree(
+  keys: readonly AlternateKey[],
+  holders: ReadonlyMap<string, string>,
+  owner: string | null,
+): void {
+  for (const key of keys) {
+    const holder = holders.get(keyId(key.typeCode, key.alternateID));
+    if (holder !== undefined && holder !== owner) {
+      throw new CusthubError(
+        "CUSTOMER_ALREADY_EXISTS",
+        `A customer with the same ${key.typeCode} alternate key already exists (customerID ${holder}).`,
+        { typeCode: key.typeCode, customerID: holder },
+      );
+    }
+  }
+}
+
+async function queueChanges(
+  tx: Queryable,
+  done: readonly Planned[],
+  records: readonly CustomerResponse[],
+): Promise<void> {
+  const deleted = done
+    .filter((item) => item.change === "DELETE")
+    .map((item) => item.applied!.state.customerID);
+  await dropQueuedForCustomers(tx, deleted);
+  const messages: CustomerChangeMessage[] = done.map((item, at) => ({
+    customerID: item.applied!.state.customerID,
+    action: item.change!,
+    json: item.change === "DELETE" ? null : JSON.stringify(records[at]),
+  }));
+  await enqueueCustomerChanges(tx, messages);
+}
+
+/**
+ * Splits operations into groups in which no two refer to the same customer (by customerID or
+ * alternate key), keeping their order, so each group can be applied as one set of statements.
+ */
+function groupIndependent(operations: readonly CustomerOperation[]): number[][] {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let seen = new Set<string>();
+  operations.forEach((operation, index) => {
+    const refs = referencesOf(operation.request);
+    if (current.length >= GROUP_SIZE || refs.some((ref) => seen.has(ref))) {
+      groups.push(current);
+      current = [];
+      seen = new Set();
+    }
+    current.push(index);
+    for (const ref of refs) seen.add(ref);
+  });
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+function referencesOf(request: CustomerRequest): string[] {
+  const refs = (request.alternateKeys ?? []).map(
+    (key) =>
+      `k:${(key.typeCode ?? "").trim().toUpperCase()}\u0000${(key.alternateID ?? "").trim()}`,
+  );
+  const id = request.customerID?.trim();
+  if (id) refs.push(`c:${id}`);
+  return refs;
+}

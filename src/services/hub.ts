@@ -1,0 +1,97 @@
+/**
+ * The composition root: opens the database the configuration names, brings its schema up to date
+ * and hands out the services. The CLI and the API start here and never touch the store directly.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { openDatabase, type Database } from "../store/database.js";
+import {
+  currentMigration,
+  listMigrations,
+  migrate,
+  type MigrationReport,
+} from "../store/migrate.js";
+import { countCustomers } from "../store/customers.js";
+import { queueDepths } from "../store/outbox.js";
+import type { Config } from "./config.js";
+import { CustomerService } from "./customers.js";
+import { ReferenceDataService } from "./reference-data.js";
+import { SettingsService } from "./settings.js";
+
+export interface HubOptions {
+  /** Apply pending migrations while opening (default true). */
+  migrate?: boolean;
+  /** Work in this schema (tests). */
+  schema?: string;
+  poolSize?: number;
+}
+
+export interface Health {
+  database: "pglite" | "postgres";
+  migration: number;
+  latestMigration: number;
+  customers: { total: number; active: number };
+  queues: { customerPending: number; transactionPending: number; progress: number };
+}
+
+export class Hub {
+  readonly customers: CustomerService;
+  readonly settings: SettingsService;
+  readonly referenceData: ReferenceDataService;
+
+  constructor(readonly db: Database) {
+    this.customers = new CustomerService(db);
+    this.settings = new SettingsService(db);
+    this.referenceData = new ReferenceDataService(db);
+  }
+
+  migrate(): Promise<MigrationReport> {
+    return migrate(this.db);
+  }
+
+  async health(): Promise<Health> {
+    const [migration, migrations, customers, queues] = await Promise.all([
+      currentMigration(this.db),
+      listMigrations(),
+      countCustomers(this.db),
+      queueDepths(this.db),
+    ]);
+    return {
+      database: this.db.kind,
+      migration,
+      latestMigration: migrations.at(-1)?.id ?? 0,
+      customers,
+      queues,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+/** Where the embedded database keeps its files inside the data dir. */
+export const embeddedDatabaseDir = (dataDir: string): string => join(dataDir, "db");
+
+export async function openHub(
+  config: Pick<Config, "dataDir" | "databaseUrl">,
+  options: HubOptions = {},
+): Promise<Hub> {
+  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config.dataDir),
+    schema: options.schema,
+    poolSize: options.poolSize,
+  });
+  const hub = new Hub(db);
+  if (options.migrate !== false) {
+    try {
+      await hub.migrate();
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      throw error;
+    }
+  }
+  return hub;
+}

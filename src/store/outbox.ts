@@ -1,0 +1,96 @@
+/**
+ * The data-sync pending queues (seeds/001 "Pending Queues"): rows written in the same transaction
+ * as the change they announce.
+ */
+import type { Queryable } from "./database.js";
+
+export interface CustomerChangeMessage {
+  customerID: string;
+  action: "CREATE" | "UPDATE" | "DELETE";
+  /** The `CustomerResponseType` JSON text; null for DELETE (seeds/001). */
+  json: string | null;
+}
+
+/**
+ * Deleting a customer first removes every pending and in-progress row of that customer
+ * (seeds/001: "all records related to the customer in the pending and in progress queues will
+ * also be deleted").
+ */
+export async function dropQueuedForCustomers(
+  tx: Queryable,
+  customerIDs: readonly string[],
+): Promise<void> {
+  if (customerIDs.length === 0) return;
+  await tx.query("DELETE FROM data_sync_cust_pending_queue WHERE unique_id = ANY($1::text[])", [
+    customerIDs,
+  ]);
+  await tx.query(
+    "DELETE FROM data_sync_progress_queue WHERE source_queue = 'customer' AND unique_id = ANY($1::text[])",
+    [customerIDs],
+  );
+}
+
+export async function enqueueCustomerChanges(
+  tx: Queryable,
+  messages: readonly CustomerChangeMessage[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await tx.query(
+    `INSERT INTO data_sync_cust_pending_queue (obj_name, unique_id, action, json_object)
+     SELECT 'Customer', unique_id, action, json_object
+       FROM unnest($1::text[], $2::text[], $3::json[]) AS batch (unique_id, action, json_object)`,
+    [
+      messages.map((message) => message.customerID),
+      messages.map((message) => message.action),
+      messages.map((message) => message.json),
+    ],
+  );
+}
+
+export interface PendingRow {
+  id: string;
+  objName: string;
+  uniqueId: string;
+  action: string;
+  jsonObject: unknown;
+}
+
+export async function readCustomerPending(
+  db: Queryable,
+  customerID?: string,
+): Promise<PendingRow[]> {
+  const rows = await db.query<{
+    id: string;
+    obj_name: string;
+    unique_id: string;
+    action: string;
+    json_object: unknown;
+  }>(
+    `SELECT id::text AS id, obj_name, unique_id, action, json_object
+       FROM data_sync_cust_pending_queue
+      WHERE $1::text IS NULL OR unique_id = $1::text ORDER BY id`,
+    [customerID ?? null],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    objName: row.obj_name,
+    uniqueId: row.unique_id,
+    action: row.action,
+    jsonObject: row.json_object,
+  }));
+}
+
+export async function queueDepths(
+  db: Queryable,
+): Promise<{ customerPending: number; transactionPending: number; progress: number }> {
+  const [row] = await db.query<{ c: string; t: string; p: string }>(
+    `SELECT (SELECT count(*) FROM data_sync_cust_pending_queue)::text AS c,
+            (SELECT count(*) FROM data_sync_trn_pending_queue)::text AS t,
+            (SELECT count(*) FROM data_sync_progress_queue)::text AS p`,
+  );
+  return {
+    customerPending: Number(row?.c ?? 0),
+    transactionPending: Number(row?.t ?? 0),
+    progress: Number(row?.p ?? 0),
+  };
+}

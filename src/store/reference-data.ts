@@ -1,0 +1,74 @@
+/** Settings, alternate key types and attribute types: the small tables everything else consults. */
+import type { AttributeType } from "../domain/attributes.js";
+import type { Queryable } from "./database.js";
+
+export async function readStoredSettings(db: Queryable): Promise<Map<string, unknown>> {
+  const rows = await db.query<{ key: string; value: unknown }>("SELECT key, value FROM settings");
+  return new Map(rows.map((row) => [row.key, row.value]));
+}
+
+export async function writeSetting(db: Queryable, key: string, value: unknown): Promise<void> {
+  await db.query(
+    `INSERT INTO settings (key, value) VALUES ($1, $2::jsonb)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`,
+    [key, JSON.stringify(value)],
+  );
+}
+
+export async function listAlternateKeyTypes(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ type_code: string }>(
+    "SELECT type_code FROM alternate_key_types ORDER BY type_code",
+  );
+  return rows.map((row) => row.type_code);
+}
+
+/** Adds a type code; false when it was already there. */
+export async function insertAlternateKeyType(db: Queryable, typeCode: string): Promise<boolean> {
+  const rows = await db.query(
+    "INSERT INTO alternate_key_types (type_code) VALUES ($1) ON CONFLICT DO NOTHING RETURNING type_code",
+    [typeCode],
+  );
+  return rows.length > 0;
+}
+
+export async function listAttributeTypes(db: Queryable): Promise<AttributeType[]> {
+  const rows = await db.query<{
+    name: string;
+    data_type: AttributeType["dataType"];
+    max_length: number | null;
+    editable: boolean;
+    is_unique: boolean;
+    values: string[] | null;
+  }>(
+    `SELECT t.name, t.data_type, t.max_length, t.editable, t.is_unique,
+            (SELECT array_agg(v.value ORDER BY v.position) FROM attribute_type_values v
+              WHERE v.attribute_name = t.name) AS values
+       FROM attribute_types t ORDER BY t.name`,
+  );
+  return rows.map((row) => ({
+    name: row.name,
+    dataType: row.data_type,
+    maxLength: row.max_length,
+    editable: row.editable,
+    unique: row.is_unique,
+    values: row.values ?? [],
+  }));
+}
+
+/** Adds a definition; false when one of that name (in any case) exists. */
+export async function insertAttributeType(db: Queryable, type: AttributeType): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO attribute_types (name, name_key, data_type, max_length, editable, is_unique)
+     VALUES ($1, upper($1), $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING name`,
+    [type.name, type.dataType, type.maxLength, type.editable, type.unique],
+  );
+  if (rows.length === 0) return false;
+  if (type.values.length > 0) {
+    await db.query(
+      `INSERT INTO attribute_type_values (attribute_name, position, value)
+       SELECT $1, ordinality, value FROM unnest($2::text[]) WITH ORDINALITY AS v (value, ordinality)`,
+      [type.name, type.values],
+    );
+  }
+  return true;
+}

@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { createServerDatabase, serverUrl } from "../support/server-database.js";
+
+interface CliEngine {
+  name: string;
+  setUp(): Promise<{ env: NodeJS.ProcessEnv; tearDown(): Promise<void> }>;
+}
+
+const embedded: CliEngine = {
+  name: "pglite",
+  async setUp() {
+    const dataDir = mkdtempSync(join(tmpdir(), "custhub-cli-"));
+    return {
+      env: { CUSTHUB_DATA_DIR: dataDir },
+      tearDown: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  },
+};
+
+const server: CliEngine = {
+  name: "postgres",
+  async setUp() {
+    const database = await createServerDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), "custhub-cli-"));
+    return {
+      env: { CUSTHUB_DATA_DIR: dataDir, DATABASE_URL: database.url },
+      tearDown: async () => {
+        await database.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const cliEngines = serverUrl ? [embedded, server] : [embedded];
+
+describe.each(cliEngines)("custhub CLI on $name", (engine) => {
+  let env: NodeJS.ProcessEnv;
+  let tearDown: () => Promise<void>;
+  const cli = (...args: string[]) => runCli(args, env);
+  const json = async (...args: string[]): Promise<unknown> => {
+    const result = await cli(...args, "--json");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    return JSON.parse(result.stdout);
+  };
+
+  beforeAll(async () => {
+    ({ env, tearDown } = await engine.setUp());
+  });
+  afterAll(async () => tearDown());
+
+  it("migrates, and a second run finds nothing to do", async () => {
+    const first = (await json("migrate")) as { current: number };
+    expect(first.current).toBeGreaterThanOrEqual(1);
+    expect(await json("migrate")).toMatchObject({ applied: [], current: first.current });
+  });
+
+  it("gets and sets settings, refusing unknown keys and bad values with exit code 2", async () => {
+    expect(await json("config", "get", "DataSyncCredentialMapName")).toEqual({
+      key: "DataSyncCredentialMapName",
+      value: "ce_credentials",
+    });
+    expect(await json("config", "set", "DataSyncEnabled", "Yes")).toEqual({
+      key: "DataSyncEnabled",
+      value: true,
+    });
+    expect((await cli("config", "get", "DataSyncEnabled")).stdout.trim()).toBe("true");
+    const unknown = await cli("config", "set", "NoSuchSetting", "1", "--json");
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: "INVALID_SETTING" } });
+    expect(unknown.stderr).toContain("NoSuchSetting");
+    const badUrl = await cli("config", "set", "DataSyncApiUrl", "not a url");
+    expect(badUrl.code).toBe(2);
+  });
+
+  it("manages alternate key types and attribute types", async () => {
+    expect(await json("alt-key-types", "list")).toEqual([
+      "EMAIL",
+      "PHONE",
+      "TWCUSTID",
+      "XSTORE_ID",
+    ]);
+    expect(await json("alt-key-types", "add", "loyalty_id")).toEqual({ typeCode: "LOYALTY_ID" });
+    expect((await cli("alt-key-types", "add", "LOYALTY_ID")).code).toBe(1);
+    await json(
+      "attribute-types",
+      "add",
+      "Spending Level",
+      "--type",
+      "LIST",
+      "--values",
+      "Silver,Gold,Platinum",
+    );
+    await json(
+      "attribute-types",
+      "add",
+      "JACKET SIZE",
+      "--type",
+      "TEXT",
+      "--max-length",
+      "10",
+      "--unique",
+      "--not-editable",
+    );
+    expect(await json("attribute-types", "list")).toEqual([
+      {
+        name: "JACKET SIZE",
+        dataType: "TEXT",
+        maxLength: 10,
+        editable: false,
+        unique: true,
+        values: [],
+      },
+      {
+        name: "Spending Level",
+        dataType: "LIST",
+        maxLength: null,
+        editable: true,
+        unique: false,
+        values: ["Silver", "Gold", "Platinum"],
+      },
+    ]);
+    const bad = await cli("attribute-types", "add", "X", "--type", "COLOR");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/COLOR/);
+  });
+
+  it("gets customers by id and alternate key and finds them, with clear misses", async () => {
+    const missing = await cli("customers", "get", "123", "--json");
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: "CUSTOMER_NOT_FOUND" } });
+    expect((await cli("customers", "get")).code).toBe(2);
+    expect((await cli("customers", "get", "--alt", "EMAIL")).code).toBe(2);
+    expect(await json("customers", "find", "--email", "nobody@example.com")).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    const human = await cli("customers", "find", "--name", "nobody");
+    expect(human.stdout).toContain("CUSTOMER ID");
+  });
+
+  it("refuses an unknown command with exit code 2", async () => {
+    const result = await cli("frobnicate");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command");
+  });
+});
