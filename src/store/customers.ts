@@ -4,7 +4,7 @@
  */
 import type { AlternateKey, CustomerState } from "../domain/customer.js";
 import type { Queryable } from "./database.js";
-import { textArrayLiteral } from "./sql-arrays.js";
+import { textArrayLiteral, valuesList } from "./sql-arrays.js";
 
 export interface StoredCustomer {
   state: CustomerState;
@@ -91,25 +91,24 @@ export async function saveCustomers(
   existing: ReadonlySet<string>,
 ): Promise<void> {
   if (writes.length === 0) return;
+  const casts = ["bigint", "boolean", "boolean", "jsonb", "text[]", "text[]", "text[]", "text[]"];
   await tx.query(
     `INSERT INTO customers (customer_id, active, valid, record, emails, phones, postal_codes, name_tokens)
-     SELECT id, active, valid, record, emails::text[], phones::text[], postal_codes::text[], name_tokens::text[]
-       FROM unnest($1::bigint[], $2::boolean[], $3::boolean[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[])
-         AS batch (id, active, valid, record, emails, phones, postal_codes, name_tokens)
+     ${valuesList(casts, writes.length)}
      ON CONFLICT (customer_id) DO UPDATE
         SET active = excluded.active, valid = excluded.valid, record = excluded.record,
             emails = excluded.emails, phones = excluded.phones, postal_codes = excluded.postal_codes,
             name_tokens = excluded.name_tokens, version = customers.version + 1, updated_at = now()`,
-    [
-      writes.map((write) => write.state.customerID),
-      writes.map((write) => write.state.active),
-      writes.map((write) => write.valid),
-      writes.map((write) => JSON.stringify(write.state)),
-      writes.map((write) => textArrayLiteral(write.search.emails)),
-      writes.map((write) => textArrayLiteral(write.search.phones)),
-      writes.map((write) => textArrayLiteral(write.search.postalCodes)),
-      writes.map((write) => textArrayLiteral(write.search.nameTokens)),
-    ],
+    writes.flatMap((write) => [
+      write.state.customerID,
+      write.state.active,
+      write.valid,
+      JSON.stringify(write.state),
+      textArrayLiteral(write.search.emails),
+      textArrayLiteral(write.search.phones),
+      textArrayLiteral(write.search.postalCodes),
+      textArrayLiteral(write.search.nameTokens),
+    ]),
   );
   // A deleted customer's keys stop counting: "unique among active customers" (SPEC 2).
   const held = writes.flatMap((write) =>

@@ -3,6 +3,7 @@
  * as the change they announce.
  */
 import type { Queryable } from "./database.js";
+import { valuesList } from "./sql-arrays.js";
 
 export interface CustomerChangeMessage {
   customerID: string;
@@ -36,14 +37,9 @@ export async function enqueueCustomerChanges(
 ): Promise<void> {
   if (messages.length === 0) return;
   await tx.query(
-    `INSERT INTO data_sync_cust_pending_queue (obj_name, unique_id, action, json_object)
-     SELECT 'Customer', unique_id, action, json_object
-       FROM unnest($1::text[], $2::text[], $3::json[]) AS batch (unique_id, action, json_object)`,
-    [
-      messages.map((message) => message.customerID),
-      messages.map((message) => message.action),
-      messages.map((message) => message.json),
-    ],
+    `INSERT INTO data_sync_cust_pending_queue (unique_id, action, json_object)
+     ${valuesList(["text", "text", "json"], messages.length)}`,
+    messages.flatMap((message) => [message.customerID, message.action, message.json]),
   );
 }
 
