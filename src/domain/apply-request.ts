@@ -10,11 +10,14 @@ import {
   mergeEntries,
   telephoneFromInput,
   updateEntries,
+  type EntryKind,
+  type IncomingEntry,
 } from "./contact-entries.js";
 import {
   NAME_LOCATIONS,
   emptyCustomer,
   type AlternateKey,
+  type ContactEntryFlags,
   type CustomAttribute,
   type CustomerNote,
   type CustomerState,
@@ -153,6 +156,16 @@ export function createCustomer(
   return finish(before, state, warnings, [], context);
 }
 
+/** How a request's entries are laid over a customer's existing entries. */
+type EntryRule = <T extends ContactEntryFlags>(
+  kind: EntryKind,
+  existing: readonly T[],
+  incoming: IncomingEntry<T>[],
+) => T[];
+
+/** How a request's alternate keys change the keys a customer holds; returns the ones deleted. */
+type KeyRule = (state: CustomerState, keys: RequestedKey[]) => AlternateKey[];
+
 /**
  * Add or Update on an existing customer: scalar fields overwrite, entries merge by the "exactly
  * matches" rule, alternate keys not yet held are added, notes are not duplicated.
@@ -162,44 +175,16 @@ export function mergeAddOrUpdate(
   request: CustomerRequest,
   context: ApplyContext,
 ): Applied {
-  const state = structuredClone(existing);
-  assignScalars(state, request, context);
-  const warnings = assignIndividualScalars(state.individual, request.individual);
-  const input = request.individual ?? {};
-  state.individual.addresses = mergeEntries(
-    "address",
-    state.individual.addresses,
-    (input.addresses ?? []).map(addressFromInput),
-  );
-  state.individual.emails = mergeEntries(
-    "email",
-    state.individual.emails,
-    (input.emails ?? []).map(emailFromInput),
-  );
-  state.individual.telephones = mergeEntries(
-    "telephone",
-    state.individual.telephones,
-    (input.telephones ?? []).map(telephoneFromInput),
-  );
-  for (const key of requestedAlternateKeys(request, context)) {
-    if (key.updateType === "DELETE" || hasKey(state.alternateKeys, key)) continue;
-    // A key of a type the customer already holds replaces it: "all other corresponding elements of
-    // the same type ... will be deactivated and the included element added" (seeds/003).
-    state.alternateKeys = state.alternateKeys.filter((held) => held.typeCode !== key.typeCode);
-    state.alternateKeys.push({ typeCode: key.typeCode, alternateID: key.alternateID });
-  }
-  state.customAttributes = applyAttributes(
-    state.customAttributes,
-    request.customAttributes,
-    context,
-    "update",
-  );
-  state.notes = applyNotes(state.notes, request.notes, context, { deduplicate: true });
-  state.contactPreferences = applyContactPreferences(
-    state.contactPreferences,
-    request.contactPreferences,
-  );
-  return finish(existing, state, warnings, [], context);
+  return changeExisting(existing, request, context, mergeEntries, (state, keys) => {
+    for (const key of keys) {
+      if (key.updateType === "DELETE" || hasKey(state.alternateKeys, key)) continue;
+      // A key of a type the customer already holds replaces it: "all other corresponding elements
+      // of the same type ... will be deactivated and the included element added" (seeds/003).
+      state.alternateKeys = state.alternateKeys.filter((held) => held.typeCode !== key.typeCode);
+      state.alternateKeys.push({ typeCode: key.typeCode, alternateID: key.alternateID });
+    }
+    return [];
+  });
 }
 
 /** Update Customer Information: `UpdateType` `Old`/`New`/`Set` for entries, `DELETE` for keys. */
@@ -208,35 +193,50 @@ export function applyUpdate(
   request: CustomerRequest,
   context: ApplyContext,
 ): Applied {
+  return changeExisting(existing, request, context, updateEntries, (state, keys) => {
+    const deleted: AlternateKey[] = [];
+    for (const key of keys) {
+      const plain = { typeCode: key.typeCode, alternateID: key.alternateID };
+      if (key.updateType === "Old" || key.updateType === "DELETE") {
+        state.alternateKeys = state.alternateKeys.filter((held) => !sameKey(held, key));
+        if (key.updateType === "DELETE") deleted.push(plain);
+      } else if (key.updateType === "New" && !hasKey(state.alternateKeys, key)) {
+        state.alternateKeys.push(plain);
+      }
+    }
+    return deleted;
+  });
+}
+
+/** What AddorUpdate and Update share: everything but how entries and keys are applied. */
+function changeExisting(
+  existing: CustomerState,
+  request: CustomerRequest,
+  context: ApplyContext,
+  entryRule: EntryRule,
+  keyRule: KeyRule,
+): Applied {
   const state = structuredClone(existing);
   assignScalars(state, request, context);
   const warnings = assignIndividualScalars(state.individual, request.individual);
   const input = request.individual ?? {};
-  state.individual.addresses = updateEntries(
+  const individual = state.individual;
+  individual.addresses = entryRule(
     "address",
-    state.individual.addresses,
+    individual.addresses,
     (input.addresses ?? []).map(addressFromInput),
   );
-  state.individual.emails = updateEntries(
+  individual.emails = entryRule(
     "email",
-    state.individual.emails,
+    individual.emails,
     (input.emails ?? []).map(emailFromInput),
   );
-  state.individual.telephones = updateEntries(
+  individual.telephones = entryRule(
     "telephone",
-    state.individual.telephones,
+    individual.telephones,
     (input.telephones ?? []).map(telephoneFromInput),
   );
-  const deleted: AlternateKey[] = [];
-  for (const key of requestedAlternateKeys(request, context)) {
-    const plain = { typeCode: key.typeCode, alternateID: key.alternateID };
-    if (key.updateType === "Old" || key.updateType === "DELETE") {
-      state.alternateKeys = state.alternateKeys.filter((held) => !sameKey(held, key));
-      if (key.updateType === "DELETE") deleted.push(plain);
-    } else if (key.updateType === "New" && !hasKey(state.alternateKeys, key)) {
-      state.alternateKeys.push(plain);
-    }
-  }
+  const deleted = keyRule(state, requestedAlternateKeys(request, context));
   state.customAttributes = applyAttributes(
     state.customAttributes,
     request.customAttributes,
