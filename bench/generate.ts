@@ -31,9 +31,15 @@ export function generatedCustomer(index: number): CustomerRequest {
           country: "US",
         },
       ],
-      emails: [{ typeCode: "HOME", primaryFlag: true, emailAddress: `customer${index}@example.com` }],
+      emails: [
+        { typeCode: "HOME", primaryFlag: true, emailAddress: `customer${index}@example.com` },
+      ],
       telephones: [
-        { typeCode: "HOME", primaryFlag: true, phoneNumber: `(440) 555-${String(index % 10_000).padStart(4, "0")}` },
+        {
+          typeCode: "HOME",
+          primaryFlag: true,
+          phoneNumber: `(440) 555-${String(index % 10_000).padStart(4, "0")}`,
+        },
       ],
       genderType: index % 2 === 0 ? "M" : "F",
       birthDate: "1980-04-16",

@@ -58,7 +58,11 @@ async function bareInsert(hub: Hub): Promise<void> {
     const rows: string[] = [];
     for (let index = start; index < Math.min(start + chunk, count); index += 1) {
       // Building the rows is counted in both: any writer has to build what it writes.
-      const { state } = createCustomer(String(1_000_000 + index), generatedCustomer(index), context);
+      const { state } = createCustomer(
+        String(1_000_000 + index),
+        generatedCustomer(index),
+        context,
+      );
       const search = searchTermsOf(state);
       const base = params.length;
       params.push(
@@ -88,28 +92,39 @@ async function servicePath(hub: Hub): Promise<void> {
     for (let index = start; index < Math.min(start + chunk, count); index += 1) {
       operations.push({ action: "AddorUpdate" as const, request: generatedCustomer(index) });
     }
-    const outcomes = await hub.customers.applyBatch(operations, { actor: "bench", channel: "batch" });
+    const outcomes = await hub.customers.applyBatch(operations, {
+      actor: "bench",
+      channel: "batch",
+    });
     const failed = outcomes.find((outcome) => !outcome.ok);
     if (failed && !failed.ok) throw failed.error;
   }
 }
 
-async function onEngine(name: string, open: () => Promise<{ hub: Hub; dispose(): Promise<void> }>): Promise<void> {
+async function onEngine(
+  name: string,
+  open: () => Promise<{ hub: Hub; dispose(): Promise<void> }>,
+): Promise<void> {
   const baselineTarget = await open();
-  const baseline = await timed("bare multi-row INSERT (baseline)", () => bareInsert(baselineTarget.hub));
+  const baseline = await timed("bare multi-row INSERT (baseline)", () =>
+    bareInsert(baselineTarget.hub),
+  );
   await baselineTarget.dispose();
   const serviceTarget = await open();
   const service = await timed("service add-or-update", () => servicePath(serviceTarget.hub));
   const stored = await serviceTarget.hub.health();
   await serviceTarget.dispose();
-  if (stored.customers.total !== count) throw new Error(`expected ${count} customers, found ${stored.customers.total}`);
+  if (stored.customers.total !== count)
+    throw new Error(`expected ${count} customers, found ${stored.customers.total}`);
   console.log(`\n${name}: ${count.toLocaleString("en")} customers, groups of ${chunk}`);
   for (const figure of [baseline, service]) {
     console.log(
       `  ${figure.label.padEnd(34)} ${String(figure.perSecond).padStart(8)} customers/s  ${figure.seconds.toFixed(1).padStart(6)} s  peak RSS ${figure.peakRssMb} MB`,
     );
   }
-  console.log(`  ratio service / baseline          ${(service.perSecond / baseline.perSecond).toFixed(2)}  (target >= 0.33)`);
+  console.log(
+    `  ratio service / baseline          ${(service.perSecond / baseline.perSecond).toFixed(2)}  (target >= 0.33)`,
+  );
 }
 
 await onEngine("PGlite (file-backed)", async () => {

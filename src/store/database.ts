@@ -110,7 +110,13 @@ async function openServer(
   });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on("error", () => undefined);
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  if (schema) {
+    // IF NOT EXISTS still races between two sessions; the loser's duplicate-key error means the
+    // schema is there, which is all that is asked.
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((error: { code?: string }) => {
+      if (error.code !== "23505" && error.code !== "42P06") throw error;
+    });
+  }
   const wrap = (target: pg.Pool | pg.PoolClient): Queryable => ({
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       const result = await target.query(sql, [...params]);

@@ -113,14 +113,21 @@ describe.each(engines)("migrations on $name", (engine) => {
     const count = (await listMigrations()).length;
     if (engine.name === "postgres") {
       // Two processes starting against the same new schema: both must come up, migrated once.
+      // (allSettled rather than all, so a hub that did open is closed even when the other fails.)
       const schema = schemaName();
       const settled = await Promise.allSettled([
         openHub({ dataDir: "", databaseUrl: serverUrl }, { schema }),
         openHub({ dataDir: "", databaseUrl: serverUrl }, { schema }),
       ]);
-      const hubs = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+      const hubs = settled.flatMap((result) =>
+        result.status === "fulfilled" ? [result.value] : [],
+      );
       try {
-        expect(settled.map((result) => result.status)).toEqual(["fulfilled", "fulfilled"]);
+        expect(
+          settled.map((result) =>
+            result.status === "fulfilled" ? "opened" : `failed: ${String(result.reason)}`,
+          ),
+        ).toEqual(["opened", "opened"]);
         for (const hub of hubs) {
           expect(await currentMigration(hub.db)).toBe(latest);
           expect(await migrationCount(hub.db)).toBe(count);

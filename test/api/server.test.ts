@@ -1,0 +1,298 @@
+import type { FastifyInstance } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildServer } from "../../src/api/server.js";
+import type { CustomerResponse } from "../../src/domain/customer-response.js";
+import type { CustomerRequest } from "../../src/domain/requests.js";
+import type { ChangeContext, CustomerOperation } from "../../src/services/customers.js";
+import type { Hub } from "../../src/services/hub.js";
+import { engines } from "../support/databases.js";
+
+const api: ChangeContext = { actor: "tester", channel: "api" };
+
+interface ErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+interface Page {
+  items: CustomerResponse[];
+  nextCursor: string | null;
+}
+
+interface Reply<Body> {
+  status: number;
+  contentType: string | null;
+  body: Body;
+}
+
+/** The customers the search tests page through: one shared email, phone, postal code, last name. */
+const searchable = (first: string, extra: Partial<CustomerRequest> = {}): CustomerRequest => ({
+  individual: {
+    names: { FIRST: first, LAST: "Pagewood" },
+    emails: [{ typeCode: "HOME", primaryFlag: true, emailAddress: "family@pagewood.example" }],
+    telephones: [{ typeCode: "HOME", primaryFlag: true, phoneNumber: "4405550177" }],
+    addresses: [
+      {
+        typeCode: "HOME",
+        primaryFlag: true,
+        addressLine1: "7 Birch Rd",
+        city: "Solon",
+        territory: "OH",
+        postalCode: "44139",
+        country: "US",
+      },
+    ],
+  },
+  ...extra,
+});
+
+describe.each(engines)("REST API on $name", (engine) => {
+  let hub: Hub;
+  let app: FastifyInstance;
+  let base: string;
+
+  beforeEach(async () => {
+    hub = await engine.freshHub();
+    app = buildServer(hub);
+    base = await app.listen({ host: "127.0.0.1", port: 0 });
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  async function call<Body>(path: string): Promise<Reply<Body>> {
+    const response = await fetch(`${base}${path}`);
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      body: (await response.json()) as Body,
+    };
+  }
+
+  /** Follows `nextCursor` from the first page to the last; returns the pages. */
+  async function allPages(query: string): Promise<Page[]> {
+    const pages: Page[] = [];
+    let cursor: string | null = null;
+    do {
+      const suffix: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+      const reply: Reply<Page> = await call<Page>(`/api/v1/customers?${query}${suffix}`);
+      expect(reply.status).toBe(200);
+      pages.push(reply.body);
+      cursor = reply.body.nextCursor;
+      expect(pages.length).toBeLessThan(20);
+    } while (cursor !== null);
+    return pages;
+  }
+
+  async function addSearchable(): Promise<string[]> {
+    const operations: CustomerOperation[] = ["Ann", "Bea", "Cy", "Dee", "Eve"].map((first) => ({
+      action: "Add",
+      request: searchable(first),
+    }));
+    // Someone who matches none of the searches.
+    operations.push({
+      action: "Add",
+      request: {
+        individual: {
+          names: { FIRST: "Other", LAST: "Person" },
+          emails: [{ emailAddress: "other@example.com" }],
+          telephones: [{ phoneNumber: "2155550100" }],
+          addresses: [{ postalCode: "18901", city: "Doylestown" }],
+        },
+      },
+    });
+    const outcomes = await hub.customers.applyBatch(operations, api);
+    const ids = outcomes.map((outcome) => {
+      if (!outcome.ok) throw outcome.error;
+      return outcome.customerID;
+    });
+    return ids.slice(0, 5).sort((a, b) => Number(a) - Number(b));
+  }
+
+  it("GET /healthz answers ok", async () => {
+    const reply = await call<{ status: string }>("/healthz");
+    expect(reply.status).toBe(200);
+    expect(reply.contentType).toMatch(/^application\/json/);
+    expect(reply.body).toEqual({ status: "ok" });
+  });
+
+  it("GET /readyz answers ready with the health of a migrated hub", async () => {
+    const reply = await call<{ status: string; database: string; migration: number }>("/readyz");
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ status: "ready", database: engine.name });
+    expect(reply.body).toEqual(
+      expect.objectContaining({
+        migration: (await hub.health()).latestMigration,
+        customers: { total: 0, active: 0 },
+      }),
+    );
+  });
+
+  it("GET /api/v1/customers/{id} returns the customer's record", async () => {
+    const added = await hub.customers.add(
+      {
+        individual: {
+          names: { FIRST: "Ann", LAST: "Lee" },
+          emails: [{ typeCode: "HOME", primaryFlag: true, emailAddress: "ann.lee@example.com" }],
+        },
+        alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "REST-1" }],
+      },
+      api,
+    );
+    const reply = await call<CustomerResponse>(`/api/v1/customers/${added.customerID}`);
+    expect(reply.status).toBe(200);
+    expect(reply.contentType).toMatch(/^application\/json/);
+    expect(reply.body).toEqual(JSON.parse(JSON.stringify(added.record)));
+    expect(reply.body).toEqual(
+      JSON.parse(JSON.stringify(await hub.customers.get(added.customerID))),
+    );
+    expect(reply.body.customerID).toBe(added.customerID);
+    expect(reply.body.entityInformation.individual.name.name[0]).toEqual({
+      location: "FIRST",
+      value: "Ann",
+    });
+    expect(reply.body.alternateKey).toEqual([{ typeCode: "XSTORE_ID", alternateID: "REST-1" }]);
+  });
+
+  it("GET /api/v1/customers/{id} answers 404 CUSTOMER_NOT_FOUND for an unknown id", async () => {
+    const reply = await call<ErrorBody>("/api/v1/customers/987654321");
+    expect(reply.status).toBe(404);
+    expect(reply.contentType).toMatch(/^application\/json/);
+    expect(reply.body).toEqual({
+      error: {
+        code: "CUSTOMER_NOT_FOUND",
+        message: expect.stringContaining("987654321"),
+        details: { customerID: "987654321" },
+      },
+    });
+  });
+
+  it("GET /api/v1/customers/{id} answers 400 INVALID_REQUEST naming customerID for a non-numeric id", async () => {
+    for (const id of ["abc", "12a", "-1", "1234567890123456789"]) {
+      const reply = await call<ErrorBody>(`/api/v1/customers/${id}`);
+      expect(reply.status, id).toBe(400);
+      expect(reply.body.error.code, id).toBe("INVALID_REQUEST");
+      expect(reply.body.error.message, id).toContain("customerID");
+      expect(reply.body.error.details, id).toMatchObject({ field: "params/customerID" });
+    }
+  });
+
+  it("GET /api/v1/customers finds a customer by alternate key", async () => {
+    const added = await hub.customers.add(
+      {
+        individual: { names: { FIRST: "Kay", LAST: "Dee" } },
+        alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "X-42" }],
+      },
+      api,
+    );
+    await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "X-43" }] },
+      api,
+    );
+    const reply = await call<Page>(
+      "/api/v1/customers?alternateKeyType=XSTORE_ID&alternateKeyId=X-42",
+    );
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      items: [JSON.parse(JSON.stringify(added.record))],
+      nextCursor: null,
+    });
+
+    // The type code is matched case-insensitively; an unheld key finds nothing.
+    const lower = await call<Page>(
+      "/api/v1/customers?alternateKeyType=xstore_id&alternateKeyId=X-42",
+    );
+    expect(lower.body.items.map((item) => item.customerID)).toEqual([added.customerID]);
+    const none = await call<Page>(
+      "/api/v1/customers?alternateKeyType=XSTORE_ID&alternateKeyId=X-99",
+    );
+    expect(none.status).toBe(200);
+    expect(none.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("GET /api/v1/customers answers 400 naming the missing half of an alternate key", async () => {
+    const onlyType = await call<ErrorBody>("/api/v1/customers?alternateKeyType=XSTORE_ID");
+    expect(onlyType.status).toBe(400);
+    expect(onlyType.body.error.code).toBe("INVALID_REQUEST");
+    expect(onlyType.body.error.details).toEqual({ field: "alternateKeyId" });
+    expect(onlyType.body.error.message).toContain("alternateKeyId");
+
+    const onlyId = await call<ErrorBody>("/api/v1/customers?alternateKeyId=X-42");
+    expect(onlyId.status).toBe(400);
+    expect(onlyId.body.error.code).toBe("INVALID_REQUEST");
+    expect(onlyId.body.error.details).toEqual({ field: "alternateKeyType" });
+    expect(onlyId.body.error.message).toContain("alternateKeyType");
+  });
+
+  it("GET /api/v1/customers answers 400 naming an unknown query parameter", async () => {
+    const reply = await call<ErrorBody>("/api/v1/customers?email=a%40b.com&shoeSize=42");
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.code).toBe("INVALID_REQUEST");
+    expect(reply.body.error.message).toContain("shoeSize");
+    expect(reply.body.error.details).toMatchObject({ field: "querystring/shoeSize" });
+  });
+
+  it("GET /api/v1/customers searches by email, phone, name and postal code, a page at a time", async () => {
+    const ids = await addSearchable();
+    const searches = [
+      "email=Family%40Pagewood.example",
+      "phone=" + encodeURIComponent("(440) 555-0177"),
+      "name=pagewood",
+      "postalCode=44139",
+      "name=PAGEWOOD&postalCode=44139&email=family%40pagewood.example",
+    ];
+    for (const search of searches) {
+      const pages = await allPages(`${search}&limit=2`);
+      expect(
+        pages.map((page) => page.items.length),
+        search,
+      ).toEqual([2, 2, 1]);
+      expect(
+        pages.flatMap((page) => page.items.map((item) => item.customerID)),
+        search,
+      ).toEqual(ids);
+      expect(pages.at(-1)?.nextCursor, search).toBeNull();
+      for (const page of pages.slice(0, -1))
+        expect(page.nextCursor, search).toEqual(expect.any(String));
+    }
+
+    // A page exactly as big as the result has no next page.
+    const whole = await allPages("name=pagewood&limit=5");
+    expect(whole).toHaveLength(1);
+    expect(whole[0]?.items.map((item) => item.customerID)).toEqual(ids);
+
+    // Two words must both match; a name nobody has finds nothing.
+    const bea = await call<Page>("/api/v1/customers?name=" + encodeURIComponent("Bea Pagewood"));
+    expect(
+      bea.body.items.map((item) => item.entityInformation.individual.name.name[0]?.value),
+    ).toEqual(["Bea"]);
+    const nobody = await call<Page>("/api/v1/customers?name=nobody");
+    expect(nobody.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("GET /api/v1/customers answers 400 for a limit out of 1..500 and a cursor it did not issue", async () => {
+    for (const limit of ["0", "501", "-1", "two", "1.5"]) {
+      const reply = await call<ErrorBody>(`/api/v1/customers?name=x&limit=${limit}`);
+      expect(reply.status, limit).toBe(400);
+      expect(reply.body.error.code, limit).toBe("INVALID_REQUEST");
+      expect(reply.body.error.message, limit).toContain("limit");
+    }
+    for (const limit of ["1", "500"]) {
+      expect((await call<Page>(`/api/v1/customers?name=x&limit=${limit}`)).status, limit).toBe(200);
+    }
+    const badCursor = await call<ErrorBody>("/api/v1/customers?name=x&cursor=not-a-cursor");
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body.error.code).toBe("INVALID_REQUEST");
+  });
+
+  it("answers 404 JSON for an unknown route", async () => {
+    for (const path of ["/nope", "/api/v1/nothing-here", "/api/v2/customers/1"]) {
+      const reply = await call<ErrorBody>(`${path}?email=secret%40example.com`);
+      expect(reply.status, path).toBe(404);
+      expect(reply.contentType, path).toMatch(/^application\/json/);
+      expect(reply.body, path).toEqual({
+        error: { code: "NOT_FOUND", message: `No route GET ${path}.`, details: {} },
+      });
+    }
+  });
+});
