@@ -14,6 +14,7 @@ import {
 import { countCustomers } from "../store/customers.js";
 import { queueDepths } from "../store/outbox.js";
 import type { Config } from "./config.js";
+import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
 import { CustomerService } from "./customers.js";
 import { ReferenceDataService } from "./reference-data.js";
 import { SettingsService } from "./settings.js";
@@ -24,6 +25,8 @@ export interface HubOptions {
   /** Work in this schema (tests). */
   schema?: string;
   poolSize?: number;
+  /** Named in the data dir's lock file while the embedded database is open (default `cli`). */
+  purpose?: string;
 }
 
 export interface Health {
@@ -39,7 +42,10 @@ export class Hub {
   readonly settings: SettingsService;
   readonly referenceData: ReferenceDataService;
 
-  constructor(readonly db: Database) {
+  constructor(
+    readonly db: Database,
+    private readonly onClose: () => void = () => undefined,
+  ) {
     this.customers = new CustomerService(db);
     this.settings = new SettingsService(db);
     this.referenceData = new ReferenceDataService(db);
@@ -65,8 +71,12 @@ export class Hub {
     };
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    try {
+      await this.db.close();
+    } finally {
+      this.onClose();
+    }
   }
 }
 
@@ -77,19 +87,29 @@ export async function openHub(
   config: Pick<Config, "dataDir" | "databaseUrl">,
   options: HubOptions = {},
 ): Promise<Hub> {
-  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config.dataDir),
-    schema: options.schema,
-    poolSize: options.poolSize,
-  });
-  const hub = new Hub(db);
+  let lock: DataDirLock | undefined;
+  if (!config.databaseUrl) {
+    mkdirSync(config.dataDir, { recursive: true });
+    lock = acquireDataDirLock(config.dataDir, options.purpose ?? "cli");
+  }
+  let db: Database;
+  try {
+    db = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config.dataDir),
+      schema: options.schema,
+      poolSize: options.poolSize,
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const hub = new Hub(db, () => lock?.release());
   if (options.migrate !== false) {
     try {
       await hub.migrate();
     } catch (error) {
-      await db.close().catch(() => undefined);
+      await hub.close().catch(() => undefined);
       throw error;
     }
   }

@@ -20,7 +20,7 @@ export function registerServe(program: Command): void {
       let hub: Hub | undefined;
       try {
         const config = configOf(command, options);
-        hub = await openHub(config);
+        hub = await openHub(config, { purpose: "serve" });
         const app = buildServer(hub, { logger: true });
         const openedHub = hub;
         let stopping = false;

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { acquireDataDirLock, lockFileOf } from "../../src/services/data-dir-lock.js";
+import { CLI, runCli } from "../support/cli.js";
+import { waitFor } from "../support/wait.js";
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "custhub-lock-"));
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A process that is certainly gone: started, exited, reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""]);
+  await new Promise((resolve) => child.once("exit", resolve));
+  return child.pid!;
+}
+
+describe("data dir lock", () => {
+  it("is taken once, refused to a second holder naming the first, and released", async () => {
+    const dir = tempDir();
+    const sleeper = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
+    children.push(sleeper);
+    writeFileSync(
+      lockFileOf(dir),
+      JSON.stringify({ pid: sleeper.pid, startedAt: "then", purpose: "serve" }),
+    );
+    expect(() => acquireDataDirLock(dir, "cli")).toThrow(
+      new RegExp(`in use by process ${sleeper.pid}`),
+    );
+    sleeper.kill("SIGKILL");
+    await waitFor(async () => sleeper.exitCode !== null || sleeper.signalCode !== null);
+    const lock = acquireDataDirLock(dir, "cli");
+    expect(JSON.parse(readFileSync(lockFileOf(dir), "utf8"))).toMatchObject({
+      pid: process.pid,
+      purpose: "cli",
+    });
+    lock.release();
+    expect(existsSync(lockFileOf(dir))).toBe(false);
+  });
+
+  it("takes over a lock left by a process that died, and an unreadable one", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      lockFileOf(dir),
+      JSON.stringify({ pid: await deadPid(), startedAt: "then", purpose: "serve" }),
+    );
+    acquireDataDirLock(dir, "cli").release();
+    writeFileSync(lockFileOf(dir), "not json");
+    acquireDataDirLock(dir, "cli").release();
+  });
+
+  it("keeps a CLI command off a data dir that custhub serve holds, and frees it after a SIGKILL", async () => {
+    const dir = tempDir();
+    const server = spawn(process.execPath, [CLI, "--data", dir, "serve", "--port", "0"], {
+      env: { PATH: process.env.PATH },
+      stdio: "ignore",
+    });
+    children.push(server);
+    await waitFor(async () => existsSync(lockFileOf(dir)), 30_000);
+    const refused = await runCli(["--data", dir, "config", "get", "DataSyncEnabled"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`in use by process ${server.pid}`);
+    server.kill("SIGKILL");
+    await waitFor(async () => server.exitCode !== null || server.signalCode !== null);
+    const after = await runCli(["--data", dir, "config", "get", "DataSyncEnabled"]);
+    expect(after).toMatchObject({ code: 0, stdout: "false\n" });
+  });
+});
