@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
 import { registerCustomers } from "./commands/customers.js";
+import { registerImports } from "./commands/imports.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerReferenceData } from "./commands/reference-data.js";
 import { registerServe } from "./commands/serve.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerReferenceData(program);
   registerCustomers(program);
+  registerImports(program);
   return program;
 }
 

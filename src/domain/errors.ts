@@ -29,6 +29,10 @@ export const ERROR_CODES = [
   "INVALID_SETTING",
   /** An attribute type or alternate key type that already exists. */
   "ALREADY_EXISTS",
+  /** An import id that no import has. */
+  "IMPORT_NOT_FOUND",
+  /** An empty element in a batch file: a warning (seeds/003 "Empty XML Tags"). */
+  "EMPTY_XML_TAG",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -16,6 +16,7 @@ import { queueDepths } from "../store/outbox.js";
 import type { Config } from "./config.js";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
 import { CustomerService } from "./customers.js";
+import { ImportService } from "./imports.js";
 import { ReferenceDataService } from "./reference-data.js";
 import { SettingsService } from "./settings.js";
 
@@ -41,6 +42,7 @@ export class Hub {
   readonly customers: CustomerService;
   readonly settings: SettingsService;
   readonly referenceData: ReferenceDataService;
+  readonly imports: ImportService;
 
   constructor(
     readonly db: Database,
@@ -49,6 +51,7 @@ export class Hub {
     this.customers = new CustomerService(db);
     this.settings = new SettingsService(db);
     this.referenceData = new ReferenceDataService(db);
+    this.imports = new ImportService(db);
   }
 
   migrate(): Promise<MigrationReport> {

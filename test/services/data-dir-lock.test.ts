@@ -1,24 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { acquireDataDirLock, lockFileOf } from "../../src/services/data-dir-lock.js";
 import { CLI, runCli } from "../support/cli.js";
+import { tempDir } from "../support/temp-dirs.js";
 import { waitFor } from "../support/wait.js";
 
-const dirs: string[] = [];
 const children: ChildProcess[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "custhub-lock-"));
-  dirs.push(dir);
-  return dir;
-}
 
 afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A process that is certainly gone: started, exited, reaped. */

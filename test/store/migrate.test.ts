@@ -54,6 +54,12 @@ const EXPECTED_TABLES = [
   "settings",
 ];
 
+/** Every table exists exactly once, and the customer master's tables are among them. */
+function expectTablesOnce(tables: { name: string; times: number }[]): void {
+  expect(tables.filter((table) => table.times !== 1)).toEqual([]);
+  expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+}
+
 describe.each(engines)("migrations on $name", (engine) => {
   it("applies nothing to a migrated hub and keeps currentMigration at the latest", async () => {
     const hub = await engine.freshHub();
@@ -99,9 +105,7 @@ describe.each(engines)("migrations on $name", (engine) => {
         (await listMigrations()).map(({ id }) => ({ id, times: 1 })),
       );
       expect(await currentMigration(db)).toBe(latest);
-      expect(await tablesOf(db, schema)).toEqual(
-        EXPECTED_TABLES.map((name) => ({ name, times: 1 })),
-      );
+      expectTablesOnce(await tablesOf(db, schema));
     } finally {
       if (engine.name === "postgres") await db.exec(`DROP SCHEMA ${schema} CASCADE`);
       await db.close();
@@ -137,9 +141,7 @@ describe.each(engines)("migrations on $name", (engine) => {
         expect(await recordedMigrations(first.db)).toEqual(
           (await listMigrations()).map(({ id }) => ({ id, times: 1 })),
         );
-        expect(await tablesOf(first.db, schema)).toEqual(
-          EXPECTED_TABLES.map((name) => ({ name, times: 1 })),
-        );
+        expectTablesOnce(await tablesOf(first.db, schema));
       } finally {
         const admin = await openDatabase({ databaseUrl: serverUrl });
         await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -162,9 +164,7 @@ describe.each(engines)("migrations on $name", (engine) => {
         try {
           expect(await second.migrate()).toEqual({ applied: [], current: latest });
           expect(await migrationCount(second.db)).toBe(count);
-          expect(await tablesOf(second.db, "public")).toEqual(
-            EXPECTED_TABLES.map((name) => ({ name, times: 1 })),
-          );
+          expectTablesOnce(await tablesOf(second.db, "public"));
         } finally {
           await second.close();
         }

@@ -1,0 +1,167 @@
+import type { Command } from "commander";
+import cliProgress from "cli-progress";
+import {
+  importFile,
+  type ImportProgressEvent,
+  type ImportSummary,
+} from "../../ingest/import-file.js";
+import type { ImportReview, ImportRow } from "../../services/imports.js";
+import { configOf, withHub } from "../context.js";
+import { EXIT, printResult, reportFailure, table } from "../output.js";
+
+interface ImportCommandOptions {
+  fileset?: string;
+  json?: boolean;
+}
+
+/** A progress bar on stderr while a person watches; nothing when output goes to a file or pipe. */
+function progressBar(file: string): { update(event: ImportProgressEvent): void; stop(): void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const started = Date.now();
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${file} [{bar}] {percentage}% | {blocks} blocks | {rate} blocks/s | {failed} failed`,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(100, 0, { blocks: 0, rate: 0, failed: 0 });
+  return {
+    update(event) {
+      const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+      const percentage = event.totalBytes
+        ? Math.min(100, Math.round((event.bytesRead / event.totalBytes) * 100))
+        : 0;
+      bar.update(percentage, {
+        blocks: event.total,
+        rate: Math.round(event.total / seconds),
+        failed: event.failed,
+      });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function humanSummary(summary: ImportSummary): string {
+  const lines = [
+    `${summary.file} (fileset ${summary.fileset}, import ${summary.importId}): ${summary.total} blocks, ` +
+      `${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.warnings} with warnings`,
+    ...Object.entries(summary.byAction).map(
+      ([action, counts]) => `  ${action}: ${counts.succeeded} succeeded, ${counts.failed} failed`,
+    ),
+  ];
+  if (summary.error) lines.push(`  stopped: ${summary.error.message}`);
+  if (summary.archivedPath) lines.push(`  archived: ${summary.archivedPath}`);
+  if (summary.failedFilePath) lines.push(`  file moved to: ${summary.failedFilePath}`);
+  if (summary.failuresPath) lines.push(`  failures: ${summary.failuresPath}`);
+  return lines.join("\n");
+}
+
+function reviewTable(review: ImportReview): string {
+  return [
+    humanImportRow(review),
+    table(
+      ["BLOCK", "LINE", "ACTION", "KEY", "OUTCOME", "CODES", "MESSAGE"],
+      review.rows.map((row) => [
+        String(row.blockNumber),
+        String(row.line),
+        row.action ?? "",
+        row.key ?? "",
+        row.outcome,
+        row.errorCodes.join(","),
+        row.message,
+      ]),
+    ),
+  ].join("\n");
+}
+
+function humanImportRow(row: ImportRow): string {
+  return `import ${row.id}: ${row.fileName} (fileset ${row.fileset}) ${row.status}, ${row.total} blocks, ${row.succeeded} succeeded, ${row.failed} failed, ${row.warnings} warned`;
+}
+
+export function registerImports(program: Command): void {
+  program
+    .command("import")
+    .argument("<files...>", "batch XML files (<Customers> or <ActivateInstrumentCustomerRequest>)")
+    .option("--fileset <name>", "the fileset the files belong to (default: default)")
+    .option("--json", "print one JSON document: the summary, or an array of them for several files")
+    .description(
+      "import batch files; exit 0 all blocks succeeded, 1 some failed, 2 a file could not be read or parsed",
+    )
+    .action(async (files: string[], options: ImportCommandOptions, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const { dataDir } = configOf(command);
+        const summaries: ImportSummary[] = [];
+        let exitCode: number = EXIT.ok;
+        for (const file of files) {
+          const bar = progressBar(file);
+          try {
+            const summary = await importFile(hub, file, {
+              fileset: options.fileset,
+              channel: "cli",
+              actor: "cli",
+              dataDir,
+              onProgress: (event) => bar.update(event),
+            });
+            summaries.push(summary);
+            if (summary.error) exitCode = EXIT.usage;
+            else if (summary.failed > 0 && exitCode === EXIT.ok) exitCode = EXIT.failed;
+          } catch (error) {
+            bar.stop();
+            // A file that cannot be read at all: report it, go on with the others, exit 2.
+            if (files.length === 1) throw error;
+            reportFailure({}, error);
+            exitCode = EXIT.usage;
+            continue;
+          }
+          bar.stop();
+          if (!options.json) process.stdout.write(`${humanSummary(summaries.at(-1)!)}\n`);
+        }
+        if (options.json)
+          process.stdout.write(
+            `${JSON.stringify(files.length === 1 ? summaries[0] : summaries, null, 2)}\n`,
+          );
+        process.exitCode = exitCode;
+      });
+    });
+
+  const imports = program.command("imports").description("the batch import review");
+  imports
+    .command("list")
+    .option("--limit <n>", "how many, newest first (default 50)", (value) => Number(value))
+    .option("--json", "print one JSON document")
+    .description("list the imports, newest first")
+    .action(async (options: { limit?: number; json?: boolean }, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const rows = await hub.imports.list(options.limit);
+        printResult(options, rows, () =>
+          table(
+            ["ID", "FILE", "FILESET", "STATUS", "STARTED", "TOTAL", "OK", "FAILED", "WARNED"],
+            rows.map((row) => [
+              row.id,
+              row.fileName,
+              row.fileset,
+              row.status,
+              row.startedAt.toISOString(),
+              String(row.total),
+              String(row.succeeded),
+              String(row.failed),
+              String(row.warnings),
+            ]),
+          ),
+        );
+      });
+    });
+  imports
+    .command("show")
+    .argument("<id>", "the import's id")
+    .option("--json", "print one JSON document")
+    .description("one import with a row per failed or warned block")
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const review = await hub.imports.show(id);
+        printResult(options, review, () => reviewTable(review));
+      });
+    });
+}

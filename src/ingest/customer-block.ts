@@ -1,0 +1,294 @@
+/**
+ * A `<Customer>` block as a typed request: the XML elements and attributes of seeds/003 (Add,
+ * Add or Update, Update, Delete, home location) mapped onto `CustomerRequest`. Elements the
+ * document does not list, and `<ActivitySummary>`, are ignored as the document says.
+ */
+import { CusthubError } from "../domain/errors.js";
+import {
+  parseNameLocation,
+  type AddressInput,
+  type AlternateKeyInput,
+  type AlternateKeyUpdateType,
+  type ContactPreferenceInput,
+  type CustomerRequest,
+  type EmailInput,
+  type EntryUpdateType,
+  type IndividualInput,
+  type NoteAction,
+  type NoteInput,
+  type TelephoneInput,
+} from "../domain/requests.js";
+import type { CustomerAction, CustomerOperation } from "../services/customers.js";
+import { childNamed, childrenNamed, type XmlElement } from "./xml-blocks.js";
+
+const ACTIONS: Record<string, CustomerAction> = {
+  add: "Add",
+  addorupdate: "AddorUpdate",
+  update: "Update",
+  delete: "Delete",
+};
+
+/** The block's `Action` attribute, as the document spells it. */
+export function blockAction(block: XmlElement): CustomerAction {
+  const raw = block.attributes.Action ?? "";
+  const action = ACTIONS[raw.trim().toLowerCase()];
+  if (!action) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `<Customer Action="${raw}"> is not one of Add, AddorUpdate, Update, Delete.`,
+      { action: raw },
+    );
+  }
+  return action;
+}
+
+export function customerOperation(block: XmlElement): CustomerOperation {
+  const action = blockAction(block);
+  // Delete reads the keys only: "If any fields other than the ones listed above are included in
+  // a request, they will be ignored" (seeds/003 Delete Customer).
+  const request =
+    action === "Delete"
+      ? { customerID: textOf(block, "CustomerID"), alternateKeys: alternateKeys(block) }
+      : customerRequest(block);
+  return { action, request };
+}
+
+/** Text of a child element; `undefined` when absent (an empty element counts as absent). */
+function textOf(parent: XmlElement | undefined, name: string): string | undefined {
+  const text = parent && childNamed(parent, name)?.text;
+  return text === undefined || text === "" ? undefined : text;
+}
+
+function flag(raw: string | undefined, where: string): boolean | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const word = raw.trim().toLowerCase();
+  if (word === "true" || word === "yes" || word === "y" || word === "1") return true;
+  if (word === "false" || word === "no" || word === "n" || word === "0") return false;
+  throw new CusthubError("INVALID_REQUEST", `${where} must be true or false.`, { field: where });
+}
+
+function entryUpdateType(raw: string | undefined, where: string): EntryUpdateType | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const types: Record<string, EntryUpdateType> = { old: "Old", new: "New", set: "Set" };
+  const type = types[raw.trim().toLowerCase()];
+  if (!type)
+    throw new CusthubError("INVALID_REQUEST", `${where} UpdateType must be Old, New or Set.`, {
+      field: where,
+    });
+  return type;
+}
+
+function customerRequest(block: XmlElement): CustomerRequest {
+  const request: CustomerRequest = {
+    customerID: textOf(block, "CustomerID"),
+    retailStoreID: textOf(block, "RetailStoreID"),
+    signupDate: textOf(block, "SignupDate"),
+    customerNumber: textOf(block, "CustomerNumber"),
+    customerReference: textOf(block, "CustomerReference"),
+    orgName: textOf(block, "OrgName"),
+    custOrgTypcode: textOf(block, "CustOrgTypcode"),
+    employeeID: textOf(block, "EmployeeID"),
+    prospect: flag(textOf(block, "Prospect"), "Prospect"),
+    source: textOf(block, "Source"),
+    businessName: textOf(block, "BusinessName"),
+    customerClass: textOf(block, "CustomerClass"),
+    alternateKeys: alternateKeys(block),
+  };
+  const lastUpdate = childNamed(block, "LastUpdateInfo");
+  if (lastUpdate) {
+    request.lastUpdateInfo = {
+      updateUserID: textOf(lastUpdate, "UpdateUserID"),
+      updateDate: textOf(lastUpdate, "UpdateDate"),
+    };
+  }
+  const affiliation = childNamed(block, "Affiliation");
+  if (affiliation) {
+    // `Action="Add"` and `UpdateType="New"` are the same thing (seeds/003 Home Location); an
+    // Affiliation with neither, as in the Add example, sets the home location too.
+    const store = textOf(affiliation, "RetailStoreID");
+    if (store !== undefined) request.affiliation = { retailStoreID: store };
+  }
+  const individual = childNamed(childNamed(block, "EntityInformation") ?? block, "Individual");
+  if (individual) request.individual = individualInput(individual);
+  const preferences = childNamed(block, "PersonalPreferences");
+  if (preferences)
+    request.contactPreferences = childrenNamed(preferences, "ContactPreference").map(
+      contactPreference,
+    );
+  const attributes = childrenNamed(block, "CustomAttribute");
+  if (attributes.length > 0) {
+    request.customAttributes = attributes.map((attribute, index) => {
+      const name = (attribute.attributes.name ?? attribute.attributes.Name ?? "").trim();
+      if (!name) {
+        throw new CusthubError(
+          "UNKNOWN_ATTRIBUTE_TYPE",
+          `CustomAttribute ${index + 1} has no name.`,
+          {
+            attributeIndex: index,
+          },
+        );
+      }
+      return {
+        name,
+        values: childrenNamed(attribute, "AttributeValue").map((value) => value.text),
+      };
+    });
+  }
+  const notes = childNamed(block, "CustomerNotes");
+  if (notes) request.notes = childrenNamed(notes, "CustomerNote").map(noteInput);
+  return request;
+}
+
+function alternateKeys(block: XmlElement): AlternateKeyInput[] {
+  return childrenNamed(block, "AlternateKey").map((key) => {
+    const raw = key.attributes.UpdateType?.trim();
+    let updateType: AlternateKeyUpdateType | undefined;
+    if (raw) {
+      const types: Record<string, AlternateKeyUpdateType> = {
+        old: "Old",
+        new: "New",
+        set: "Set",
+        delete: "DELETE",
+      };
+      updateType = types[raw.toLowerCase()];
+      if (!updateType) {
+        throw new CusthubError(
+          "INVALID_REQUEST",
+          "AlternateKey UpdateType must be Old, New, Set or DELETE.",
+          {
+            field: "AlternateKey",
+          },
+        );
+      }
+    }
+    return {
+      typeCode: key.attributes.TypeCode ?? null,
+      alternateID: textOf(key, "AlternateID") ?? null,
+      updateType,
+    };
+  });
+}
+
+function individualInput(individual: XmlElement): IndividualInput {
+  const input: IndividualInput = {
+    suffix: textOf(individual, "Suffix"),
+    salutation: textOf(individual, "Salutation"),
+    nickName: textOf(individual, "NickName") ?? textOf(individual, "Nickname"),
+  };
+  const names = childNamed(individual, "Name");
+  if (names) {
+    input.names = {};
+    for (const name of childrenNamed(names, "Name")) {
+      input.names[parseNameLocation(name.attributes.Location)] =
+        name.text === "" ? undefined : name.text;
+    }
+  }
+  const contact = childNamed(individual, "ContactInformation");
+  if (contact) {
+    input.addresses = childrenNamed(contact, "Address").map(addressInput);
+    input.emails = childrenNamed(contact, "EMail").map(emailInput);
+    input.telephones = childrenNamed(contact, "Telephone").map(telephoneInput);
+  }
+  const summary = childNamed(individual, "PersonalSummary");
+  if (summary) {
+    input.genderType = textOf(summary, "GenderType");
+    input.birthDate = textOf(summary, "BirthDate");
+    input.anniversary = textOf(summary, "Anniversary");
+    input.maritalStatusCode = textOf(summary, "MaritalStatusCode");
+    input.ethnicity = textOf(summary, "Ethnicity");
+    input.rent = flag(textOf(summary, "Rent"), "Rent");
+    input.languageCode = textOf(summary, "LanguageCode");
+  }
+  const profile = childNamed(individual, "SocioEconomicProfile");
+  if (profile) {
+    input.highestEducationalLevelName = textOf(profile, "HighestEducationalLevelName");
+    input.annualIncomeAmount = textOf(profile, "AnnualIncomeAmount");
+    input.netWorth = textOf(profile, "NetWorth");
+  }
+  return input;
+}
+
+function entryFlags(element: XmlElement) {
+  const where = `<${element.name}> (line ${element.line})`;
+  return {
+    updateType: entryUpdateType(element.attributes.UpdateType, where),
+    typeCode: element.attributes.TypeCode,
+    primaryFlag: flag(element.attributes.PrimaryFlag, `${where} PrimaryFlag`),
+    validFlag: flag(element.attributes.ValidFlag, `${where} ValidFlag`),
+    label: element.attributes.Label,
+    contactPreferenceCode: element.attributes.ContactPreferenceCode,
+  };
+}
+
+function addressInput(element: XmlElement): AddressInput {
+  return {
+    ...entryFlags(element),
+    addressLine1: textOf(element, "AddressLine1"),
+    addressLine2: textOf(element, "AddressLine2"),
+    addressLine3: textOf(element, "AddressLine3"),
+    addressLine4: textOf(element, "AddressLine4"),
+    apartmentNumber: textOf(element, "ApartmentNumber"),
+    city: textOf(element, "City"),
+    territory: textOf(element, "Territory"),
+    postalCode: textOf(element, "PostalCode"),
+    county: textOf(element, "County"),
+    country: textOf(element, "Country"),
+  };
+}
+
+function emailInput(element: XmlElement): EmailInput {
+  return { ...entryFlags(element), emailAddress: textOf(element, "EMailAddress") };
+}
+
+function telephoneInput(element: XmlElement): TelephoneInput {
+  return {
+    ...entryFlags(element),
+    phoneNumber: textOf(element, "PhoneNumber"),
+    extension: textOf(element, "Extension"),
+  };
+}
+
+function contactPreference(element: XmlElement): ContactPreferenceInput {
+  const where = `<ContactPreference> (line ${element.line})`;
+  const contactType = element.attributes.ContactType?.trim();
+  if (!contactType)
+    throw new CusthubError("INVALID_REQUEST", `${where} has no ContactType.`, {
+      field: "ContactType",
+    });
+  return {
+    contactType,
+    subTypeCode: element.attributes.SubTypeCode,
+    permission: flag(element.attributes.Permission, `${where} Permission`) ?? false,
+  };
+}
+
+function noteInput(element: XmlElement): NoteInput {
+  const attributes = element.attributes;
+  const where = `<CustomerNote> (line ${element.line})`;
+  const rawSequence = attributes.sequence?.trim();
+  let sequence: number | undefined;
+  if (rawSequence) {
+    sequence = Number(rawSequence);
+    if (!Number.isSafeInteger(sequence) || sequence < 0) {
+      throw new CusthubError("INVALID_REQUEST", `${where} sequence must be a whole number.`, {
+        field: "sequence",
+      });
+    }
+  }
+  const rawAction = attributes.action?.trim().toUpperCase();
+  if (rawAction && rawAction !== "ADD" && rawAction !== "UPDATE" && rawAction !== "DELETE") {
+    throw new CusthubError("INVALID_REQUEST", `${where} action must be ADD, UPDATE or DELETE.`, {
+      field: "action",
+    });
+  }
+  return {
+    text: element.text,
+    type: attributes.type,
+    createDate: attributes.createDate,
+    createUser: attributes.createUser,
+    location: attributes.location,
+    action: (rawAction || undefined) as NoteAction | undefined,
+    sequence,
+    privateFlag: flag(attributes.privateFlag, `${where} privateFlag`),
+  };
+}

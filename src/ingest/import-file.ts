@@ -1,0 +1,336 @@
+/**
+ * Imports one batch file: copies it to `complete/<fileset>/archived/`, streams its blocks through
+ * the customer operations in groups (each block keeps its own outcome), writes every failed block
+ * to `complete/<fileset>/failed/<name>_failures.xml` under the original root, and records the
+ * import with one review row per failed or warned block (seeds/003 "Batch File Response"; SPEC 4).
+ */
+import { once } from "node:events";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+  type WriteStream,
+} from "node:fs";
+import { basename, extname, join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
+import type { CustomerAction, CustomerOperation, OperationOutcome } from "../services/customers.js";
+import type { Hub } from "../services/hub.js";
+import type { ImportProgress, ReviewRow } from "../services/imports.js";
+import { blockAction, customerOperation } from "./customer-block.js";
+import { readBlocks, XmlFileError, type XmlBlock, type XmlFileHead } from "./xml-blocks.js";
+
+export interface ImportOptions {
+  fileset?: string | undefined;
+  channel: "cli" | "api" | "watch";
+  actor: string;
+  /** The data dir holding `complete/`. */
+  dataDir: string;
+  /** Blocks applied per group; more is faster, fewer replays on a database refusal. */
+  groupSize?: number;
+  onProgress?: (progress: ImportProgressEvent) => void;
+}
+
+export interface ImportProgressEvent extends ImportProgress {
+  bytesRead: number;
+  totalBytes: number | null;
+}
+
+export interface ImportSummary {
+  importId: string;
+  file: string;
+  fileset: string;
+  total: number;
+  succeeded: number;
+  failed: number;
+  warnings: number;
+  byAction: ImportProgress["byAction"];
+  /** The archived copy of the whole file; null when the file went to failed/ instead. */
+  archivedPath: string | null;
+  /** The whole file's copy in failed/, when it could not be read to its end. */
+  failedFilePath: string | null;
+  /** The failed blocks, as XML under the original root; null when none failed. */
+  failuresPath: string | null;
+  /** Set when the file itself could not be read to its end (malformed XML). */
+  error: { code: string; message: string; line: number | null; column: number | null } | null;
+}
+
+export const DEFAULT_FILESET = "default";
+const FILESET = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+function checkFileset(fileset: string): string {
+  if (!FILESET.test(fileset) || fileset.includes("..")) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `Fileset ${JSON.stringify(fileset)} must be 1-64 letters, digits, '.', '_' or '-'.`,
+      { fileset },
+    );
+  }
+  return fileset;
+}
+
+/** A path in `folder` named `name`, or `stem-<id>.ext` when a file of that name is already there. */
+function freePath(folder: string, name: string, importId: string): string {
+  const wanted = join(folder, name);
+  if (!existsSync(wanted)) return wanted;
+  const extension = extname(name);
+  return join(folder, `${name.slice(0, name.length - extension.length)}-${importId}${extension}`);
+}
+
+/** The file's name as the batch file response names things; never a path. */
+function safeName(fileName: string): string {
+  const name = basename(fileName).replace(/[^A-Za-z0-9_.-]/g, "_");
+  return name === "" || name.startsWith(".") ? `upload${name}` : name;
+}
+
+/** Writes failed blocks, as well-formed XML inside the file's own root element. */
+class FailuresFile {
+  private stream: WriteStream | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly head: () => XmlFileHead | undefined,
+  ) {}
+
+  async add(source: string): Promise<void> {
+    if (!this.stream) {
+      const head = this.head();
+      this.stream = createWriteStream(this.path, { flags: "wx" });
+      this.stream.write(
+        `<?xml version="1.0" encoding="UTF-8"?>\n${head?.rootTag ?? "<Customers>"}\n`,
+      );
+    }
+    if (!this.stream.write(`  ${source}\n`)) await once(this.stream, "drain");
+  }
+
+  get written(): boolean {
+    return this.stream !== undefined;
+  }
+
+  async close(): Promise<void> {
+    if (!this.stream) return;
+    this.stream.end(`</${this.head()?.root ?? "Customers"}>\n`);
+    await once(this.stream, "finish");
+  }
+}
+
+interface PendingBlock {
+  block: XmlBlock;
+  operation?: CustomerOperation;
+  parseError?: CusthubError;
+}
+
+/**
+ * Imports `input` — a file path, or a stream of the file's bytes (an upload) with its name.
+ * Resolves with the summary; a file that cannot be read at all rejects.
+ */
+export async function importFile(
+  hub: Hub,
+  input: string | { stream: Readable; fileName: string },
+  options: ImportOptions,
+): Promise<ImportSummary> {
+  const fileset = checkFileset(options.fileset ?? DEFAULT_FILESET);
+  const fileName = safeName(typeof input === "string" ? input : input.fileName);
+  if (typeof input === "string") {
+    try {
+      if (!statSync(input).isFile()) throw new Error("not a regular file");
+    } catch (error) {
+      throw new CusthubError(
+        "INVALID_REQUEST",
+        `Cannot read ${input}: ${toError(error).message}.`,
+        { file: input },
+        { cause: error },
+      );
+    }
+  }
+  const archivedDir = join(options.dataDir, "complete", fileset, "archived");
+  const failedDir = join(options.dataDir, "complete", fileset, "failed");
+  mkdirSync(archivedDir, { recursive: true });
+  mkdirSync(failedDir, { recursive: true });
+
+  const importId = await hub.imports.start({ fileName, fileset, channel: options.channel });
+  // "A complete copy of the incoming request is placed in the /complete/[Fileset Name]/archived
+  // directory" — copied first, then read from the copy, so an upload is read from disk once.
+  let archivedPath: string | null = freePath(archivedDir, fileName, importId);
+  const source = typeof input === "string" ? createReadStream(input) : input.stream;
+  await pipeline(source, createWriteStream(archivedPath, { flags: "wx" }));
+  const totalBytes = statSync(archivedPath).size;
+
+  let head: XmlFileHead | undefined;
+  const stem = fileName.slice(0, fileName.length - extname(fileName).length);
+  const failures = new FailuresFile(
+    freePath(failedDir, `${stem}_failures.xml`, importId),
+    () => head,
+  );
+  const progress: ImportProgress = { total: 0, succeeded: 0, failed: 0, warnings: 0, byAction: {} };
+  const reader = createReadStream(archivedPath);
+  let fileError: ImportSummary["error"] = null;
+  let failedFilePath: string | null = null;
+
+  const applyGroup = async (pending: PendingBlock[]): Promise<void> => {
+    const operations = pending.flatMap((item) => (item.operation ? [item.operation] : []));
+    const outcomes = await hub.customers.applyBatch(operations, {
+      actor: options.actor,
+      channel: "batch",
+    });
+    let next = 0;
+    const review: ReviewRow[] = [];
+    for (const item of pending) {
+      const outcome: OperationOutcome = item.operation
+        ? outcomes[next++]!
+        : { ok: false, error: item.parseError! };
+      const row = await account(item, outcome, progress, failures);
+      if (row) review.push(row);
+    }
+    await hub.imports.record(importId, progress, review);
+    options.onProgress?.({ ...progress, bytesRead: reader.bytesRead, totalBytes });
+  };
+
+  let pending: PendingBlock[] = [];
+  try {
+    for await (const block of readBlocks(reader, (found) => (head = found))) {
+      pending.push(parseBlock(block, head));
+      if (pending.length >= (options.groupSize ?? 500)) {
+        await applyGroup(pending);
+        pending = [];
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof XmlFileError)) {
+      reader.destroy();
+      await failures.close().catch(() => undefined);
+      await hub.imports.finish(importId, {
+        status: "failed",
+        error: toError(error).message,
+        archivedPath,
+        failuresPath: null,
+      });
+      throw error;
+    }
+    // Blocks read before the bad spot stand and are reported; the file goes to failed/.
+    fileError = {
+      code: error.code,
+      message: error.message,
+      line: error.line,
+      column: error.column,
+    };
+  } finally {
+    reader.destroy();
+  }
+  await applyGroup(pending);
+  if (fileError) {
+    failedFilePath = freePath(failedDir, fileName, importId);
+    renameSync(archivedPath, failedFilePath);
+    archivedPath = null;
+  }
+  await failures.close();
+  const failuresPath = failures.written ? failures.path : null;
+  await hub.imports.finish(importId, {
+    status: fileError ? "failed" : "completed",
+    error: fileError?.message ?? null,
+    archivedPath: archivedPath ?? failedFilePath,
+    failuresPath,
+  });
+  return {
+    importId,
+    file: fileName,
+    fileset,
+    total: progress.total,
+    succeeded: progress.succeeded,
+    failed: progress.failed,
+    warnings: progress.warnings,
+    byAction: progress.byAction,
+    archivedPath,
+    failedFilePath,
+    failuresPath,
+    error: fileError,
+  };
+}
+
+function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBlock {
+  if (head?.root !== "Customers") {
+    return {
+      block,
+      parseError: new CusthubError(
+        "GENERAL_ERROR",
+        "Card customer association files (<ActivateInstrumentCustomerRequest>) are not imported by this version.",
+        { root: head?.root ?? null },
+      ),
+    };
+  }
+  try {
+    return { block, operation: customerOperation(block.element) };
+  } catch (error) {
+    if (!isCusthubError(error)) throw error;
+    return { block, parseError: error };
+  }
+}
+
+/** Counts one block's outcome; returns its review row when it failed or warned. */
+async function account(
+  item: PendingBlock,
+  outcome: OperationOutcome,
+  progress: ImportProgress,
+  failures: FailuresFile,
+): Promise<ReviewRow | null> {
+  const action = item.operation?.action ?? actionOf(item.block);
+  const counts = (progress.byAction[action ?? "unknown"] ??= { succeeded: 0, failed: 0 });
+  progress.total += 1;
+  const base = { blockNumber: item.block.number, line: item.block.line, action, key: keyOf(item) };
+  if (!outcome.ok) {
+    progress.failed += 1;
+    counts.failed += 1;
+    await failures.add(item.block.source);
+    return {
+      ...base,
+      outcome: "failed",
+      errorCodes: [outcome.error.code],
+      message: outcome.error.message,
+    };
+  }
+  progress.succeeded += 1;
+  counts.succeeded += 1;
+  const notWritten = outcome.validationIssues.filter((issue) => issue.severity === "warning");
+  const codes = [
+    ...(item.block.emptyTags.length > 0 ? ["EMPTY_XML_TAG"] : []),
+    ...notWritten.map((issue) => issue.code),
+  ];
+  if (codes.length === 0) return null;
+  progress.warnings += 1;
+  const messages = [
+    ...(item.block.emptyTags.length > 0
+      ? [`Empty XML tags: ${[...new Set(item.block.emptyTags)].join(", ")}.`]
+      : []),
+    ...notWritten.map((issue) => issue.message),
+  ];
+  return {
+    ...base,
+    key: outcome.customerID,
+    outcome: "warning",
+    errorCodes: codes,
+    message: messages.join(" "),
+  };
+}
+
+function actionOf(block: XmlBlock): CustomerAction | null {
+  try {
+    return blockAction(block.element);
+  } catch {
+    return null;
+  }
+}
+
+/** What identifies the block's customer for a person reading the review: an id or a key. */
+function keyOf(item: PendingBlock): string | null {
+  const request = item.operation?.request;
+  if (!request) return null;
+  if (request.customerID) return `CustomerID:${request.customerID}`;
+  const key = request.alternateKeys?.find(
+    (candidate) => candidate.typeCode && candidate.alternateID,
+  );
+  return key ? `${key.typeCode}:${key.alternateID}` : null;
+}

@@ -1,0 +1,188 @@
+/** The batch import review tables: one row per file, one per failed or warned block. */
+import type { Queryable } from "./database.js";
+
+export interface ImportRow {
+  id: string;
+  fileName: string;
+  fileset: string;
+  channel: string;
+  status: "running" | "completed" | "failed";
+  startedAt: Date;
+  finishedAt: Date | null;
+  total: number;
+  succeeded: number;
+  failed: number;
+  warnings: number;
+  byAction: Record<string, { succeeded: number; failed: number }>;
+  error: string | null;
+  archivedPath: string | null;
+  failuresPath: string | null;
+}
+
+export interface ReviewRow {
+  blockNumber: number;
+  line: number;
+  action: string | null;
+  key: string | null;
+  outcome: "failed" | "warning";
+  errorCodes: string[];
+  message: string;
+}
+
+const IMPORT_COLUMNS = `id::text AS id, file_name, fileset, channel, status, started_at, finished_at, total,
+  succeeded, failed, warnings, by_action, error, archived_path, failures_path`;
+
+interface ImportRecord {
+  id: string;
+  file_name: string;
+  fileset: string;
+  channel: string;
+  status: ImportRow["status"];
+  started_at: Date;
+  finished_at: Date | null;
+  total: number;
+  succeeded: number;
+  failed: number;
+  warnings: number;
+  by_action: ImportRow["byAction"];
+  error: string | null;
+  archived_path: string | null;
+  failures_path: string | null;
+}
+
+const toImport = (row: ImportRecord): ImportRow => ({
+  id: row.id,
+  fileName: row.file_name,
+  fileset: row.fileset,
+  channel: row.channel,
+  status: row.status,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+  total: row.total,
+  succeeded: row.succeeded,
+  failed: row.failed,
+  warnings: row.warnings,
+  byAction: row.by_action,
+  error: row.error,
+  archivedPath: row.archived_path,
+  failuresPath: row.failures_path,
+});
+
+export async function insertImport(
+  db: Queryable,
+  fields: { fileName: string; fileset: string; channel: string },
+): Promise<string> {
+  const [row] = await db.query<{ id: string }>(
+    "INSERT INTO imports (file_name, fileset, channel, status) VALUES ($1, $2, $3, 'running') RETURNING id::text AS id",
+    [fields.fileName, fields.fileset, fields.channel],
+  );
+  return row!.id;
+}
+
+export interface ImportProgress {
+  total: number;
+  succeeded: number;
+  failed: number;
+  warnings: number;
+  byAction: ImportRow["byAction"];
+}
+
+/** Records a batch of review rows and the running counts, in one transaction. */
+export async function recordImportProgress(
+  db: Queryable,
+  importId: string,
+  progress: ImportProgress,
+  rows: readonly ReviewRow[],
+): Promise<void> {
+  if (rows.length > 0) {
+    // Error codes travel comma-joined: unnest flattens arrays of arrays.
+    await db.query(
+      `INSERT INTO import_review_rows (import_id, block_number, line, action, block_key, outcome, error_codes, message)
+       SELECT $1::bigint, block_number, line, action, block_key, outcome, string_to_array(codes, ','), message
+         FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+           AS r (block_number, line, action, block_key, outcome, codes, message)`,
+      [
+        importId,
+        rows.map((row) => row.blockNumber),
+        rows.map((row) => row.line),
+        rows.map((row) => row.action),
+        rows.map((row) => row.key),
+        rows.map((row) => row.outcome),
+        rows.map((row) => row.errorCodes.join(",")),
+        rows.map((row) => row.message),
+      ],
+    );
+  }
+  await db.query(
+    "UPDATE imports SET total = $2, succeeded = $3, failed = $4, warnings = $5, by_action = $6::jsonb WHERE id = $1::bigint",
+    [
+      importId,
+      progress.total,
+      progress.succeeded,
+      progress.failed,
+      progress.warnings,
+      JSON.stringify(progress.byAction),
+    ],
+  );
+}
+
+/** How an import ended, and where its files went. */
+export interface ImportEnd {
+  status: "completed" | "failed";
+  error: string | null;
+  archivedPath: string | null;
+  failuresPath: string | null;
+}
+
+export async function finishImport(
+  db: Queryable,
+  importId: string,
+  fields: ImportEnd,
+): Promise<void> {
+  await db.query(
+    `UPDATE imports SET status = $2, error = $3, archived_path = $4, failures_path = $5, finished_at = now()
+      WHERE id = $1::bigint`,
+    [importId, fields.status, fields.error, fields.archivedPath, fields.failuresPath],
+  );
+}
+
+export async function listImports(db: Queryable, limit: number): Promise<ImportRow[]> {
+  const rows = await db.query<ImportRecord>(
+    `SELECT ${IMPORT_COLUMNS} FROM imports ORDER BY id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map(toImport);
+}
+
+export async function readImport(db: Queryable, importId: string): Promise<ImportRow | null> {
+  const [row] = await db.query<ImportRecord>(
+    `SELECT ${IMPORT_COLUMNS} FROM imports WHERE id = $1::bigint`,
+    [importId],
+  );
+  return row ? toImport(row) : null;
+}
+
+export async function readReviewRows(db: Queryable, importId: string): Promise<ReviewRow[]> {
+  const rows = await db.query<{
+    block_number: number;
+    line: number;
+    action: string | null;
+    block_key: string | null;
+    outcome: ReviewRow["outcome"];
+    error_codes: string[];
+    message: string;
+  }>(
+    `SELECT block_number, line, action, block_key, outcome, error_codes, message
+       FROM import_review_rows WHERE import_id = $1::bigint ORDER BY block_number`,
+    [importId],
+  );
+  return rows.map((row) => ({
+    blockNumber: row.block_number,
+    line: row.line,
+    action: row.action,
+    key: row.block_key,
+    outcome: row.outcome,
+    errorCodes: row.error_codes,
+    message: row.message,
+  }));
+}

@@ -1,0 +1,333 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { importFile } from "../../src/ingest/import-file.js";
+import { readBlocks } from "../../src/ingest/xml-blocks.js";
+import type { Hub } from "../../src/services/hub.js";
+import { engines } from "../support/databases.js";
+import { tempDir } from "../support/temp-dirs.js";
+
+const FIXTURES = new URL("../fixtures/xml/", import.meta.url);
+const fixture = (name: string): string => new URL(name, FIXTURES).pathname;
+
+function writeXml(dir: string, name: string, blocks: string[], root = "Customers"): string {
+  const path = join(dir, name);
+  writeFileSync(
+    path,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<${root}>\n${blocks.join("\n")}\n</${root}>\n`,
+  );
+  return path;
+}
+
+const key = (type: string, id: string, updateType?: string): string =>
+  `<AlternateKey TypeCode="${type}"${updateType ? ` UpdateType="${updateType}"` : ""}><AlternateID>${id}</AlternateID></AlternateKey>`;
+
+async function withTypes(hub: Hub): Promise<void> {
+  await hub.referenceData.addAttributeType({
+    name: "Spending Level",
+    dataType: "LIST",
+    values: ["Silver", "Gold", "Platinum"],
+  });
+  await hub.referenceData.addAttributeType({
+    name: "JACKET SIZE",
+    dataType: "TEXT",
+    maxLength: 10,
+  });
+  await hub.referenceData.addAttributeType({
+    name: "NUMBER OF CHILDREN",
+    dataType: "NUMBER",
+    unique: true,
+  });
+}
+
+describe.each(engines)("batch import on $name", (engine) => {
+  const run = (hub: Hub, dataDir: string, path: string) =>
+    importFile(hub, path, { channel: "cli", actor: "test", dataDir });
+
+  it("imports the document's Add example, archives it, and a second import fails with CUSTOMER_ALREADY_EXISTS", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    await withTypes(hub);
+    const first = await run(hub, dataDir, fixture("add-customer.xml"));
+    expect(first).toMatchObject({
+      total: 1,
+      succeeded: 1,
+      failed: 0,
+      fileset: "default",
+      failuresPath: null,
+    });
+    expect(readFileSync(first.archivedPath!, "utf8")).toBe(
+      readFileSync(fixture("add-customer.xml"), "utf8"),
+    );
+    const record = await hub.customers.getByAlternateKey("TWCUSTID", "0000000043");
+    expect(record.entityInformation.individual.salutation).toBe("Mr");
+    expect(record.entityInformation.individual.name.name).toContainEqual({
+      location: "LAST",
+      value: "McDonald",
+    });
+    expect(
+      record.entityInformation.individual.socioEconomicProfile.highestEducationalLevelName,
+    ).toBe("PHD");
+    expect(record.affiliation).toEqual([{ retailStoreID: "243" }]);
+    expect(record.customAttribute).toEqual([
+      { name: "Spending Level", attributeValue: ["Silver", "Gold", "Platinum"] },
+    ]);
+    const review = await hub.imports.show(first.importId);
+    expect(review.rows).toEqual([
+      expect.objectContaining({ outcome: "warning", errorCodes: ["EMPTY_XML_TAG"], action: "Add" }),
+    ]);
+    expect(review.rows[0]!.message).toContain("Suffix");
+
+    const again = await run(hub, dataDir, fixture("add-customer.xml"));
+    expect(again).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
+    expect(again.archivedPath).not.toBe(first.archivedPath);
+    expect((await hub.imports.show(again.importId)).rows).toEqual([
+      expect.objectContaining({
+        outcome: "failed",
+        errorCodes: ["CUSTOMER_ALREADY_EXISTS"],
+        key: "TWCUSTID:0000000043",
+        line: 4,
+      }),
+    ]);
+    const failedBlocks = [];
+    for await (const block of readBlocks(again.failuresPath!)) failedBlocks.push(block);
+    expect(failedBlocks).toHaveLength(1);
+    expect(failedBlocks[0]!.source).toContain("<AlternateID>0000000043</AlternateID>");
+  });
+
+  it("imports the AddorUpdate, Update, home location and Delete examples with the documented results", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    await withTypes(hub);
+    await hub.referenceData.addAlternateKeyType("EMAIL").catch(() => undefined);
+    expect(await run(hub, dataDir, fixture("add-or-update-customer.xml"))).toMatchObject({
+      succeeded: 1,
+      failed: 0,
+    });
+    // Re-importing converges: the same customer, nothing duplicated.
+    expect(await run(hub, dataDir, fixture("add-or-update-customer.xml"))).toMatchObject({
+      succeeded: 1,
+      failed: 0,
+    });
+    const before = await hub.customers.getByAlternateKey("XSTORE_ID", "X-0002");
+    expect(before.entityInformation.individual.suffix).toBe("Sr.");
+    expect(before.entityInformation.individual.contactInformation.email).toHaveLength(1);
+    expect(before.entityInformation.individual.contactInformation.email[0]!.emailAddress).toBe(
+      "gsmith@example.com",
+    );
+    expect(before.customerNotes.customerNote).toHaveLength(1);
+    expect((await hub.customers.find({ name: "george smith" })).items).toHaveLength(1);
+    await hub.customers.update(
+      {
+        customerID: before.customerID,
+        alternateKeys: [
+          { typeCode: "EMAIL", alternateID: "gsmith@example.com", updateType: "New" },
+        ],
+      },
+      { actor: "test", channel: "api" },
+    );
+
+    expect(await run(hub, dataDir, fixture("update-customer.xml"))).toMatchObject({
+      succeeded: 1,
+      failed: 0,
+    });
+    const state = await hub.customers.getState(before.customerID);
+    expect(state.retailStoreID).toBe("102");
+    expect(state.homeRetailStoreID).toBe("555");
+    expect(state.individual.names).toMatchObject({ FIRST: "Paul", LAST: "Newman" });
+    expect(state.individual.addresses.map((a) => [a.city, a.active])).toEqual([
+      ["Oklahoma City", false],
+      ["Solon", true],
+    ]);
+    expect(state.individual.emails.map((e) => [e.emailAddress, e.active, e.primaryFlag])).toEqual([
+      ["gsmith@example.com", false, false],
+      ["pnewman2@example.com", true, true],
+    ]);
+    expect(state.individual.telephones.map((t) => [t.phoneNumber, t.extension, t.active])).toEqual([
+      ["4405550101", null, true],
+      ["8005550102", "100", true],
+    ]);
+    expect(state.alternateKeys).toEqual([
+      { typeCode: "XSTORE_ID", alternateID: "X-0002" },
+      { typeCode: "EMAIL", alternateID: "pnewman2@example.com" },
+    ]);
+    expect(state.customAttributes).toEqual(
+      expect.arrayContaining([
+        { name: "JACKET SIZE", values: ["Large"] },
+        { name: "NUMBER OF CHILDREN", values: ["8"] },
+      ]),
+    );
+    expect(state.notes).toHaveLength(1);
+
+    await hub.customers.add(
+      { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "0000000043" }] },
+      { actor: "t", channel: "api" },
+    );
+    expect(await run(hub, dataDir, fixture("home-location.xml"))).toMatchObject({
+      total: 2,
+      succeeded: 2,
+    });
+    expect((await hub.customers.getByAlternateKey("TWCUSTID", "0000000043")).affiliation).toEqual([
+      { retailStoreID: "888" },
+    ]);
+
+    const other = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "X-9" }] },
+      { actor: "t", channel: "api" },
+    );
+    const deletes = writeFileSync(
+      join(dataDir, "delete.xml"),
+      readFileSync(fixture("delete-customer.xml"), "utf8").replace("CUSTOMER_ID", other.customerID),
+    );
+    expect(deletes).toBeUndefined();
+    expect(await run(hub, dataDir, join(dataDir, "delete.xml"))).toMatchObject({
+      total: 2,
+      succeeded: 2,
+      byAction: { Delete: { succeeded: 2, failed: 0 } },
+    });
+    expect((await hub.customers.getState(before.customerID)).active).toBe(false);
+    expect((await hub.customers.getState(other.customerID)).active).toBe(false);
+  });
+
+  it("fails each bad block with the document's error code and keeps every good one", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    await withTypes(hub);
+    await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "TAKEN" }] },
+      { actor: "t", channel: "api" },
+    );
+    const cases: [string, string][] = [
+      [`<Customer Action="Add">${key("XSTORE_ID", "TAKEN")}</Customer>`, "CUSTOMER_ALREADY_EXISTS"],
+      [
+        `<Customer Action="Add"><AlternateKey><AlternateID>1</AlternateID></AlternateKey></Customer>`,
+        "ALTERNATE_KEY_TYPECODE_UNSPECIFIED",
+      ],
+      [
+        `<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"></AlternateKey></Customer>`,
+        "ALTERNATE_KEY_VALUE_UNSPECIFIED",
+      ],
+      [
+        `<Customer Action="Add"><CustomAttribute name="JACKET SIZE"><AttributeValue>Extra extra large</AttributeValue></CustomAttribute></Customer>`,
+        "ATTRIBUTE_VALUE_TOO_LARGE",
+      ],
+      [
+        `<Customer Action="Add"><CustomerNotes><CustomerNote type="COMMENT"> </CustomerNote></CustomerNotes></Customer>`,
+        "CUSTOMER_NOTE_EMPTY",
+      ],
+      [
+        `<Customer Action="Add"><CustomAttribute name="NUMBER OF CHILDREN"><AttributeValue>many</AttributeValue></CustomAttribute></Customer>`,
+        "INVALID_ATTRIBUTE_VALUE",
+      ],
+      [
+        `<Customer Action="Add"><SignupDate>07-13-2006</SignupDate></Customer>`,
+        "INVALID_DATE_FORMAT",
+      ],
+      [
+        `<Customer Action="Add"><CustomAttribute name="NUMBER OF CHILDREN"><AttributeValue>1</AttributeValue><AttributeValue>2</AttributeValue></CustomAttribute></Customer>`,
+        "MULTIPLE_VALUES_ON_UNIQUE_ATTRIBUTE_TYPE",
+      ],
+      [
+        `<Customer Action="Add"><EntityInformation><Individual><Name><Name Location="Nick">x</Name></Name></Individual></EntityInformation></Customer>`,
+        "NAME_POSITION_INVALID",
+      ],
+      [
+        `<Customer Action="Add"><CustomAttribute name="SHOE SIZE"><AttributeValue>9</AttributeValue></CustomAttribute></Customer>`,
+        "UNKNOWN_ATTRIBUTE_TYPE",
+      ],
+      [
+        `<Customer Action="Add"><CustomAttribute name="Spending Level"><AttributeValue>Bronze</AttributeValue></CustomAttribute></Customer>`,
+        "VALUE_NOT_IN_ENUMERATED_ATTRIBUTE_TYPE_VALUES",
+      ],
+      [
+        `<Customer Action="Update">${key("XSTORE_ID", "NOBODY")}<OrgName>x</OrgName></Customer>`,
+        "CUSTOMER_NOT_FOUND",
+      ],
+      [
+        `<Customer Action="Delete"><CustomerID>999999999</CustomerID></Customer>`,
+        "CUSTOMER_NOT_FOUND",
+      ],
+      [`<Customer Action="Rename">${key("XSTORE_ID", "R")}</Customer>`, "INVALID_REQUEST"],
+    ];
+    const good = (index: number) =>
+      `<Customer Action="AddorUpdate">${key("XSTORE_ID", `GOOD-${index}`)}</Customer>`;
+    const blocks = cases.flatMap(([block], index) => [good(index), block]);
+    const summary = await run(hub, dataDir, writeXml(dataDir, "errors.xml", blocks));
+    expect(summary).toMatchObject({
+      total: cases.length * 2,
+      succeeded: cases.length,
+      failed: cases.length,
+    });
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows.map((row) => row.errorCodes[0])).toEqual(cases.map(([, code]) => code));
+    expect(review.rows.map((row) => row.blockNumber)).toEqual(
+      cases.map((_, index) => index * 2 + 2),
+    );
+    for (let index = 0; index < cases.length; index += 1) {
+      await expect(
+        hub.customers.getByAlternateKey("XSTORE_ID", `GOOD-${index}`),
+      ).resolves.toBeDefined();
+    }
+    const failed = [];
+    for await (const block of readBlocks(summary.failuresPath!)) failed.push(block.source);
+    expect(failed).toEqual(cases.map(([block]) => block));
+  });
+
+  it("stops at malformed XML naming line and column, keeps what came before, and moves the file to failed/", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const blocks = [
+      `<Customer Action="Add">${key("XSTORE_ID", "M1")}</Customer>`,
+      `<Customer Action="Add">${key("XSTORE_ID", "M2")}</Customer>`,
+      `<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>M3</AlternateID></Alternate></Customer>`,
+      `<Customer Action="Add">${key("XSTORE_ID", "M4")}</Customer>`,
+    ];
+    const summary = await run(hub, dataDir, writeXml(dataDir, "broken.xml", blocks));
+    expect(summary).toMatchObject({ succeeded: 2, failed: 0, archivedPath: null });
+    expect(summary.error).toMatchObject({ line: 5 });
+    expect(summary.error!.message).toMatch(/line 5, column \d+/);
+    expect(existsSync(summary.failedFilePath!)).toBe(true);
+    await expect(hub.customers.getByAlternateKey("XSTORE_ID", "M2")).resolves.toBeDefined();
+    await expect(hub.customers.getByAlternateKey("XSTORE_ID", "M4")).rejects.toMatchObject({
+      code: "CUSTOMER_NOT_FOUND",
+    });
+    expect((await hub.imports.show(summary.importId)).status).toBe("failed");
+  });
+
+  it("refuses a file with a DTD and a file that is not a batch file", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const dtd = join(dataDir, "dtd.xml");
+    writeFileSync(
+      dtd,
+      `<?xml version="1.0"?>\n<!DOCTYPE Customers [<!ENTITY boom "boom">]>\n<Customers><Customer Action="Add">${key("XSTORE_ID", "&boom;")}</Customer></Customers>`,
+    );
+    const refused = await run(hub, dataDir, dtd);
+    expect(refused.error!.message).toMatch(/DTD/);
+    expect(refused.total).toBe(0);
+    const wrongRoot = join(dataDir, "other.xml");
+    writeFileSync(wrongRoot, "<Orders><Order/></Orders>");
+    expect((await run(hub, dataDir, wrongRoot)).error!.message).toMatch(/root element is <Orders>/);
+    await expect(run(hub, dataDir, join(dataDir, "missing.xml"))).rejects.toMatchObject({
+      code: "INVALID_REQUEST",
+    });
+  });
+
+  it("imports 10,000 generated blocks, one in ten invalid, with exact counts", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const blocks = Array.from({ length: 10_000 }, (_, index) =>
+      index % 10 === 9
+        ? `<Customer Action="Add"><AlternateKey TypeCode="NOPE"><AlternateID>${index}</AlternateID></AlternateKey></Customer>`
+        : `<Customer Action="AddorUpdate">${key("XSTORE_ID", `G${index}`)}<EntityInformation><Individual><Name><Name Location="First">ann ${index % 7}</Name><Name Location="Last">lee</Name></Name></Individual></EntityInformation></Customer>`,
+    );
+    const summary = await run(hub, dataDir, writeXml(dataDir, "big.xml", blocks));
+    expect(summary).toMatchObject({ total: 10_000, succeeded: 9_000, failed: 1_000 });
+    expect((await hub.health()).customers.active).toBe(9_000);
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows).toHaveLength(1_000);
+    expect(new Set(review.rows.map((row) => row.errorCodes[0]))).toEqual(
+      new Set(["UNKNOWN_ALTERNATE_KEY_TYPE"]),
+    );
+  });
+});
