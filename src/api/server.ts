@@ -7,20 +7,24 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { isCusthubError, type ErrorCode } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
 import { registerCustomerRoutes } from "./customers.js";
+import { registerImportRoutes } from "./imports.js";
 
 export interface ServerOptions {
+  /** The data dir whose `complete/` folders imports write to. */
+  dataDir: string;
   /** Log requests (method, route, status, time; never query strings or bodies: they carry PII). */
   logger?: boolean;
 }
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   CUSTOMER_NOT_FOUND: 404,
+  IMPORT_NOT_FOUND: 404,
   CUSTOMER_ALREADY_EXISTS: 409,
   ALREADY_EXISTS: 409,
   GENERAL_ERROR: 500,
 };
 
-export function buildServer(hub: Hub, options: ServerOptions = {}): FastifyInstance {
+export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: 1024 * 1024,
     logger: options.logger
@@ -97,6 +101,7 @@ export function buildServer(hub: Hub, options: ServerOptions = {}): FastifyInsta
   app.register(
     async (api) => {
       registerCustomerRoutes(api, hub);
+      registerImportRoutes(api, hub, options.dataDir);
     },
     { prefix: "/api/v1" },
   );

@@ -563,13 +563,31 @@ function changedFields(before: CustomerState, after: CustomerState): string[] {
     if (key === "validationIssues") continue;
     if (key === "individual") {
       for (const inner of Object.keys(after.individual) as (keyof Individual)[]) {
-        if (JSON.stringify(before.individual[inner]) !== JSON.stringify(after.individual[inner])) {
+        if (!deepEqual(before.individual[inner], after.individual[inner]))
           changed.push(`individual.${inner}`);
-        }
       }
-    } else if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+    } else if (!deepEqual(before[key], after[key])) {
       changed.push(key);
     }
   }
   return changed;
+}
+
+/** Structural equality of JSON-like values (the state holds nothing else). */
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    return (
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, index) => deepEqual(item, b[index]))
+    );
+  }
+  if (Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every((key) =>
+    deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }

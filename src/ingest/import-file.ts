@@ -191,16 +191,25 @@ export async function importFile(
   };
 
   let pending: PendingBlock[] = [];
+  // One group is written while the next is read and mapped: on a database server the two
+  // overlap. Groups are still applied strictly one after another, in file order.
+  let writing: Promise<void> = Promise.resolve();
   try {
     for await (const block of readBlocks(reader, (found) => (head = found))) {
       pending.push(parseBlock(block, head));
       if (pending.length >= (options.groupSize ?? 500)) {
-        await applyGroup(pending);
+        const group = pending;
         pending = [];
+        await writing;
+        writing = applyGroup(group);
+        // Keep an early failure from being reported as unhandled while the next group is read.
+        writing.catch(() => undefined);
       }
     }
+    await writing;
   } catch (error) {
     if (!(error instanceof XmlFileError)) {
+      await writing.catch(() => undefined);
       reader.destroy();
       await failures.close().catch(() => undefined);
       await hub.imports.finish(importId, {
@@ -212,6 +221,7 @@ export async function importFile(
       throw error;
     }
     // Blocks read before the bad spot stand and are reported; the file goes to failed/.
+    await writing;
     fileError = {
       code: error.code,
       message: error.message,

@@ -6,6 +6,7 @@ import type { CustomerRequest } from "../../src/domain/requests.js";
 import type { ChangeContext, CustomerOperation } from "../../src/services/customers.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
+import { tempDir } from "../support/temp-dirs.js";
 
 const api: ChangeContext = { actor: "tester", channel: "api" };
 
@@ -52,7 +53,7 @@ describe.each(engines)("REST API on $name", (engine) => {
 
   beforeEach(async () => {
     hub = await engine.freshHub();
-    app = buildServer(hub);
+    app = buildServer(hub, { dataDir: tempDir() });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
   });
 
@@ -294,5 +295,48 @@ describe.each(engines)("REST API on $name", (engine) => {
         error: { code: "NOT_FOUND", message: `No route GET ${path}.`, details: {} },
       });
     }
+  });
+
+  it("imports an XML body, answers with the summary, and serves the review", async () => {
+    const xml = `<?xml version="1.0"?>\n<Customers>\n<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>API-1</AlternateID></AlternateKey></Customer>\n<Customer Action="Update"><CustomerID>999999</CustomerID><OrgName>x</OrgName></Customer>\n</Customers>\n`;
+    const posted = await fetch(`${base}/api/v1/imports?fileset=web&fileName=upload.xml`, {
+      method: "POST",
+      headers: { "content-type": "application/xml" },
+      body: xml,
+    });
+    expect(posted.status).toBe(201);
+    const summary = (await posted.json()) as {
+      importId: string;
+      file: string;
+      fileset: string;
+      total: number;
+      failed: number;
+    };
+    expect(summary).toMatchObject({ file: "upload.xml", fileset: "web", total: 2, failed: 1 });
+    const review = await call<{ rows: { errorCodes: string[]; line: number }[] }>(
+      `/api/v1/imports/${summary.importId}`,
+    );
+    expect(review.status).toBe(200);
+    expect(review.body.rows).toEqual([
+      expect.objectContaining({ errorCodes: ["CUSTOMER_NOT_FOUND"], line: 4 }),
+    ]);
+    const list = await call<{ id: string }[]>("/api/v1/imports");
+    expect(list.body.map((row) => row.id)).toEqual([summary.importId]);
+    expect((await call<ErrorBody>("/api/v1/imports/424242")).body.error.code).toBe(
+      "IMPORT_NOT_FOUND",
+    );
+    const malformed = await fetch(`${base}/api/v1/imports`, {
+      method: "POST",
+      headers: { "content-type": "text/xml" },
+      body: '<Customers><Customer Action="Add"></Custom></Customers>',
+    });
+    expect(malformed.status).toBe(422);
+    expect(((await malformed.json()) as { error: { line: number } }).error.line).toBe(1);
+    const badFileset = await fetch(`${base}/api/v1/imports?fileset=../etc`, {
+      method: "POST",
+      headers: { "content-type": "application/xml" },
+      body: xml,
+    });
+    expect(badFileset.status).toBe(400);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -148,5 +148,95 @@ describe.each(cliEngines)("custhub CLI on $name", (engine) => {
     const result = await cli("frobnicate");
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown command");
+  });
+});
+
+describe("custhub import on pglite", () => {
+  const fixtures = new URL("../fixtures/xml/", import.meta.url).pathname;
+  let dataDir: string;
+  const cli = (...args: string[]) => runCli(["--data", dataDir, ...args]);
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "custhub-cli-import-"));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("exits 0 when every block succeeded, 1 when some failed, 2 when a file cannot be read, with the pinned JSON", async () => {
+    await cli(
+      "attribute-types",
+      "add",
+      "Spending Level",
+      "--type",
+      "LIST",
+      "--values",
+      "Silver,Gold,Platinum",
+    );
+    const first = await cli("import", `${fixtures}add-customer.xml`, "--json");
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({
+      file: "add-customer.xml",
+      fileset: "default",
+      total: 1,
+      succeeded: 1,
+      failed: 0,
+      warnings: 1,
+    });
+    expect(summary.byAction).toEqual({ Add: { succeeded: 1, failed: 0 } });
+    expect(Object.keys(summary)).toEqual(
+      expect.arrayContaining([
+        "importId",
+        "file",
+        "fileset",
+        "total",
+        "succeeded",
+        "failed",
+        "warnings",
+        "byAction",
+      ]),
+    );
+
+    const second = await cli(
+      "import",
+      `${fixtures}add-customer.xml`,
+      "--fileset",
+      "stores",
+      "--json",
+    );
+    expect(second.code).toBe(1);
+    expect(JSON.parse(second.stdout)).toMatchObject({ fileset: "stores", failed: 1 });
+
+    const both = await cli(
+      "import",
+      `${fixtures}home-location.xml`,
+      `${fixtures}add-customer.xml`,
+      "--json",
+    );
+    expect(both.code).toBe(1);
+    expect(JSON.parse(both.stdout).map((s: { file: string }) => s.file)).toEqual([
+      "home-location.xml",
+      "add-customer.xml",
+    ]);
+
+    const missing = await cli("import", join(dataDir, "nope.xml"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("nope.xml");
+
+    const list = JSON.parse((await cli("imports", "list", "--json")).stdout);
+    expect(list.map((row: { id: string }) => row.id)).toEqual(["4", "3", "2", "1"]);
+    const shown = await cli("imports", "show", "2");
+    expect(shown.stdout).toContain("CUSTOMER_ALREADY_EXISTS");
+    expect((await cli("imports", "show", "99")).code).toBe(1);
+  });
+
+  it("exits 2 for a malformed file and says where", async () => {
+    const broken = join(dataDir, "broken.xml");
+    writeFileSync(
+      broken,
+      '<Customers>\n<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>B</AlternateID></Alternate></Customer>\n</Customers>',
+    );
+    const result = await cli("import", broken);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/stopped: Malformed XML: .* \(line 2, column \d+\)/);
   });
 });

@@ -1,0 +1,53 @@
+/** Import routes: a batch file posted as the body, and the batch import review (SPEC 4, 10). */
+import type { FastifyInstance } from "fastify";
+import type { Readable } from "node:stream";
+import { importFile } from "../ingest/import-file.js";
+import type { Hub } from "../services/hub.js";
+
+const importQuery = {
+  type: "object",
+  properties: {
+    fileset: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$" },
+    fileName: { type: "string", minLength: 1, maxLength: 200 },
+  },
+  additionalProperties: false,
+} as const;
+
+const importParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", pattern: "^[0-9]{1,18}$" } },
+  additionalProperties: false,
+} as const;
+
+const listQuery = {
+  type: "object",
+  properties: { limit: { type: "integer", minimum: 1, maximum: 500 } },
+  additionalProperties: false,
+} as const;
+
+export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: string): void {
+  // The body is streamed to the archive as it arrives: a batch file can be far larger than memory.
+  api.addContentTypeParser(["application/xml", "text/xml"], (_request, payload, done) => done(null, payload));
+
+  api.post<{ Querystring: { fileset?: string; fileName?: string }; Body: Readable }>(
+    "/imports",
+    { schema: { querystring: importQuery } },
+    async (request, reply) => {
+      const summary = await importFile(
+        hub,
+        { stream: request.body, fileName: request.query.fileName ?? `upload-${Date.now()}.xml` },
+        { fileset: request.query.fileset, channel: "api", actor: "api", dataDir },
+      );
+      return reply.status(summary.error ? 422 : 201).send(summary);
+    },
+  );
+
+  api.get<{ Querystring: { limit?: number } }>("/imports", { schema: { querystring: listQuery } }, async (request) =>
+    hub.imports.list(request.query.limit),
+  );
+
+  api.get<{ Params: { id: string } }>("/imports/:id", { schema: { params: importParams } }, async (request) =>
+    hub.imports.show(request.params.id),
+  );
+}

@@ -1,0 +1,133 @@
+/**
+ * `custhub serve --watch`: imports the files dropped into `<data>/incoming/<fileset>/`, each once.
+ *
+ * A file is taken when it has stopped growing (same size and modification time on two looks in
+ * a row), by renaming it into `incoming/<fileset>/.processing/`: a rename is atomic, so a file is
+ * never taken twice, and what is in `.processing/` is exactly the work in hand. After its import
+ * the file is removed from there (its copy is in `complete/<fileset>/archived/`). A file found in
+ * `.processing/` at start was interrupted by a crash and is imported again: AddorUpdate, Update and
+ * Delete converge, and an Add already applied fails with CUSTOMER_ALREADY_EXISTS in the review.
+ * Polling, not fs.watch: it behaves the same on every file system, network shares included.
+ */
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { toError } from "../domain/errors.js";
+import type { Hub } from "../services/hub.js";
+import { DEFAULT_FILESET, importFile, type ImportSummary } from "./import-file.js";
+
+export interface WatcherOptions {
+  dataDir: string;
+  /** How often to look, in milliseconds (default 2000). */
+  intervalMs?: number;
+  onImported?: (summary: ImportSummary) => void;
+  onError?: (error: Error, file: string) => void;
+}
+
+export interface Watcher {
+  /** Stops looking; resolves when the file in hand (if any) is imported. */
+  stop(): Promise<void>;
+}
+
+const PROCESSING = ".processing";
+const FILESET = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+interface Seen {
+  size: number;
+  mtimeMs: number;
+}
+
+export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher {
+  const incoming = join(options.dataDir, "incoming");
+  mkdirSync(join(incoming, DEFAULT_FILESET), { recursive: true });
+  const lastLook = new Map<string, Seen>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const importOne = async (
+    fileset: string,
+    processingPath: string,
+    name: string,
+  ): Promise<void> => {
+    try {
+      const summary = await importFile(hub, processingPath, {
+        fileset,
+        channel: "watch",
+        actor: "watch",
+        dataDir: options.dataDir,
+      });
+      options.onImported?.(summary);
+    } catch (error) {
+      options.onError?.(toError(error), join(fileset, name));
+    } finally {
+      rmSync(processingPath, { force: true });
+    }
+  };
+
+  const look = async (): Promise<void> => {
+    for (const fileset of filesets(incoming)) {
+      const folder = join(incoming, fileset);
+      const processing = join(folder, PROCESSING);
+      mkdirSync(processing, { recursive: true });
+      for (const name of files(processing)) {
+        if (stopped) return;
+        await importOne(fileset, join(processing, name), name);
+      }
+      for (const name of files(folder)) {
+        if (stopped) return;
+        const path = join(folder, name);
+        const now = statOf(path);
+        const before = lastLook.get(path);
+        lastLook.set(path, now ?? { size: -1, mtimeMs: -1 });
+        if (!now || !before || before.size !== now.size || before.mtimeMs !== now.mtimeMs) continue;
+        lastLook.delete(path);
+        const claimed = join(processing, name);
+        try {
+          renameSync(path, claimed);
+        } catch {
+          continue; // Taken or removed meanwhile.
+        }
+        await importOne(fileset, claimed, name);
+      }
+    }
+  };
+
+  const tick = (): void => {
+    running = look()
+      .catch((error: unknown) => options.onError?.(toError(error), incoming))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, options.intervalMs ?? 2000);
+      });
+  };
+  tick();
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+function filesets(incoming: string): string[] {
+  return readdirSync(incoming, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && FILESET.test(entry.name))
+    .map((entry) => entry.name);
+}
+
+function files(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+function statOf(path: string): Seen | null {
+  try {
+    const stat = statSync(path);
+    return { size: stat.size, mtimeMs: stat.mtimeMs };
+  } catch {
+    return null;
+  }
+}
