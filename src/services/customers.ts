@@ -8,6 +8,7 @@
  * rolls back another (SPEC 4). Design notes: docs/storage.md.
  */
 import type { AttributeType } from "../domain/attributes.js";
+import { writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
 import {
   applyUpdate,
   createCustomer,
@@ -18,42 +19,23 @@ import {
   type ApplyContext,
   type Applied,
 } from "../domain/apply-request.js";
-import {
-  isValid,
-  type AlternateKey,
-  type CustomerState,
-  type ValidationIssue,
-} from "../domain/customer.js";
+import type { AlternateKey, CustomerState, ValidationIssue } from "../domain/customer.js";
 import { toCustomerResponse, type CustomerResponse } from "../domain/customer-response.js";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
 import type { CustomerRef, CustomerRequest } from "../domain/requests.js";
-import {
-  emailTerm,
-  nameTerms,
-  phoneTerm,
-  postalCodeTerm,
-  searchTermsOf,
-} from "../domain/search-terms.js";
+import { emailTerm, nameTerms, phoneTerm, postalCodeTerm } from "../domain/search-terms.js";
 import { resolveSettings } from "../domain/settings.js";
 import {
   allocateCustomerIds,
   findCustomers,
   findKeyHolders,
-  insertHistory,
   keyId,
   loadCustomers,
   readHistory,
-  saveCustomers,
-  type CustomerWrite,
   type HistoryEntry,
   type StoredCustomer,
 } from "../store/customers.js";
 import type { Database, Queryable } from "../store/database.js";
-import {
-  dropQueuedForCustomers,
-  enqueueCustomerChanges,
-  type CustomerChangeMessage,
-} from "../store/outbox.js";
 import {
   listAlternateKeyTypes,
   listAttributeTypes,
@@ -68,11 +50,7 @@ export interface CustomerOperation {
   request: CustomerRequest;
 }
 
-/** Who made a change and through which door; written into the history row. */
-export interface ChangeContext {
-  actor: string;
-  channel: "api" | "batch" | "cli" | "ui" | "job";
-}
+export type { ChangeContext };
 
 export type OperationOutcome =
   | {
@@ -197,7 +175,7 @@ export class CustomerService {
 
   private async applyGroup(planned: Planned[], context: ChangeContext): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const { applyContext, dataSyncEnabled } = await loadApplyContext(tx);
+      const { applyContext, dataSyncEnabled: syncEnabled } = await loadApplyContext(tx);
       const lookups = collectLookups(planned, applyContext);
       const holders = await findKeyHolders(tx, lookups.keys);
       const candidateIds = new Set(lookups.customerIDs);
@@ -235,28 +213,17 @@ export class CustomerService {
       });
 
       const done = planned.filter((item) => item.applied !== undefined);
-      const writes: CustomerWrite[] = done.map((item) => ({
-        state: item.applied!.state,
-        valid: isValid(item.applied!.state),
-        search: searchTermsOf(item.applied!.state),
-        deletedAlternateKeys: item.applied!.deletedAlternateKeys,
-      }));
-      const existing = new Set(
-        done.filter((item) => item.existing).map((item) => item.applied!.state.customerID),
-      );
-      await saveCustomers(tx, writes, existing);
-      await insertHistory(
+      const records = await writeCustomerChanges(
         tx,
         done.map((item) => ({
-          customerID: item.applied!.state.customerID,
-          actor: context.actor,
-          channel: context.channel,
+          applied: item.applied!,
+          change: item.change!,
+          existing: item.existing === true,
           operation: item.operation.action,
-          changes: { fields: item.applied!.changedFields },
         })),
+        context,
+        syncEnabled,
       );
-      const records = done.map((item) => toCustomerResponse(item.applied!.state));
-      if (dataSyncEnabled) await queueChanges(tx, done, records);
       done.forEach((item, at) => {
         item.outcome = {
           ok: true,
@@ -507,23 +474,6 @@ function assertKeysFree(
       );
     }
   }
-}
-
-async function queueChanges(
-  tx: Queryable,
-  done: readonly Planned[],
-  records: readonly CustomerResponse[],
-): Promise<void> {
-  const deleted = done
-    .filter((item) => item.change === "DELETE")
-    .map((item) => item.applied!.state.customerID);
-  await dropQueuedForCustomers(tx, deleted);
-  const messages: CustomerChangeMessage[] = done.map((item, at) => ({
-    customerID: item.applied!.state.customerID,
-    action: item.change!,
-    json: item.change === "DELETE" ? null : JSON.stringify(records[at]),
-  }));
-  await enqueueCustomerChanges(tx, messages);
 }
 
 /**

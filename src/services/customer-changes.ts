@@ -1,0 +1,84 @@
+/**
+ * Writing changed customers: the one path every operation that changes a customer takes, so the
+ * customer, its alternate keys, its history row and (with `DataSyncEnabled`) its pending-queue
+ * row are always written together, in the caller's transaction (seeds/001 Table H-1; SPEC 6).
+ */
+import type { Applied } from "../domain/apply-request.js";
+import { isValid } from "../domain/customer.js";
+import { toCustomerResponse, type CustomerResponse } from "../domain/customer-response.js";
+import { searchTermsOf } from "../domain/search-terms.js";
+import { resolveSettings } from "../domain/settings.js";
+import { insertHistory, saveCustomers } from "../store/customers.js";
+import type { Queryable } from "../store/database.js";
+import { dropQueuedForCustomers, enqueueCustomerChanges } from "../store/outbox.js";
+import { readStoredSettings } from "../store/reference-data.js";
+
+/** Who made a change and through which door; written into the history row. */
+export interface ChangeContext {
+  actor: string;
+  channel: "api" | "batch" | "cli" | "ui" | "job";
+}
+
+export interface CustomerChange {
+  applied: Applied;
+  /** The pending-queue action: CREATE, UPDATE or DELETE. */
+  change: "CREATE" | "UPDATE" | "DELETE";
+  /** Whether the customer was stored before this change. */
+  existing: boolean;
+  /** The operation's name for the history row: `Add`, `Update`, `associateCardToCustomer`, ... */
+  operation: string;
+}
+
+export async function dataSyncEnabled(tx: Queryable): Promise<boolean> {
+  return resolveSettings(await readStoredSettings(tx)).DataSyncEnabled;
+}
+
+/** Writes the changes; returns each customer's record as the API and the sync payload show it. */
+export async function writeCustomerChanges(
+  tx: Queryable,
+  changes: readonly CustomerChange[],
+  context: ChangeContext,
+  queueForSync: boolean,
+): Promise<CustomerResponse[]> {
+  if (changes.length === 0) return [];
+  await saveCustomers(
+    tx,
+    changes.map(({ applied }) => ({
+      state: applied.state,
+      valid: isValid(applied.state),
+      search: searchTermsOf(applied.state),
+      deletedAlternateKeys: applied.deletedAlternateKeys,
+    })),
+    new Set(changes.filter((item) => item.existing).map((item) => item.applied.state.customerID)),
+  );
+  await insertHistory(
+    tx,
+    changes.map((item) => ({
+      customerID: item.applied.state.customerID,
+      actor: context.actor,
+      channel: context.channel,
+      operation: item.operation,
+      changes: { fields: item.applied.changedFields },
+    })),
+  );
+  const records = changes.map((item) => toCustomerResponse(item.applied.state));
+  if (queueForSync) {
+    // "all records related to the customer in the pending and in progress queues will also be
+    // deleted" before its DELETE is queued (seeds/001).
+    await dropQueuedForCustomers(
+      tx,
+      changes
+        .filter((item) => item.change === "DELETE")
+        .map((item) => item.applied.state.customerID),
+    );
+    await enqueueCustomerChanges(
+      tx,
+      changes.map((item, at) => ({
+        customerID: item.applied.state.customerID,
+        action: item.change,
+        json: item.change === "DELETE" ? null : JSON.stringify(records[at]),
+      })),
+    );
+  }
+  return records;
+}
