@@ -28,7 +28,9 @@ const listQuery = {
 
 export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: string): void {
   // The body is streamed to the archive as it arrives: a batch file can be far larger than memory.
-  api.addContentTypeParser(["application/xml", "text/xml"], (_request, payload, done) => done(null, payload));
+  api.addContentTypeParser(["application/xml", "text/xml"], (_request, payload, done) =>
+    done(null, payload),
+  );
 
   api.post<{ Querystring: { fileset?: string; fileName?: string }; Body: Readable }>(
     "/imports",
@@ -43,11 +45,15 @@ export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: st
     },
   );
 
-  api.get<{ Querystring: { limit?: number } }>("/imports", { schema: { querystring: listQuery } }, async (request) =>
-    hub.imports.list(request.query.limit),
+  api.get<{ Querystring: { limit?: number } }>(
+    "/imports",
+    { schema: { querystring: listQuery } },
+    async (request) => hub.imports.list(request.query.limit),
   );
 
-  api.get<{ Params: { id: string } }>("/imports/:id", { schema: { params: importParams } }, async (request) =>
-    hub.imports.show(request.params.id),
+  api.get<{ Params: { id: string } }>(
+    "/imports/:id",
+    { schema: { params: importParams } },
+    async (request) => hub.imports.show(request.params.id),
   );
 }

@@ -2,6 +2,7 @@
 /** The `custhub` command (SPEC 10). */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerCards } from "./commands/cards.js";
 import { registerConfig } from "./commands/config.js";
 import { registerCustomers } from "./commands/customers.js";
 import { registerImports } from "./commands/imports.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerReferenceData(program);
   registerCustomers(program);
   registerImports(program);
+  registerCards(program);
   return program;
 }
 

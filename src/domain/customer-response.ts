@@ -133,7 +133,15 @@ export function toCustomerResponse(state: CustomerState) {
     },
     eligiblePromotionDeals: { promotionDealId: [] as string[] },
     customerSegments: { segment: [] as unknown[] },
-    customerCards: { instrument: [] as unknown[] },
+    customerCards: {
+      instrument: state.cards.map((card) => ({
+        cardNumber: card.cardNumber,
+        instrumentID: card.instrumentID,
+        program: card.program,
+        status: card.status,
+        expirationDate: card.expirationDate,
+      })),
+    },
     associateAssignments: null,
     personalPreferences: {
       contactPreference: state.contactPreferences.map((preference) => ({

@@ -70,6 +70,16 @@ export interface ContactPreference {
   permission: boolean;
 }
 
+/** A card associated with the customer (seeds/003 "Card Customer Association"). */
+export interface CustomerCard {
+  cardNumber: string;
+  instrumentID: string | null;
+  program: string | null;
+  status: "INACTIVE" | "ACTIVE" | "BLOCKED";
+  expirationDate: string | null;
+  associatedAt: string;
+}
+
 /** A validation finding stored with the customer (SPEC 2, 3). */
 export interface ValidationIssue {
   /** Where, in the record's terms: `salutation`, `names.FIRST`, `addresses[0].postalCode`, ... */
@@ -135,6 +145,7 @@ export interface CustomerState {
   customAttributes: CustomAttribute[];
   notes: CustomerNote[];
   contactPreferences: ContactPreference[];
+  cards: CustomerCard[];
   lifetimeActivitySummary: ActivitySummary;
   yearToDateActivitySummary: ActivitySummary;
   validationIssues: ValidationIssue[];
@@ -196,6 +207,7 @@ export function emptyCustomer(customerID: string): CustomerState {
     customAttributes: [],
     notes: [],
     contactPreferences: [],
+    cards: [],
     lifetimeActivitySummary: emptyActivitySummary(),
     yearToDateActivitySummary: emptyActivitySummary(),
     validationIssues: [],

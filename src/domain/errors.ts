@@ -7,6 +7,10 @@ export const ERROR_CODES = [
   "ALTERNATE_KEY_VALUE_UNSPECIFIED",
   "ATTRIBUTE_VALUE_TOO_LARGE",
   "CUSTOMER_ALREADY_EXISTS",
+  // Card Customer Association (seeds/003):
+  "ACCOUNT_BLOCKED",
+  "CARD_EXPIRED",
+  "CARD_NOT_FOUND",
   "CUSTOMER_NOT_FOUND",
   "CUSTOMER_NOTE_EMPTY",
   "GENERAL_ERROR",
@@ -29,10 +33,29 @@ export const ERROR_CODES = [
   "INVALID_SETTING",
   /** An attribute type or alternate key type that already exists. */
   "ALREADY_EXISTS",
+  /** A card number that is already on file. */
+  "CARD_ALREADY_EXISTS",
   /** An import id that no import has. */
   "IMPORT_NOT_FOUND",
   /** An empty element in a batch file: a warning (seeds/003 "Empty XML Tags"). */
   "EMPTY_XML_TAG",
+  // The data-sync job (seeds/001; SPEC 6):
+  /** A setting the data-sync job needs (a URL, the credential key name) is not set. */
+  "SYNC_NOT_CONFIGURED",
+  /** No client ID and secret are saved under the configured credential map and key. */
+  "CREDENTIALS_NOT_FOUND",
+  /** The master key is malformed, missing, or not the one the credentials were saved under. */
+  "MASTER_KEY_INVALID",
+  /** The actor's roles do not allow the operation (seeds/001 "Note": roles). */
+  "FORBIDDEN",
+  /** The OAuth2 token endpoint refused the client credentials or could not be reached. */
+  "TOKEN_REQUEST_FAILED",
+  /** A request to a receiver failed before an HTTP answer: refused, dropped, timed out. */
+  "DELIVERY_FAILED",
+  /** A queued row has no message form in Table H-5 (seeds/001): an object and action it lacks. */
+  "UNSUPPORTED_SYNC_MESSAGE",
+  /** A dead-letter id that no dead letter has. */
+  "DEAD_LETTER_NOT_FOUND",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

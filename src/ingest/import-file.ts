@@ -18,10 +18,12 @@ import { basename, extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
-import type { CustomerAction, CustomerOperation, OperationOutcome } from "../services/customers.js";
+import type { CustomerOperation, OperationOutcome } from "../services/customers.js";
 import type { Hub } from "../services/hub.js";
 import type { ImportProgress, ReviewRow } from "../services/imports.js";
+import type { CardAssociation } from "../services/cards.js";
 import { blockAction, customerOperation } from "./customer-block.js";
+import { cardAssociation } from "./instrument-block.js";
 import { readBlocks, XmlFileError, type XmlBlock, type XmlFileHead } from "./xml-blocks.js";
 
 export interface ImportOptions {
@@ -121,6 +123,7 @@ class FailuresFile {
 interface PendingBlock {
   block: XmlBlock;
   operation?: CustomerOperation;
+  association?: CardAssociation;
   parseError?: CusthubError;
 }
 
@@ -180,9 +183,10 @@ export async function importFile(
     let next = 0;
     const review: ReviewRow[] = [];
     for (const item of pending) {
-      const outcome: OperationOutcome = item.operation
-        ? outcomes[next++]!
-        : { ok: false, error: item.parseError! };
+      let outcome: OperationOutcome;
+      if (item.operation) outcome = outcomes[next++]!;
+      else if (item.association) outcome = await associate(hub, item.association, options.actor);
+      else outcome = { ok: false, error: item.parseError! };
       const row = await account(item, outcome, progress, failures);
       if (row) review.push(row);
     }
@@ -262,21 +266,34 @@ export async function importFile(
 }
 
 function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBlock {
-  if (head?.root !== "Customers") {
-    return {
-      block,
-      parseError: new CusthubError(
-        "GENERAL_ERROR",
-        "Card customer association files (<ActivateInstrumentCustomerRequest>) are not imported by this version.",
-        { root: head?.root ?? null },
-      ),
-    };
-  }
   try {
-    return { block, operation: customerOperation(block.element) };
+    return head?.root === "ActivateInstrumentCustomerRequest"
+      ? { block, association: cardAssociation(block.element) }
+      : { block, operation: customerOperation(block.element) };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
     return { block, parseError: error };
+  }
+}
+
+/** Card associations are few and each locks its card: one transaction each, in file order. */
+async function associate(
+  hub: Hub,
+  association: CardAssociation,
+  actor: string,
+): Promise<OperationOutcome> {
+  try {
+    const record = await hub.cards.associate(association, { actor, channel: "batch" });
+    return {
+      ok: true,
+      customerID: record.customerID,
+      change: "UPDATE",
+      record,
+      validationIssues: [],
+    };
+  } catch (error) {
+    if (!isCusthubError(error)) throw error;
+    return { ok: false, error };
   }
 }
 
@@ -326,7 +343,8 @@ async function account(
   };
 }
 
-function actionOf(block: XmlBlock): CustomerAction | null {
+function actionOf(block: XmlBlock): string | null {
+  if (block.element.name === "Instrument") return "CardCustomerAssociation";
   try {
     return blockAction(block.element);
   } catch {
@@ -336,6 +354,13 @@ function actionOf(block: XmlBlock): CustomerAction | null {
 
 /** What identifies the block's customer for a person reading the review: an id or a key. */
 function keyOf(item: PendingBlock): string | null {
+  if (item.association) {
+    const association = item.association;
+    if (association.customerID) return `CustomerID:${association.customerID}`;
+    return association.alternateKey
+      ? `${association.alternateKey.typeCode}:${association.alternateKey.alternateID}`
+      : null;
+  }
   const request = item.operation?.request;
   if (!request) return null;
   if (request.customerID) return `CustomerID:${request.customerID}`;

@@ -16,6 +16,7 @@ import { queueDepths } from "../store/outbox.js";
 import type { Config } from "./config.js";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
 import { CustomerService } from "./customers.js";
+import { CardService } from "./cards.js";
 import { ImportService } from "./imports.js";
 import { ReferenceDataService } from "./reference-data.js";
 import { SettingsService } from "./settings.js";
@@ -43,6 +44,7 @@ export class Hub {
   readonly settings: SettingsService;
   readonly referenceData: ReferenceDataService;
   readonly imports: ImportService;
+  readonly cards: CardService;
 
   constructor(
     readonly db: Database,
@@ -52,6 +54,7 @@ export class Hub {
     this.settings = new SettingsService(db);
     this.referenceData = new ReferenceDataService(db);
     this.imports = new ImportService(db);
+    this.cards = new CardService(db);
   }
 
   migrate(): Promise<MigrationReport> {

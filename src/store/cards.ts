@@ -1,0 +1,72 @@
+/** The card master. */
+import type { Card } from "../domain/cards.js";
+import type { Queryable } from "./database.js";
+
+interface CardRecord {
+  card_number: string;
+  instrument_id: string | null;
+  program: string | null;
+  status: Card["status"];
+  expiration_date: string | null;
+  customer_id: string | null;
+}
+
+const COLUMNS = `card_number, instrument_id, program, status, to_char(expiration_date, 'YYYY-MM-DD') AS expiration_date,
+  customer_id::text AS customer_id`;
+
+const toCard = (row: CardRecord): Card => ({
+  cardNumber: row.card_number,
+  instrumentID: row.instrument_id,
+  program: row.program,
+  status: row.status,
+  expirationDate: row.expiration_date,
+  customerID: row.customer_id,
+});
+
+/** Adds a card; false when the number or serial is already on file. */
+export async function insertCard(
+  db: Queryable,
+  card: Omit<Card, "customerID" | "status">,
+): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO cards (card_number, instrument_id, program, expiration_date)
+     VALUES ($1, $2, $3, $4::date) ON CONFLICT DO NOTHING RETURNING card_number`,
+    [card.cardNumber, card.instrumentID, card.program, card.expirationDate],
+  );
+  return rows.length > 0;
+}
+
+/** The card with this number (or, without one, this serial), locked for the transaction. */
+export async function findCardForUpdate(
+  tx: Queryable,
+  by: { cardNumber?: string | undefined; instrumentID?: string | undefined },
+): Promise<Card | null> {
+  const [row] = by.cardNumber
+    ? await tx.query<CardRecord>(`SELECT ${COLUMNS} FROM cards WHERE card_number = $1 FOR UPDATE`, [
+        by.cardNumber,
+      ])
+    : await tx.query<CardRecord>(
+        `SELECT ${COLUMNS} FROM cards WHERE instrument_id = $1 FOR UPDATE`,
+        [by.instrumentID ?? null],
+      );
+  return row ? toCard(row) : null;
+}
+
+export async function readCard(db: Queryable, cardNumber: string): Promise<Card | null> {
+  const [row] = await db.query<CardRecord>(`SELECT ${COLUMNS} FROM cards WHERE card_number = $1`, [
+    cardNumber,
+  ]);
+  return row ? toCard(row) : null;
+}
+
+export async function activateCardFor(
+  tx: Queryable,
+  cardNumber: string,
+  customerID: string,
+): Promise<void> {
+  await tx.query(
+    `UPDATE cards SET customer_id = $2::bigint, status = 'ACTIVE', activated_at = coalesce(activated_at, now())
+      WHERE card_number = $1`,
+    [cardNumber, customerID],
+  );
+}

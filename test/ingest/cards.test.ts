@@ -1,0 +1,116 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { importFile } from "../../src/ingest/import-file.js";
+import type { ChangeContext } from "../../src/services/customer-changes.js";
+import { readCustomerPending } from "../../src/store/outbox.js";
+import { engines } from "../support/databases.js";
+import { tempDir } from "../support/temp-dirs.js";
+
+const context: ChangeContext = { actor: "test", channel: "api" };
+const example = new URL("../fixtures/xml/card-customer-association.xml", import.meta.url);
+
+describe.each(engines)("card customer association on $name", (engine) => {
+  it("imports the document's example: cards activated, customers' records list them, pending rows queued", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    await hub.settings.set("DataSyncEnabled", true);
+    const byId = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "C1" }] },
+      context,
+    );
+    const byKey = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "CARD-HOLDER" }] },
+      context,
+    );
+    await hub.cards.add({
+      cardNumber: "6000000000000001",
+      instrumentID: "SERIAL-0001",
+      program: "LOYALTY",
+    });
+    await hub.cards.add({ cardNumber: "6000000000000002", expirationDate: "2099-12-31" });
+    const file = join(dataDir, "cards.xml");
+    writeFileSync(file, readFileSync(example, "utf8").replace("CUSTOMER_ID", byId.customerID));
+
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({
+      total: 2,
+      succeeded: 2,
+      failed: 0,
+      byAction: { CardCustomerAssociation: { succeeded: 2, failed: 0 } },
+    });
+    expect(await hub.cards.get("6000000000000001")).toMatchObject({
+      status: "ACTIVE",
+      customerID: byId.customerID,
+    });
+    expect((await hub.customers.get(byKey.customerID)).customerCards.instrument).toEqual([
+      {
+        cardNumber: "6000000000000002",
+        instrumentID: null,
+        program: null,
+        status: "ACTIVE",
+        expirationDate: "2099-12-31",
+      },
+    ]);
+    const pending = await readCustomerPending(hub.db, byId.customerID);
+    expect(pending.map((row) => row.action)).toEqual(["CREATE", "UPDATE"]);
+    expect(JSON.stringify(await hub.db.query("SELECT * FROM customer_history"))).not.toContain(
+      "1234",
+    );
+    expect(readFileSync(summary.archivedPath!, "utf8")).toContain(
+      "<AuthenticationData>1234</AuthenticationData>",
+    );
+  });
+
+  it("refuses with CARD_NOT_FOUND, CARD_EXPIRED, ACCOUNT_BLOCKED and CUSTOMER_NOT_FOUND; CustomerID wins over the key", async () => {
+    const hub = await engine.freshHub();
+    const first = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "K1" }] },
+      context,
+    );
+    const second = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "K2" }] },
+      context,
+    );
+    await hub.cards.add({ cardNumber: "OLD", expirationDate: "2001-01-01" });
+    await hub.cards.add({ cardNumber: "BLOCKED" });
+    await hub.db.query("UPDATE cards SET status = 'BLOCKED' WHERE card_number = 'BLOCKED'");
+    await hub.cards.add({ cardNumber: "GOOD" });
+    const refusals: [Parameters<typeof hub.cards.associate>[0], string][] = [
+      [{ cardNumber: "NOPE", customerID: first.customerID }, "CARD_NOT_FOUND"],
+      [{ cardNumber: "OLD", customerID: first.customerID }, "CARD_EXPIRED"],
+      [{ cardNumber: "BLOCKED", customerID: first.customerID }, "ACCOUNT_BLOCKED"],
+      [{ cardNumber: "GOOD", customerID: "999999" }, "CUSTOMER_NOT_FOUND"],
+      [
+        { cardNumber: "GOOD", alternateKey: { typeCode: "XSTORE_ID", alternateID: "NOBODY" } },
+        "CUSTOMER_NOT_FOUND",
+      ],
+    ];
+    for (const [request, code] of refusals) {
+      await expect(hub.cards.associate(request, context)).rejects.toMatchObject({ code });
+    }
+    const record = await hub.cards.associate(
+      {
+        cardNumber: "GOOD",
+        customerID: second.customerID,
+        alternateKey: { typeCode: "XSTORE_ID", alternateID: "K1" },
+      },
+      context,
+    );
+    expect(record.customerID).toBe(second.customerID);
+    // Moving the card to another customer takes it off the first one's record.
+    await hub.cards.associate({ cardNumber: "GOOD", customerID: first.customerID }, context);
+    expect((await hub.customers.get(second.customerID)).customerCards.instrument).toEqual([]);
+    expect(
+      (await hub.customers.get(first.customerID)).customerCards.instrument.map(
+        (card) => card.cardNumber,
+      ),
+    ).toEqual(["GOOD"]);
+    await expect(hub.cards.add({ cardNumber: "GOOD" })).rejects.toMatchObject({
+      code: "CARD_ALREADY_EXISTS",
+    });
+    await expect(
+      hub.cards.add({ cardNumber: "X", expirationDate: "2020-02-30" }),
+    ).rejects.toMatchObject({ code: "INVALID_DATE_FORMAT" });
+  });
+});
