@@ -149,6 +149,10 @@ export interface CustomerState {
   lifetimeActivitySummary: ActivitySummary;
   yearToDateActivitySummary: ActivitySummary;
   validationIssues: ValidationIssue[];
+  /** Set on a duplicate retired by a merge: the customer it was merged into (seeds/003 Merge). */
+  mergedInto?: string;
+  /** Set on a customer made by a merge: the duplicates it was made of. */
+  mergedFrom?: string[];
 }
 
 export function emptyActivitySummary(): ActivitySummary {

@@ -5,12 +5,17 @@
  */
 import { CusthubError } from "./errors.js";
 
-type SettingKind = "boolean" | "url" | "text";
+type SettingKind = "boolean" | "url" | "text" | "integer" | "choice" | "list";
 
 interface SettingDefinition {
   kind: SettingKind;
-  default: boolean | string | null;
+  default: boolean | string | number | null;
   description: string;
+  /** The words a `choice` setting takes one of, or a `list` setting any of, in any order. */
+  choices?: readonly string[];
+  /** The range of an `integer` setting, both ends included. */
+  min?: number;
+  max?: number;
 }
 
 export const SETTINGS = {
@@ -44,12 +49,120 @@ export const SETTINGS = {
     default: true,
     description: "Validate and normalize customers on add and update (seeds/003: configurable).",
   },
+  // The sync job's own knobs, beyond the document's settings (SPEC 6; docs/sync.md).
+  DataSyncIntervalSeconds: {
+    kind: "integer",
+    default: 60,
+    min: 1,
+    max: 86_400,
+    description:
+      "Seconds between the starts of the scheduled data-sync job runs in `custhub serve`.",
+  },
+  DataSyncBatchSize: {
+    kind: "integer",
+    default: 500,
+    min: 1,
+    max: 10_000,
+    description:
+      "Pending rows moved into the progress queue per transaction (seeds/001: in batches).",
+  },
+  DataSyncMaxAttempts: {
+    kind: "integer",
+    default: 10,
+    min: 1,
+    max: 1_000,
+    description: "Failed deliveries of one message before it moves to the dead letters.",
+  },
+  DataSyncConcurrency: {
+    kind: "integer",
+    default: 32,
+    min: 1,
+    max: 256,
+    description: "Messages of different customers in flight at once, per worker.",
+  },
+  DataSyncTimeoutSeconds: {
+    kind: "integer",
+    default: 30,
+    min: 1,
+    max: 600,
+    description:
+      "Connect and response timeout of each request to the token and messages endpoints.",
+  },
+  DataSyncLeaseSeconds: {
+    kind: "integer",
+    default: 300,
+    min: 5,
+    max: 86_400,
+    description:
+      "How long a worker holds the messages it claimed; a killed worker's messages come back after it.",
+  },
+  // The merge configuration options of seeds/003 "Customer Merge".
+  CustomerMergeContactPermissions: {
+    kind: "choice",
+    choices: ["SOURCE", "YES", "NO"],
+    default: "SOURCE",
+    description: "Merge: take the source's contact permissions, or set them all to Yes or No.",
+  },
+  CustomerMergeDateOfBirth: {
+    kind: "choice",
+    choices: ["SOURCE", "BEST_MATCH"],
+    default: "BEST_MATCH",
+    description: "Merge: the source's date of birth, or the first one found when it has none.",
+  },
+  CustomerMergeEmailAddress: {
+    kind: "choice",
+    choices: ["SOURCE", "BEST_MATCH", "ALL"],
+    default: "SOURCE",
+    description: "Merge: the source's emails, the first duplicate's that has some, or all.",
+  },
+  CustomerMergeHomeLocation: {
+    kind: "choice",
+    choices: ["SOURCE", "BEST_MATCH"],
+    default: "SOURCE",
+    description: "Merge: the source's home location, or the first one found.",
+  },
+  CustomerMergeMailAddress: {
+    kind: "choice",
+    choices: ["SOURCE", "BEST_MATCH", "ALL"],
+    default: "SOURCE",
+    description: "Merge: the source's addresses, the first duplicate's that has some, or all.",
+  },
+  CustomerMergePhoneNumbers: {
+    kind: "choice",
+    choices: ["SOURCE", "BEST_MATCH", "ALL"],
+    default: "SOURCE",
+    description: "Merge: the source's phone numbers, the first duplicate's that has some, or all.",
+  },
+  DuplicateCustomerMergeLimit: {
+    kind: "integer",
+    default: 10,
+    min: 2,
+    max: 1_000,
+    description: "Merge: the most customer records merged into one.",
+  },
+  DuplicateCustomerRules: {
+    kind: "list",
+    choices: [
+      "LAST_ACTIVITY",
+      "HAS_CARD",
+      "HAS_EMAIL",
+      "HAS_PHONE",
+      "HAS_ADDRESS",
+      "HAS_ATTRIBUTES",
+    ],
+    default: "LAST_ACTIVITY,HAS_CARD,HAS_EMAIL,HAS_PHONE,HAS_ADDRESS,HAS_ATTRIBUTES",
+    description: "Merge without a source: the criteria that choose it, in order of weight.",
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export type SettingKey = keyof typeof SETTINGS;
-export type SettingValue = boolean | string | null;
+export type SettingValue = boolean | string | number | null;
 export type Settings = {
-  [K in SettingKey]: (typeof SETTINGS)[K]["default"] extends boolean ? boolean : string | null;
+  [K in SettingKey]: (typeof SETTINGS)[K]["default"] extends boolean
+    ? boolean
+    : (typeof SETTINGS)[K]["default"] extends number
+      ? number
+      : string | null;
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
@@ -83,6 +196,7 @@ export function parseSettingValue(key: SettingKey, raw: string | boolean | null)
     }
     return definition.default;
   }
+  if (definition.kind === "integer") return parseIntegerSetting(key, definition, raw);
   if (definition.kind === "boolean") {
     if (typeof raw === "boolean") return raw;
     const word = raw.trim().toLowerCase();
@@ -97,6 +211,8 @@ export function parseSettingValue(key: SettingKey, raw: string | boolean | null)
     );
   }
   const value = String(raw).trim();
+  if (definition.kind === "choice" || definition.kind === "list")
+    return parseChoices(key, definition, value);
   if (definition.kind === "url") {
     let url: URL;
     try {
@@ -116,6 +232,40 @@ export function parseSettingValue(key: SettingKey, raw: string | boolean | null)
         { key },
       );
     }
+  }
+  return value;
+}
+
+/** One of the choices (`choice`), or a comma-separated list of them (`list`); any case. */
+function parseChoices(key: SettingKey, definition: SettingDefinition, value: string): string {
+  const choices = definition.choices ?? [];
+  const words = value.split(",").map((word) => word.trim().toUpperCase());
+  const unknown = words.filter((word) => !choices.includes(word));
+  if (unknown.length > 0 || (definition.kind === "choice" && words.length !== 1)) {
+    throw new CusthubError(
+      "INVALID_SETTING",
+      `${key} takes ${definition.kind === "choice" ? "one of" : "a comma-separated list of"} ${choices.join(", ")}; not ${JSON.stringify(value)}.`,
+      { key, choices },
+    );
+  }
+  return [...new Set(words)].join(",");
+}
+
+function parseIntegerSetting(
+  key: SettingKey,
+  definition: SettingDefinition,
+  raw: string | boolean,
+): number {
+  const min = definition.min ?? Number.MIN_SAFE_INTEGER;
+  const max = definition.max ?? Number.MAX_SAFE_INTEGER;
+  const text = String(raw).trim().replace(/_/g, "");
+  const value = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CusthubError(
+      "INVALID_SETTING",
+      `${key} needs a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}.`,
+      { key, min, max },
+    );
   }
   return value;
 }

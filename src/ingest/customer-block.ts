@@ -18,6 +18,7 @@ import {
   type NoteInput,
   type TelephoneInput,
 } from "../domain/requests.js";
+import type { MergeParty, MergeRequest } from "../services/customer-merge.js";
 import type { CustomerAction, CustomerOperation } from "../services/customers.js";
 import { childNamed, childrenNamed, type XmlElement } from "./xml-blocks.js";
 
@@ -29,13 +30,14 @@ const ACTIONS: Record<string, CustomerAction> = {
 };
 
 /** The block's `Action` attribute, as the document spells it. */
-export function blockAction(block: XmlElement): CustomerAction {
+export function blockAction(block: XmlElement): CustomerAction | "Merge" {
+  if ((block.attributes.Action ?? "").trim().toLowerCase() === "merge") return "Merge";
   const raw = block.attributes.Action ?? "";
   const action = ACTIONS[raw.trim().toLowerCase()];
   if (!action) {
     throw new CusthubError(
       "INVALID_REQUEST",
-      `<Customer Action="${raw}"> is not one of Add, AddorUpdate, Update, Delete.`,
+      `<Customer Action="${raw}"> is not one of Add, AddorUpdate, Update, Delete, Merge.`,
       { action: raw },
     );
   }
@@ -44,6 +46,13 @@ export function blockAction(block: XmlElement): CustomerAction {
 
 export function customerOperation(block: XmlElement): CustomerOperation {
   const action = blockAction(block);
+  if (action === "Merge") {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      "A Merge block is a merge request, not a customer operation.",
+      {},
+    );
+  }
   // Delete reads the keys only: "If any fields other than the ones listed above are included in
   // a request, they will be ignored" (seeds/003 Delete Customer).
   const request =
@@ -291,4 +300,41 @@ function noteInput(element: XmlElement): NoteInput {
     sequence,
     privateFlag: flag(attributes.privateFlag, `${where} privateFlag`),
   };
+}
+
+/** A `<Customer Action="Merge">` block: `<MergeSource>` and `<MergeTargetSet>` (seeds/003). */
+export function mergeRequest(block: XmlElement): MergeRequest {
+  const party = (element: XmlElement): MergeParty => {
+    const key = childNamed(element, "AlternateKey");
+    const typeCode = key?.attributes.TypeCode?.trim();
+    const alternateID = textOf(key, "AlternateID");
+    return {
+      customerID: textOf(element, "CustomerID"),
+      alternateKey: typeCode && alternateID ? { typeCode, alternateID } : undefined,
+    };
+  };
+  const named = (candidate: MergeParty): boolean =>
+    candidate.customerID !== undefined || candidate.alternateKey !== undefined;
+  const sourceElement = childNamed(block, "MergeSource");
+  const source = sourceElement ? party(sourceElement) : undefined;
+  const targetSet = childNamed(block, "MergeTargetSet");
+  const targets = (targetSet ? childrenNamed(targetSet, "MergeTarget") : []).map(party);
+  const unnamed = targets.findIndex((target) => !named(target));
+  if (unnamed >= 0) {
+    throw new CusthubError(
+      "CUSTOMER_NOT_FOUND",
+      `MergeTarget ${unnamed + 1} names no CustomerID and no alternate key.`,
+      {
+        target: unnamed + 1,
+      },
+    );
+  }
+  if (source && !named(source)) {
+    throw new CusthubError(
+      "CUSTOMER_NOT_FOUND",
+      "MergeSource names no CustomerID and no alternate key.",
+      {},
+    );
+  }
+  return { source, targets };
 }

@@ -22,7 +22,8 @@ import type { CustomerOperation, OperationOutcome } from "../services/customers.
 import type { Hub } from "../services/hub.js";
 import type { ImportProgress, ReviewRow } from "../services/imports.js";
 import type { CardAssociation } from "../services/cards.js";
-import { blockAction, customerOperation } from "./customer-block.js";
+import type { MergeRequest } from "../services/customer-merge.js";
+import { blockAction, customerOperation, mergeRequest } from "./customer-block.js";
 import { cardAssociation } from "./instrument-block.js";
 import { readBlocks, XmlFileError, type XmlBlock, type XmlFileHead } from "./xml-blocks.js";
 
@@ -124,6 +125,7 @@ interface PendingBlock {
   block: XmlBlock;
   operation?: CustomerOperation;
   association?: CardAssociation;
+  merge?: MergeRequest;
   parseError?: CusthubError;
 }
 
@@ -186,6 +188,7 @@ export async function importFile(
       let outcome: OperationOutcome;
       if (item.operation) outcome = outcomes[next++]!;
       else if (item.association) outcome = await associate(hub, item.association, options.actor);
+      else if (item.merge) outcome = await merge(hub, item.merge, options.actor);
       else outcome = { ok: false, error: item.parseError! };
       const row = await account(item, outcome, progress, failures);
       if (row) review.push(row);
@@ -267,9 +270,12 @@ export async function importFile(
 
 function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBlock {
   try {
-    return head?.root === "ActivateInstrumentCustomerRequest"
-      ? { block, association: cardAssociation(block.element) }
-      : { block, operation: customerOperation(block.element) };
+    if (head?.root === "ActivateInstrumentCustomerRequest") {
+      return { block, association: cardAssociation(block.element) };
+    }
+    if (blockAction(block.element) === "Merge")
+      return { block, merge: mergeRequest(block.element) };
+    return { block, operation: customerOperation(block.element) };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
     return { block, parseError: error };
@@ -289,6 +295,23 @@ async function associate(
       customerID: record.customerID,
       change: "UPDATE",
       record,
+      validationIssues: [],
+    };
+  } catch (error) {
+    if (!isCusthubError(error)) throw error;
+    return { ok: false, error };
+  }
+}
+
+/** A merge touches several customers and their cards: one transaction each, in file order. */
+async function merge(hub: Hub, request: MergeRequest, actor: string): Promise<OperationOutcome> {
+  try {
+    const merged = await hub.customers.merge(request, { actor, channel: "batch" });
+    return {
+      ok: true,
+      customerID: merged.customerID,
+      change: "CREATE",
+      record: merged.record,
       validationIssues: [],
     };
   } catch (error) {
@@ -354,6 +377,13 @@ function actionOf(block: XmlBlock): string | null {
 
 /** What identifies the block's customer for a person reading the review: an id or a key. */
 function keyOf(item: PendingBlock): string | null {
+  if (item.merge) {
+    const party = item.merge.source ?? item.merge.targets[0];
+    if (party?.customerID) return `CustomerID:${party.customerID}`;
+    return party?.alternateKey
+      ? `${party.alternateKey.typeCode}:${party.alternateKey.alternateID}`
+      : null;
+  }
   if (item.association) {
     const association = item.association;
     if (association.customerID) return `CustomerID:${association.customerID}`;

@@ -9,6 +9,8 @@
  */
 import type { AttributeType } from "../domain/attributes.js";
 import { writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
+import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
+import { mergeRulesFrom } from "../domain/merge.js";
 import {
   applyUpdate,
   createCustomer,
@@ -121,6 +123,15 @@ export class CustomerService {
         ? { customerID: ref.customerID }
         : { alternateKeys: [{ ...ref.alternateKey }] };
     return this.one({ action: "Delete", request }, context);
+  }
+
+  /**
+   * Customer Merge: the duplicates become one new customer (seeds/003 "Customer Merge"); the
+   * merge configuration options come from the settings.
+   */
+  async merge(request: MergeRequest, context: ChangeContext): Promise<MergeOutcome> {
+    const rules = mergeRulesFrom(resolveSettings(await readStoredSettings(this.db)));
+    return mergeCustomerRecords(this.db, request, context, rules);
   }
 
   /** One operation; its failure is thrown as the `CusthubError` it is. */

@@ -70,3 +70,15 @@ export async function activateCardFor(
     [cardNumber, customerID],
   );
 }
+
+/** A merge moves every card of the duplicates to the new customer (seeds/003 Table 2-3). */
+export async function moveCards(
+  tx: Queryable,
+  fromCustomerIDs: readonly string[],
+  toCustomerID: string,
+): Promise<void> {
+  await tx.query(
+    "UPDATE cards SET customer_id = $2::bigint WHERE customer_id = ANY($1::bigint[])",
+    [fromCustomerIDs, toCustomerID],
+  );
+}

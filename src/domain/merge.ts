@@ -1,0 +1,302 @@
+/**
+ * Customer Merge (seeds/003 "Customer Merge", Table 2-3 "Merge Logic"): duplicates of one person
+ * become one new customer. The new record takes its identity and contact data from the source,
+ * the alternate keys, attributes, cards and notes of every duplicate, the earliest and latest
+ * dates, and the sums of the activity totals. The duplicates stay, inactive, pointing at it.
+ */
+import type { Applied } from "./apply-request.js";
+import {
+  emptyCustomer,
+  type ActivitySummary,
+  type CustomerState,
+  type ContactEntryFlags,
+} from "./customer.js";
+import { CusthubError } from "./errors.js";
+
+/** How a kind of contact data is taken: the source's, the first duplicate that has some, or all. */
+export type EntryMergeRule = "SOURCE" | "BEST_MATCH" | "ALL";
+
+/** The merge configuration options of seeds/003, as settings. */
+export interface MergeRules {
+  contactPermissions: "SOURCE" | "YES" | "NO";
+  dateOfBirth: "SOURCE" | "BEST_MATCH";
+  emailAddress: EntryMergeRule;
+  homeLocation: "SOURCE" | "BEST_MATCH";
+  mailAddress: EntryMergeRule;
+  phoneNumbers: EntryMergeRule;
+  /** "Duplicate Customer Merge Limit": most records merged into one. */
+  mergeLimit: number;
+  /** "Duplicate Customer Rules": the criteria that pick a source when none is given, in order. */
+  duplicateRules: DuplicateRule[];
+}
+
+export const DUPLICATE_RULES = [
+  "LAST_ACTIVITY",
+  "HAS_CARD",
+  "HAS_EMAIL",
+  "HAS_PHONE",
+  "HAS_ADDRESS",
+  "HAS_ATTRIBUTES",
+] as const;
+export type DuplicateRule = (typeof DUPLICATE_RULES)[number];
+
+export interface MergeResult {
+  merged: Applied;
+  /** Each duplicate, inactive and pointing at the new customer. */
+  retired: Applied[];
+}
+
+const activeCount = <T extends ContactEntryFlags>(entries: readonly T[]): number =>
+  entries.filter((entry) => entry.active).length;
+
+/** Picks the source by the Duplicate Customer Rules: each rule in turn breaks the tie. */
+export function chooseSource(
+  duplicates: readonly CustomerState[],
+  rules: readonly DuplicateRule[],
+): CustomerState {
+  const score = (customer: CustomerState, rule: DuplicateRule): string | number => {
+    switch (rule) {
+      case "LAST_ACTIVITY":
+        return (
+          customer.lastPurchaseDate ??
+          customer.lastUpdateInfo?.updateDate ??
+          customer.signupDate ??
+          ""
+        );
+      case "HAS_CARD":
+        return customer.cards.length > 0 ? 1 : 0;
+      case "HAS_EMAIL":
+        return activeCount(customer.individual.emails) > 0 ? 1 : 0;
+      case "HAS_PHONE":
+        return activeCount(customer.individual.telephones) > 0 ? 1 : 0;
+      case "HAS_ADDRESS":
+        return activeCount(customer.individual.addresses) > 0 ? 1 : 0;
+      case "HAS_ATTRIBUTES":
+        return customer.customAttributes.length > 0 ? 1 : 0;
+    }
+  };
+  return [...duplicates].sort((a, b) => {
+    for (const rule of rules) {
+      const left = score(a, rule);
+      const right = score(b, rule);
+      if (left !== right) return left > right ? -1 : 1;
+    }
+    // Last tie-break: the oldest customer, the one most systems already know.
+    return Number(a.customerID) - Number(b.customerID);
+  })[0]!;
+}
+
+function pickEntries<T extends ContactEntryFlags>(
+  rule: EntryMergeRule,
+  source: CustomerState,
+  ordered: readonly CustomerState[],
+  entriesOf: (customer: CustomerState) => readonly T[],
+): T[] {
+  const active = (customer: CustomerState): T[] =>
+    entriesOf(customer)
+      .filter((entry) => entry.active)
+      .map((entry) => ({ ...entry }));
+  if (rule === "SOURCE") return active(source);
+  if (rule === "BEST_MATCH")
+    return active(ordered.find((customer) => active(customer).length > 0) ?? source);
+  const all = ordered.flatMap(active);
+  // Retaining all: one primary at most, the source's (it comes first).
+  const primary = all.findIndex((entry) => entry.primaryFlag);
+  return all.map((entry, index) =>
+    index === primary || !entry.primaryFlag ? entry : { ...entry, primaryFlag: false },
+  );
+}
+
+const minOf = (values: (string | null)[]): string | null =>
+  values.filter((value): value is string => value !== null).sort()[0] ?? null;
+const maxOf = (values: (string | null)[]): string | null =>
+  values
+    .filter((value): value is string => value !== null)
+    .sort()
+    .at(-1) ?? null;
+
+/** Sums decimal strings exactly (amounts carry cents), as strings like the record shows them. */
+function sumDecimals(values: readonly string[]): string {
+  const scale = Math.max(0, ...values.map((value) => value.split(".")[1]?.length ?? 0));
+  const total = values.reduce((sum, value) => {
+    const [whole = "0", fraction = ""] = value.split(".");
+    const negative = whole.startsWith("-");
+    const units = BigInt(whole.replace("-", "") + fraction.padEnd(scale, "0"));
+    return sum + (negative ? -units : units);
+  }, 0n);
+  if (scale === 0) return total.toString();
+  const negative = total < 0n;
+  const digits = (negative ? -total : total).toString().padStart(scale + 1, "0");
+  const text = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`.replace(/\.?0+$/, "");
+  return negative ? `-${text}` : text;
+}
+
+function sumSummaries(summaries: readonly ActivitySummary[]): ActivitySummary {
+  const keys = Object.keys(summaries[0]!) as (keyof ActivitySummary)[];
+  return Object.fromEntries(
+    keys.map((key) => [key, sumDecimals(summaries.map((summary) => summary[key]))]),
+  ) as unknown as ActivitySummary;
+}
+
+/**
+ * Merges `targets` into `source` as a new customer `newCustomerID`. The caller has made sure all
+ * are distinct, active, and within the merge limit.
+ */
+export function mergeCustomers(
+  newCustomerID: string,
+  source: CustomerState,
+  targets: readonly CustomerState[],
+  rules: MergeRules,
+  now: string,
+): MergeResult {
+  const duplicates = [source, ...targets];
+  if (duplicates.length > rules.mergeLimit) {
+    throw new CusthubError(
+      "MERGE_CUSTOMER_CREATION_EXCEPTION",
+      `${duplicates.length} customers exceed the Duplicate Customer Merge Limit of ${rules.mergeLimit}.`,
+      { count: duplicates.length, limit: rules.mergeLimit },
+    );
+  }
+  const merged = emptyCustomer(newCustomerID);
+  const copy = <T>(value: T): T => structuredClone(value);
+
+  // From the source: identity, preferences, personal summary, socio-economic profile, and the
+  // fields the table does not name.
+  merged.individual = copy(source.individual);
+  merged.individual.addresses = pickEntries(
+    rules.mailAddress,
+    source,
+    duplicates,
+    (c) => c.individual.addresses,
+  );
+  merged.individual.emails = pickEntries(
+    rules.emailAddress,
+    source,
+    duplicates,
+    (c) => c.individual.emails,
+  );
+  merged.individual.telephones = pickEntries(
+    rules.phoneNumbers,
+    source,
+    duplicates,
+    (c) => c.individual.telephones,
+  );
+  if (rules.dateOfBirth === "BEST_MATCH" && merged.individual.birthDate === null) {
+    merged.individual.birthDate =
+      duplicates.find((c) => c.individual.birthDate !== null)?.individual.birthDate ?? null;
+  }
+  for (const field of [
+    "orgName",
+    "custOrgTypcode",
+    "employeeID",
+    "businessName",
+    "customerClass",
+    "source",
+    "customerNumber",
+    "customerReference",
+  ] as const) {
+    merged[field] = source[field];
+  }
+  merged.prospect = source.prospect;
+  merged.homeRetailStoreID =
+    rules.homeLocation === "SOURCE"
+      ? source.homeRetailStoreID
+      : (duplicates.find((c) => c.homeRetailStoreID !== null)?.homeRetailStoreID ?? null);
+  merged.contactPreferences =
+    rules.contactPermissions === "SOURCE"
+      ? copy(source.contactPreferences)
+      : source.contactPreferences.map((preference) => ({
+          ...preference,
+          permission: rules.contactPermissions === "YES",
+        }));
+
+  // From every duplicate: alternate keys, attributes, cards, notes.
+  merged.alternateKeys = duplicates.flatMap((c) => c.alternateKeys.map((key) => ({ ...key })));
+  merged.customAttributes = [];
+  for (const attribute of duplicates.flatMap((c) => c.customAttributes)) {
+    const held = merged.customAttributes.find(
+      (a) => a.name.toUpperCase() === attribute.name.toUpperCase(),
+    );
+    if (!held)
+      merged.customAttributes.push({ name: attribute.name, values: [...attribute.values] });
+    else
+      for (const value of attribute.values)
+        if (!held.values.includes(value)) held.values.push(value);
+  }
+  merged.cards = duplicates.flatMap((c) => copy(c.cards));
+  merged.notes = duplicates
+    .flatMap((c) => c.notes)
+    .map((note, index) => ({ ...note, sequence: index + 1 }));
+
+  // Dates and totals: the earliest, the latest, the sums.
+  const withBoth = duplicates.filter((c) => c.signupDate !== null && c.retailStoreID !== null);
+  const signup =
+    source.signupDate !== null &&
+    source.retailStoreID !== null &&
+    withBoth.every((c) => c.signupDate! >= source.signupDate!)
+      ? source
+      : [...withBoth].sort((a, b) => a.signupDate!.localeCompare(b.signupDate!))[0];
+  merged.signupDate = signup?.signupDate ?? minOf(duplicates.map((c) => c.signupDate));
+  merged.retailStoreID =
+    signup?.retailStoreID ??
+    duplicates.find((c) => c.retailStoreID !== null)?.retailStoreID ??
+    null;
+  merged.firstPurchaseDate = minOf(duplicates.map((c) => c.firstPurchaseDate));
+  merged.lastPurchaseDate = maxOf(duplicates.map((c) => c.lastPurchaseDate));
+  merged.lifetimeActivitySummary = sumSummaries(duplicates.map((c) => c.lifetimeActivitySummary));
+  merged.yearToDateActivitySummary = sumSummaries(
+    duplicates.map((c) => c.yearToDateActivitySummary),
+  );
+  merged.lastUpdateInfo = {
+    updateUserID: source.lastUpdateInfo?.updateUserID ?? null,
+    updateDate: now,
+  };
+  merged.validationIssues = copy(source.validationIssues);
+  merged.mergedFrom = duplicates.map((c) => c.customerID);
+
+  const retired = duplicates.map((customer) => {
+    const state = copy(customer);
+    state.active = false;
+    state.alternateKeys = [];
+    state.cards = [];
+    state.mergedInto = newCustomerID;
+    return {
+      state,
+      changedFields: ["active", "alternateKeys", "cards", "mergedInto"],
+      deletedAlternateKeys: [],
+    };
+  });
+  return {
+    merged: { state: merged, changedFields: ["merged"], deletedAlternateKeys: [] },
+    retired,
+  };
+}
+
+/** The merge rules from the settings (seeds/003 "Customer Merge" configuration). */
+export function mergeRulesFrom(settings: {
+  CustomerMergeContactPermissions: string | null;
+  CustomerMergeDateOfBirth: string | null;
+  CustomerMergeEmailAddress: string | null;
+  CustomerMergeHomeLocation: string | null;
+  CustomerMergeMailAddress: string | null;
+  CustomerMergePhoneNumbers: string | null;
+  DuplicateCustomerMergeLimit: number;
+  DuplicateCustomerRules: string | null;
+}): MergeRules {
+  // The settings were checked against their choices when they were set.
+  return {
+    contactPermissions: (settings.CustomerMergeContactPermissions ??
+      "SOURCE") as MergeRules["contactPermissions"],
+    dateOfBirth: (settings.CustomerMergeDateOfBirth ?? "BEST_MATCH") as MergeRules["dateOfBirth"],
+    emailAddress: (settings.CustomerMergeEmailAddress ?? "SOURCE") as EntryMergeRule,
+    homeLocation: (settings.CustomerMergeHomeLocation ?? "SOURCE") as MergeRules["homeLocation"],
+    mailAddress: (settings.CustomerMergeMailAddress ?? "SOURCE") as EntryMergeRule,
+    phoneNumbers: (settings.CustomerMergePhoneNumbers ?? "SOURCE") as EntryMergeRule,
+    mergeLimit: settings.DuplicateCustomerMergeLimit,
+    duplicateRules: (settings.DuplicateCustomerRules ?? DUPLICATE_RULES.join(","))
+      .split(",")
+      .filter((rule): rule is DuplicateRule =>
+        (DUPLICATE_RULES as readonly string[]).includes(rule),
+      ),
+  };
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import { importFile } from "../../src/ingest/import-file.js";
+import type { ChangeContext } from "../../src/services/customer-changes.js";
+import type { Hub } from "../../src/services/hub.js";
+import { readCustomerPending } from "../../src/store/outbox.js";
+import { engines } from "../support/databases.js";
+import { tempDir } from "../support/temp-dirs.js";
+
+const context: ChangeContext = { actor: "test", channel: "api" };
+const example = new URL("../fixtures/xml/merge-customers.xml", import.meta.url).pathname;
+
+async function duplicates(hub: Hub) {
+  await hub.referenceData.addAttributeType({ name: "COLOR", dataType: "TEXT" });
+  const add = (request: Parameters<Hub["customers"]["add"]>[0]) =>
+    hub.customers.add(request, context);
+  const a = await add({
+    signupDate: "2010-05-01",
+    retailStoreID: "101",
+    individual: {
+      names: { FIRST: "Ann", LAST: "Old" },
+      birthDate: "1970-01-02",
+      emails: [{ emailAddress: "ann@old.example" }],
+    },
+    alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "A" }],
+    customAttributes: [{ name: "COLOR", values: ["red"] }],
+    notes: [{ text: "from A" }],
+  });
+  const b = await add({
+    signupDate: "2008-03-03",
+    individual: { names: { FIRST: "Annie", LAST: "Older" } },
+    alternateKeys: [
+      { typeCode: "TWCUSTID", alternateID: "B" },
+      { typeCode: "EMAIL", alternateID: "ann@b.example" },
+    ],
+    customAttributes: [{ name: "COLOR", values: ["blue"] }],
+  });
+  const c = await add({
+    signupDate: "2015-01-01",
+    retailStoreID: "303",
+    affiliation: { retailStoreID: "303" },
+    individual: {
+      names: { FIRST: "Ann", LAST: "Current" },
+      addresses: [
+        { typeCode: "HOME", primaryFlag: true, addressLine1: "1 New St", postalCode: "44139" },
+      ],
+    },
+    alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "C" }],
+    customAttributes: [{ name: "COLOR", values: ["red"] }],
+  });
+  return { a, b, c };
+}
+
+describe.each(engines)("customer merge on $name", (engine) => {
+  it("imports the document's Merge example: a new customer by the merge logic, the duplicates retired", async () => {
+    const hub = await engine.freshHub();
+    await hub.settings.set("DataSyncEnabled", true);
+    const { a, b, c } = await duplicates(hub);
+    await hub.cards.add({ cardNumber: "CARD-A" });
+    await hub.cards.associate({ cardNumber: "CARD-A", customerID: a.customerID }, context);
+
+    const summary = await importFile(hub, example, {
+      channel: "cli",
+      actor: "test",
+      dataDir: tempDir(),
+    });
+    expect(summary).toMatchObject({
+      total: 1,
+      succeeded: 1,
+      byAction: { Merge: { succeeded: 1, failed: 0 } },
+    });
+
+    const merged = await hub.customers.getByAlternateKey("TWCUSTID", "A");
+    expect([a.customerID, b.customerID, c.customerID]).not.toContain(merged.customerID);
+    const state = await hub.customers.getState(merged.customerID);
+    // From the source (C): name, addresses, home location.
+    expect(state.individual.names).toMatchObject({ FIRST: "Ann", LAST: "Current" });
+    expect(state.individual.addresses.map((address) => address.addressLine1)).toEqual(["1 New St"]);
+    expect(state.individual.emails).toEqual([]);
+    expect(state.homeRetailStoreID).toBe("303");
+    // Birthday: the source's, or any when the source has none.
+    expect(state.individual.birthDate).toBe("1970-01-02");
+    // From every duplicate: keys, attributes, cards, notes.
+    expect(state.alternateKeys.map((key) => `${key.typeCode}:${key.alternateID}`).sort()).toEqual([
+      "EMAIL:ann@b.example",
+      "TWCUSTID:A",
+      "TWCUSTID:B",
+      "TWCUSTID:C",
+    ]);
+    expect(state.customAttributes).toEqual([{ name: "COLOR", values: ["red", "blue"] }]);
+    expect(state.cards.map((card) => card.cardNumber)).toEqual(["CARD-A"]);
+    expect((await hub.cards.get("CARD-A")).customerID).toBe(merged.customerID);
+    expect(state.notes.map((note) => note.text)).toEqual(["from A"]);
+    // Signup: the earliest of the duplicates that have both a date and a location.
+    expect([state.signupDate, state.retailStoreID]).toEqual(["2010-05-01", "101"]);
+    expect(state.mergedFrom?.sort()).toEqual([a.customerID, b.customerID, c.customerID].sort());
+    for (const old of [a, b, c]) {
+      const retired = await hub.customers.getState(old.customerID);
+      expect(retired).toMatchObject({
+        active: false,
+        mergedInto: merged.customerID,
+        alternateKeys: [],
+      });
+      expect((await readCustomerPending(hub.db, old.customerID)).map((row) => row.action)).toEqual([
+        "DELETE",
+      ]);
+    }
+    expect((await readCustomerPending(hub.db, merged.customerID)).map((row) => row.action)).toEqual(
+      ["CREATE"],
+    );
+  });
+
+  it("chooses a source by the duplicate customer rules when none is given, and refuses bad merges", async () => {
+    const hub = await engine.freshHub();
+    const { a, b, c } = await duplicates(hub);
+    const merged = await hub.customers.merge(
+      {
+        targets: [
+          { customerID: b.customerID },
+          { alternateKey: { typeCode: "TWCUSTID", alternateID: "A" } },
+        ],
+      },
+      context,
+    );
+    // LAST_ACTIVITY ties; A has an email, B has none: A is the source.
+    expect((await hub.customers.getState(merged.customerID)).individual.names.LAST).toBe("Old");
+    expect(merged.mergedFrom.sort()).toEqual([a.customerID, b.customerID].sort());
+
+    const refusals: [Parameters<Hub["customers"]["merge"]>[0], string][] = [
+      [{ targets: [{ customerID: c.customerID }] }, "MERGE_CUSTOMER_CREATION_EXCEPTION"],
+      [
+        { source: { customerID: c.customerID }, targets: [{ customerID: c.customerID }] },
+        "MERGE_CUSTOMER_CREATION_EXCEPTION",
+      ],
+      [
+        { source: { customerID: c.customerID }, targets: [{ customerID: a.customerID }] },
+        "CUSTOMER_NOT_FOUND",
+      ],
+      [
+        {
+          source: { customerID: c.customerID },
+          targets: [{ alternateKey: { typeCode: "TWCUSTID", alternateID: "Z" } }],
+        },
+        "CUSTOMER_NOT_FOUND",
+      ],
+    ];
+    for (const [request, code] of refusals) {
+      await expect(hub.customers.merge(request, context)).rejects.toMatchObject({ code });
+    }
+    expect((await hub.customers.getState(c.customerID)).active).toBe(true);
+  });
+
+  it("follows the merge settings: the merge limit, and retaining all email addresses", async () => {
+    const hub = await engine.freshHub();
+    const { a, b, c } = await duplicates(hub);
+    await hub.settings.set("DuplicateCustomerMergeLimit", "2");
+    const everyone = {
+      source: { customerID: c.customerID },
+      targets: [{ customerID: a.customerID }, { customerID: b.customerID }],
+    };
+    await expect(hub.customers.merge(everyone, context)).rejects.toMatchObject({
+      code: "MERGE_CUSTOMER_CREATION_EXCEPTION",
+    });
+    await hub.settings.set("DuplicateCustomerMergeLimit", "3");
+    await hub.settings.set("CustomerMergeEmailAddress", "all");
+    await hub.settings.set("CustomerMergeContactPermissions", "NO");
+    await expect(hub.settings.set("CustomerMergeMailAddress", "SOMETIMES")).rejects.toMatchObject({
+      code: "INVALID_SETTING",
+    });
+    await expect(
+      hub.settings.set("DuplicateCustomerRules", "HAS_CARD,NEWEST"),
+    ).rejects.toMatchObject({ code: "INVALID_SETTING" });
+    const merged = await hub.customers.merge(everyone, context);
+    const state = await hub.customers.getState(merged.customerID);
+    expect(state.individual.emails.map((email) => email.emailAddress)).toEqual(["ann@old.example"]);
+  });
+});
