@@ -3,7 +3,7 @@
  * to end (read, map, validate, store with history and outbox rows, review), on PGlite and, given
  * a URL, on PostgreSQL; against the baseline of saxes alone tokenizing the same file.
  *
- *   npm run bench:import -- [--count 100000] [--database-url postgres://...]
+ *   npm run bench:import -- [--count 100000] [--database-url postgres://...] [--engine pglite|postgres|both]
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
@@ -15,7 +15,12 @@ import { importFile } from "../src/ingest/import-file.js";
 import { openHub, type Hub } from "../src/services/hub.js";
 
 const { values } = parseArgs({
-  options: { count: { type: "string", default: "100000" }, "database-url": { type: "string" } },
+  options: {
+    count: { type: "string", default: "100000" },
+    "database-url": { type: "string" },
+    // One engine per run gives each its own peak RSS: PGlite's WASM heap stays in the process.
+    engine: { type: "string", default: "both" },
+  },
 });
 const count = Number(values.count);
 const serverUrl = values["database-url"] ?? process.env.BENCH_DATABASE_URL;
@@ -118,13 +123,18 @@ try {
     );
   };
 
-  await measure("PGlite", async () => {
-    const dataDir = join(workDir, "pglite");
-    const hub = await openHub({ dataDir, databaseUrl: undefined });
-    await hub.settings.set("DataSyncEnabled", true);
-    return { hub, dataDir, dispose: () => hub.close() };
-  });
-  if (serverUrl) {
+  const engine = values.engine;
+  if (engine !== "both" && engine !== "pglite" && engine !== "postgres") {
+    throw new Error("--engine is pglite, postgres or both");
+  }
+  if (engine !== "postgres")
+    await measure("PGlite", async () => {
+      const dataDir = join(workDir, "pglite");
+      const hub = await openHub({ dataDir, databaseUrl: undefined });
+      await hub.settings.set("DataSyncEnabled", true);
+      return { hub, dataDir, dispose: () => hub.close() };
+    });
+  if (serverUrl && engine !== "pglite") {
     await measure("PostgreSQL", async () => {
       const schema = `bench_${process.pid}_${Date.now()}`;
       const hub = await openHub({ dataDir: "", databaseUrl: serverUrl }, { schema });
