@@ -11,6 +11,7 @@ import {
   existsSync,
   mkdirSync,
   renameSync,
+  rmSync,
   statSync,
   type WriteStream,
 } from "node:fs";
@@ -162,7 +163,20 @@ export async function importFile(
   // directory" — copied first, then read from the copy, so an upload is read from disk once.
   let archivedPath: string | null = freePath(archivedDir, fileName, importId);
   const source = typeof input === "string" ? createReadStream(input) : input.stream;
-  await pipeline(source, createWriteStream(archivedPath, { flags: "wx" }));
+  try {
+    await pipeline(source, createWriteStream(archivedPath, { flags: "wx" }));
+  } catch (error) {
+    // An upload cut off mid-way, a full disk: nothing was applied; the import says why.
+    rmSync(archivedPath, { force: true });
+    const message = `The file could not be received: ${toError(error).message}`;
+    await hub.imports.finish(importId, {
+      status: "failed",
+      error: message,
+      archivedPath: null,
+      failuresPath: null,
+    });
+    throw new CusthubError("INVALID_REQUEST", message, { file: fileName }, { cause: error });
+  }
   const totalBytes = statSync(archivedPath).size;
 
   let head: XmlFileHead | undefined;
