@@ -2,11 +2,13 @@
 import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
+import { customerIDSchema } from "./schemas/customer-request.js";
+import "./route-options.js";
 
-const customerParams = {
+export const customerParams = {
   type: "object",
   required: ["customerID"],
-  properties: { customerID: { type: "string", pattern: "^[0-9]{1,18}$" } },
+  properties: { customerID: customerIDSchema },
   additionalProperties: false,
 } as const;
 
@@ -39,13 +41,23 @@ interface SearchQuery {
 export function registerCustomerRoutes(api: FastifyInstance, hub: Hub): void {
   api.get<{ Params: { customerID: string } }>(
     "/customers/:customerID",
-    { schema: { params: customerParams } },
+    {
+      config: { access: "readCustomerData" },
+      schema: { summary: "The customer's record", tags: ["customers"], params: customerParams },
+    },
     async (request) => hub.customers.get(request.params.customerID),
   );
 
   api.get<{ Querystring: SearchQuery }>(
     "/customers",
-    { schema: { querystring: searchQuery } },
+    {
+      config: { access: "readCustomerData" },
+      schema: {
+        summary: "Look up by alternate key, or search by email, phone, name, postal code; paged",
+        tags: ["customers"],
+        querystring: searchQuery,
+      },
+    },
     async (request) => {
       const query = request.query;
       if ((query.alternateKeyType === undefined) !== (query.alternateKeyId === undefined)) {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Readable } from "node:stream";
 import { importFile } from "../ingest/import-file.js";
 import type { Hub } from "../services/hub.js";
+import "./route-options.js";
 
 const importQuery = {
   type: "object",
@@ -34,7 +35,15 @@ export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: st
 
   api.post<{ Querystring: { fileset?: string; fileName?: string }; Body: Readable }>(
     "/imports",
-    { schema: { querystring: importQuery } },
+    {
+      config: { access: "changeCustomerData" },
+      schema: {
+        summary:
+          "Import a batch XML file sent as the body (application/xml, streamed); 201 with the summary, 422 when malformed",
+        tags: ["imports"],
+        querystring: importQuery,
+      },
+    },
     async (request, reply) => {
       const summary = await importFile(
         hub,
@@ -47,13 +56,19 @@ export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: st
 
   api.get<{ Querystring: { limit?: number } }>(
     "/imports",
-    { schema: { querystring: listQuery } },
+    {
+      config: { access: "readCustomerData" },
+      schema: { summary: "The latest imports", tags: ["imports"], querystring: listQuery },
+    },
     async (request) => hub.imports.list(request.query.limit),
   );
 
   api.get<{ Params: { id: string } }>(
     "/imports/:id",
-    { schema: { params: importParams } },
+    {
+      config: { access: "readCustomerData" },
+      schema: { summary: "One import's review rows", tags: ["imports"], params: importParams },
+    },
     async (request) => hub.imports.show(request.params.id),
   );
 }

@@ -2,6 +2,7 @@
 /** The `custhub` command (SPEC 10). */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerApiKeys } from "./commands/apikeys.js";
 import { registerCards } from "./commands/cards.js";
 import { registerConfig } from "./commands/config.js";
 import { registerCustomers } from "./commands/customers.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerCustomers(program);
   registerImports(program);
   registerCards(program);
+  registerApiKeys(program);
   return program;
 }
 

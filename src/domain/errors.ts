@@ -57,6 +57,15 @@ export const ERROR_CODES = [
   "UNSUPPORTED_SYNC_MESSAGE",
   /** A dead-letter id that no dead letter has. */
   "DEAD_LETTER_NOT_FOUND",
+  // The REST API (SPEC 5, 10):
+  /** No API key, or one that is unknown, malformed or revoked. */
+  "UNAUTHORIZED",
+  /** An API key id that no key has. */
+  "API_KEY_NOT_FOUND",
+  /** A request body over the route's size limit. */
+  "REQUEST_TOO_LARGE",
+  /** A note sequence that the customer has no note under. */
+  "NOTE_NOT_FOUND",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -16,6 +16,7 @@ import { queueDepths } from "../store/outbox.js";
 import type { Config } from "./config.js";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
 import { CustomerService } from "./customers.js";
+import { ApiKeyService } from "./api-keys.js";
 import { CardService } from "./cards.js";
 import { ImportService } from "./imports.js";
 import { ReferenceDataService } from "./reference-data.js";
@@ -45,6 +46,7 @@ export class Hub {
   readonly referenceData: ReferenceDataService;
   readonly imports: ImportService;
   readonly cards: CardService;
+  readonly apiKeys: ApiKeyService;
 
   constructor(
     readonly db: Database,
@@ -55,6 +57,7 @@ export class Hub {
     this.referenceData = new ReferenceDataService(db);
     this.imports = new ImportService(db);
     this.cards = new CardService(db);
+    this.apiKeys = new ApiKeyService(db);
   }
 
   migrate(): Promise<MigrationReport> {

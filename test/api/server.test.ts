@@ -50,9 +50,14 @@ describe.each(engines)("REST API on $name", (engine) => {
   let hub: Hub;
   let app: FastifyInstance;
   let base: string;
+  /** A viewer's key: every read here is allowed to it (SPEC 5). */
+  let viewerKey: string;
+  let operatorKey: string;
 
   beforeEach(async () => {
     hub = await engine.freshHub();
+    viewerKey = (await hub.apiKeys.create({ name: "reader", roles: ["viewer"] })).key;
+    operatorKey = (await hub.apiKeys.create({ name: "importer", roles: ["operator"] })).key;
     app = buildServer(hub, { dataDir: tempDir() });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
   });
@@ -62,7 +67,9 @@ describe.each(engines)("REST API on $name", (engine) => {
   });
 
   async function call<Body>(path: string): Promise<Reply<Body>> {
-    const response = await fetch(`${base}${path}`);
+    const response = await fetch(`${base}${path}`, {
+      headers: { authorization: `Bearer ${viewerKey}` },
+    });
     return {
       status: response.status,
       contentType: response.headers.get("content-type"),
@@ -301,7 +308,7 @@ describe.each(engines)("REST API on $name", (engine) => {
     const xml = `<?xml version="1.0"?>\n<Customers>\n<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>API-1</AlternateID></AlternateKey></Customer>\n<Customer Action="Update"><CustomerID>999999</CustomerID><OrgName>x</OrgName></Customer>\n</Customers>\n`;
     const posted = await fetch(`${base}/api/v1/imports?fileset=web&fileName=upload.xml`, {
       method: "POST",
-      headers: { "content-type": "application/xml" },
+      headers: { "content-type": "application/xml", authorization: `Bearer ${operatorKey}` },
       body: xml,
     });
     expect(posted.status).toBe(201);
@@ -327,14 +334,14 @@ describe.each(engines)("REST API on $name", (engine) => {
     );
     const malformed = await fetch(`${base}/api/v1/imports`, {
       method: "POST",
-      headers: { "content-type": "text/xml" },
+      headers: { "content-type": "text/xml", authorization: `Bearer ${operatorKey}` },
       body: '<Customers><Customer Action="Add"></Custom></Customers>',
     });
     expect(malformed.status).toBe(422);
     expect(((await malformed.json()) as { error: { line: number } }).error.line).toBe(1);
     const badFileset = await fetch(`${base}/api/v1/imports?fileset=../etc`, {
       method: "POST",
-      headers: { "content-type": "application/xml" },
+      headers: { "content-type": "application/xml", authorization: `Bearer ${operatorKey}` },
       body: xml,
     });
     expect(badFileset.status).toBe(400);

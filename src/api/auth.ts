@@ -1,0 +1,51 @@
+/**
+ * API key authentication and role checks for /api/v1 (SPEC 5): `Authorization: Bearer <key>`;
+ * 401 `UNAUTHORIZED` without a key or with a bad one, 403 `FORBIDDEN` with a key whose roles do
+ * not grant the route's access. It runs on `onRequest`, before the body is read or validated, so
+ * a caller without a key learns nothing about what the route accepts.
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { CusthubError } from "../domain/errors.js";
+import { API_ACCESS, grantsApiAccess, type Actor } from "../domain/roles.js";
+import type { ApiKeyService } from "../services/api-keys.js";
+import type { RouteAccess } from "./route-options.js";
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** Every route of the instance must say who may call it: a route without `access` fails at start. */
+export function requireDeclaredAccess(api: FastifyInstance): void {
+  api.addHook("onRoute", (route) => {
+    const access: RouteAccess | undefined = route.config?.access;
+    if (access === undefined) {
+      throw new Error(`Route ${route.method} ${route.url} declares no config.access.`);
+    }
+  });
+}
+
+export function authenticateApiKeys(api: FastifyInstance, apiKeys: ApiKeyService): void {
+  api.decorateRequest("actor", null);
+  api.addHook("onRequest", async (request) => {
+    const access = request.routeOptions.config.access;
+    if (access === undefined || access === "public") return;
+    const actor = await actorOf(request, apiKeys);
+    if (!grantsApiAccess(access, actor.roles)) {
+      throw new CusthubError(
+        "FORBIDDEN",
+        `This key's roles (${actor.roles.join(", ")}) do not allow this route: it needs one of ${API_ACCESS[access].join(", ")}.`,
+        { roles: [...actor.roles], needed: [...API_ACCESS[access]] },
+      );
+    }
+    request.actor = actor;
+  });
+}
+
+async function actorOf(request: FastifyRequest, apiKeys: ApiKeyService): Promise<Actor> {
+  const match = BEARER.exec(request.headers.authorization ?? "");
+  if (!match) {
+    throw new CusthubError(
+      "UNAUTHORIZED",
+      "A valid API key is needed: Authorization: Bearer <key>.",
+    );
+  }
+  return apiKeys.authenticate(match[1]!);
+}

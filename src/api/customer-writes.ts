@@ -1,0 +1,133 @@
+/**
+ * Customer change routes (SPEC 10): add, add-or-update, update, delete, merge. Each calls one
+ * customer service operation, which writes the customer, its history and (with DataSyncEnabled)
+ * its pending-queue row in one transaction (seeds/001 Table H-1).
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { CusthubError } from "../domain/errors.js";
+import type { CustomerRequest } from "../domain/requests.js";
+import type { ChangeContext, OperationOutcome } from "../services/customers.js";
+import type { MergeRequest } from "../services/customer-merge.js";
+import type { Hub } from "../services/hub.js";
+import { customerParams } from "./customers.js";
+import { customerRequestSchema, mergeRequestSchema } from "./schemas/customer-request.js";
+import "./route-options.js";
+
+/** A customer request is a few KiB; 64 KiB leaves room for many notes and attributes. */
+export const CUSTOMER_BODY_LIMIT = 64 * 1024;
+
+/** What a change answers: the customer, the queue action it stands for, and its findings. */
+const changeReply = (outcome: OperationOutcome & { ok: true }) => ({
+  customerID: outcome.customerID,
+  change: outcome.change,
+  record: outcome.record,
+  validationIssues: outcome.validationIssues,
+});
+
+export function changeContextOf(request: FastifyRequest): ChangeContext {
+  return { actor: request.actor?.name ?? "api", channel: "api" };
+}
+
+export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): void {
+  const writeOptions = {
+    config: { access: "changeCustomerData" as const },
+    bodyLimit: CUSTOMER_BODY_LIMIT,
+  };
+
+  api.post<{ Body: CustomerRequest }>(
+    "/customers",
+    {
+      ...writeOptions,
+      schema: {
+        summary:
+          "Add a customer (seeds/003 Add); 409 CUSTOMER_ALREADY_EXISTS for a held alternate key",
+        tags: ["customers"],
+        body: customerRequestSchema,
+      },
+    },
+    async (request, reply) => {
+      const outcome = await hub.customers.add(request.body, changeContextOf(request));
+      return reply.status(201).send(changeReply(outcome));
+    },
+  );
+
+  api.post<{ Body: CustomerRequest }>(
+    "/customers/add-or-update",
+    {
+      ...writeOptions,
+      schema: {
+        summary: "Add the customer, or update the one its customerID or alternate keys find",
+        tags: ["customers"],
+        body: customerRequestSchema,
+      },
+    },
+    async (request, reply) => {
+      const outcome = await hub.customers.addOrUpdate(request.body, changeContextOf(request));
+      return reply.status(outcome.change === "CREATE" ? 201 : 200).send(changeReply(outcome));
+    },
+  );
+
+  api.patch<{ Params: { customerID: string }; Body: CustomerRequest }>(
+    "/customers/:customerID",
+    {
+      ...writeOptions,
+      schema: {
+        summary: "Update the customer by the updateType rules of seeds/003",
+        tags: ["customers"],
+        params: customerParams,
+        body: customerRequestSchema,
+      },
+    },
+    async (request) => {
+      const { customerID } = request.params;
+      const inBody = request.body.customerID;
+      if (inBody !== undefined && inBody !== null && inBody !== customerID) {
+        throw new CusthubError(
+          "INVALID_REQUEST",
+          `body/customerID ${inBody} differs from the path's customerID ${customerID}.`,
+          { field: "body/customerID" },
+        );
+      }
+      const outcome = await hub.customers.update(
+        { ...request.body, customerID },
+        changeContextOf(request),
+      );
+      return changeReply(outcome);
+    },
+  );
+
+  api.delete<{ Params: { customerID: string } }>(
+    "/customers/:customerID",
+    {
+      config: writeOptions.config,
+      schema: {
+        summary: "Delete the customer: queued as DELETE after its earlier queued rows are dropped",
+        tags: ["customers"],
+        params: customerParams,
+      },
+    },
+    async (request) => {
+      const outcome = await hub.customers.delete(
+        { customerID: request.params.customerID },
+        changeContextOf(request),
+      );
+      return { customerID: outcome.customerID, change: outcome.change };
+    },
+  );
+
+  api.post<{ Body: MergeRequest }>(
+    "/customers/merge",
+    {
+      ...writeOptions,
+      schema: {
+        summary: "Merge duplicates into one new customer (seeds/003 Customer Merge)",
+        tags: ["customers"],
+        body: mergeRequestSchema,
+      },
+    },
+    async (request, reply) => {
+      const outcome = await hub.customers.merge(request.body, changeContextOf(request));
+      return reply.status(201).send(outcome);
+    },
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * Every failure leaves the API as `{error: {code, message, details}}` with the import's codes
+ * (SPEC 5), and the HTTP status that code stands for.
+ */
+import type { FastifyError, FastifyInstance } from "fastify";
+import { isCusthubError, type ErrorCode } from "../domain/errors.js";
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  CUSTOMER_NOT_FOUND: 404,
+  IMPORT_NOT_FOUND: 404,
+  CARD_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
+  NOTE_NOT_FOUND: 404,
+  CUSTOMER_ALREADY_EXISTS: 409,
+  CARD_ALREADY_EXISTS: 409,
+  ALREADY_EXISTS: 409,
+  DUPLICATE_NOTE: 409,
+  // A card in a state that refuses the association: the request is fine, the card is not.
+  CARD_EXPIRED: 409,
+  ACCOUNT_BLOCKED: 409,
+  REQUEST_TOO_LARGE: 413,
+  GENERAL_ERROR: 500,
+};
+
+export function statusOf(code: ErrorCode): number {
+  return STATUS_BY_CODE[code] ?? 400;
+}
+
+export function installErrorReplies(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isCusthubError(error)) {
+      const status = statusOf(error.code);
+      if (status >= 500) request.log.error({ err: error.cause ?? error }, error.message);
+      if (status === 401) void reply.header("www-authenticate", 'Bearer realm="custhub"');
+      return reply.status(status).send({ error: error.toJSON() });
+    }
+    if (error.validation) {
+      const first = error.validation[0];
+      const params = first?.params as
+        { additionalProperty?: string; missingProperty?: string } | undefined;
+      const extra = params?.additionalProperty;
+      const missing = params?.missingProperty;
+      const named = extra ?? missing;
+      const field = `${error.validationContext ?? "request"}${first?.instancePath ?? ""}${named ? `/${named}` : ""}`;
+      const problem = extra
+        ? "is not a known field"
+        : missing
+          ? "is required"
+          : (first?.message ?? "is invalid");
+      return reply.status(400).send({
+        error: {
+          code: "INVALID_REQUEST",
+          message: `${field} ${problem}`,
+          details: { field, issues: error.validation },
+        },
+      });
+    }
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    const code: ErrorCode =
+      status === 413 ? "REQUEST_TOO_LARGE" : status >= 500 ? "GENERAL_ERROR" : "INVALID_REQUEST";
+    return reply.status(status).send({
+      error: {
+        code,
+        message: status >= 500 ? "Internal error; see the server log." : error.message,
+        details: {},
+      },
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: "NOT_FOUND",
+        message: `No route ${request.method} ${request.url.split("?")[0]}.`,
+        details: {},
+      },
+    }),
+  );
+}

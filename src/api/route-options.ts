@@ -1,0 +1,23 @@
+/**
+ * What custhub's routes declare beside Fastify's own options, declared once (STYLE: decorators are
+ * declared, not monkey-patched): who may call the route, and the words the OpenAPI document shows.
+ */
+import type { Actor, ApiAccess } from "../domain/roles.js";
+
+/** `public`: open to anyone (the API's own description); otherwise the access the key needs. */
+export type RouteAccess = ApiAccess | "public";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifySchema {
+    summary?: string;
+    description?: string;
+    tags?: string[];
+  }
+  interface FastifyRequest {
+    /** The holder of the request's API key; null on open routes. */
+    actor: Actor | null;
+  }
+}

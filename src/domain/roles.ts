@@ -1,0 +1,110 @@
+/**
+ * Roles and what they allow (SPEC 5: at least `sysadmin`, `sysconfig`, `jobadmin`, `operator`,
+ * `viewer`). Pure checks, so the CLI and the API decide the same way.
+ *
+ * The document fixes two rules (seeds/001, the notes under "Configuration"): saving the data-sync
+ * client ID and secret needs `sysadmin`; Send Sample Message needs `sysadmin`, or `sysconfig` and
+ * `jobadmin` together. The other sync permissions are custhub's choice (docs/sync.md).
+ */
+import { CusthubError } from "./errors.js";
+
+export const ROLES = ["sysadmin", "sysconfig", "jobadmin", "operator", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who asks: a name for the record, and the roles it holds. */
+export interface Actor {
+  name: string;
+  roles: readonly Role[];
+}
+
+/** Each permission lists role sets; an actor holding every role of any one set is allowed. */
+const PERMISSIONS = {
+  saveSyncCredentials: [["sysadmin"]],
+  sendSampleMessage: [["sysadmin"], ["sysconfig", "jobadmin"]],
+  runSyncJob: [["sysadmin"], ["jobadmin"]],
+  manageDeadLetters: [["sysadmin"], ["jobadmin"]],
+  viewSyncStatus: [["sysadmin"], ["sysconfig"], ["jobadmin"], ["operator"], ["viewer"]],
+} as const satisfies Record<string, readonly (readonly Role[])[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/**
+ * @example
+ * isAllowed("sendSampleMessage", ["sysconfig", "jobadmin"]) // => true
+ * isAllowed("sendSampleMessage", ["sysconfig"])             // => false
+ */
+export function isAllowed(permission: Permission, roles: readonly Role[]): boolean {
+  const sets: readonly (readonly Role[])[] = PERMISSIONS[permission];
+  return sets.some((set) => set.every((role) => roles.includes(role)));
+}
+
+/** Throws `FORBIDDEN` naming the roles that would do, unless the actor is allowed. */
+export function assertAllowed(permission: Permission, actor: Actor): void {
+  if (isAllowed(permission, actor.roles)) return;
+  const sets: readonly (readonly Role[])[] = PERMISSIONS[permission];
+  const needed = sets.map((set) => set.join(" and ")).join(", or ");
+  throw new CusthubError(
+    "FORBIDDEN",
+    `${actor.name} may not ${describe(permission)}: needs ${needed}.`,
+    {
+      permission,
+      roles: [...actor.roles],
+    },
+  );
+}
+
+function describe(permission: Permission): string {
+  return {
+    saveSyncCredentials: "save the data-sync credentials",
+    sendSampleMessage: "send the sample message",
+    runSyncJob: "run the data-sync job",
+    manageDeadLetters: "re-queue dead letters",
+    viewSyncStatus: "view the data-sync status",
+  }[permission];
+}
+
+/**
+ * Who may use the REST API's routes (SPEC 5: `operator` changes customer data, `viewer` reads).
+ * An actor holding any one of the listed roles may. `sysadmin` may do everything.
+ */
+export const API_ACCESS = {
+  readCustomerData: ["sysadmin", "operator", "viewer"],
+  changeCustomerData: ["sysadmin", "operator"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type ApiAccess = keyof typeof API_ACCESS;
+
+/** Whether the roles allow the access: any one listed role will do. */
+export function grantsApiAccess(access: ApiAccess, roles: readonly Role[]): boolean {
+  const allowed: readonly Role[] = API_ACCESS[access];
+  return roles.some((role) => allowed.includes(role));
+}
+
+/**
+ * Reads a comma-separated role list (`operator,viewer`), or fails with `INVALID_REQUEST` naming
+ * the unknown role.
+ */
+export function parseRoles(text: string): Role[] {
+  const names = text
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== "");
+  if (names.length === 0) {
+    throw new CusthubError("INVALID_REQUEST", `Give at least one role: ${ROLES.join(", ")}.`, {
+      field: "roles",
+    });
+  }
+  const unknown = names.find((name) => !isRole(name));
+  if (unknown !== undefined) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `Role ${JSON.stringify(unknown)} is not one of ${ROLES.join(", ")}.`,
+      { field: "roles", role: unknown },
+    );
+  }
+  return [...new Set(names.filter(isRole))];
+}

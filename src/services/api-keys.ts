@@ -1,0 +1,113 @@
+/**
+ * API keys (SPEC 5, 10): random, shown once, stored hashed, carrying roles.
+ *
+ * A key reads `chk_<keyId>_<secret>`. The key id is not secret: it finds the stored row in one
+ * look-up, and `apikeys list` and `revoke` name keys by it. The secret is 32 random bytes; only
+ * its SHA-256 is stored, compared in constant time, so neither a copy of the database nor the
+ * timing of a refusal gives a working key. A fast hash is enough here because the secret is
+ * random and long, not a password someone chose.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { CusthubError } from "../domain/errors.js";
+import { isRole, parseRoles, type Actor, type Role } from "../domain/roles.js";
+import {
+  insertApiKey,
+  listApiKeys,
+  readApiKey,
+  revokeApiKey,
+  type StoredApiKey,
+} from "../store/api-keys.js";
+import type { Database } from "../store/database.js";
+
+/** A stored key as `list` shows it: never the key, never its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  roles: Role[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** A key just made: its description and, this once, the key itself. */
+export interface CreatedApiKey extends ApiKeyInfo {
+  key: string;
+}
+
+const PREFIX = "chk_";
+const KEY_PATTERN = /^chk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const NAME_PATTERN = /^[\p{L}\p{N} ._@-]{1,100}$/u;
+
+const hashSecret = (secret: string): Buffer => createHash("sha256").update(secret).digest();
+
+const describeKey = (stored: StoredApiKey): ApiKeyInfo => ({
+  id: stored.keyId,
+  name: stored.name,
+  roles: stored.roles.filter(isRole),
+  createdAt: stored.createdAt,
+  revokedAt: stored.revokedAt,
+});
+
+const unauthorized = (): CusthubError =>
+  // One message for every refusal: which part of a key was wrong is not told to the caller.
+  new CusthubError("UNAUTHORIZED", "A valid API key is needed: Authorization: Bearer <key>.");
+
+export class ApiKeyService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Makes a key. The only way to make one is this service, reached from the CLI on the machine
+   * (`custhub apikeys create`), so the first key cannot come from the network (issue 6).
+   *
+   * @example
+   * const { key } = await hub.apiKeys.create({ name: "pos-gateway", roles: "operator" });
+   */
+  async create(input: { name: string; roles: string | readonly string[] }): Promise<CreatedApiKey> {
+    const name = input.name.trim();
+    if (!NAME_PATTERN.test(name)) {
+      throw new CusthubError(
+        "INVALID_REQUEST",
+        "A key name is 1-100 letters, digits, spaces or . _ @ -.",
+        { field: "name" },
+      );
+    }
+    const roles = parseRoles(typeof input.roles === "string" ? input.roles : input.roles.join(","));
+    const keyId = randomBytes(8).toString("hex");
+    const secret = randomBytes(32).toString("base64url");
+    const stored = await insertApiKey(this.db, {
+      keyId,
+      name,
+      roles,
+      secretHash: hashSecret(secret),
+    });
+    return { ...describeKey(stored), key: `${PREFIX}${keyId}_${secret}` };
+  }
+
+  async list(): Promise<ApiKeyInfo[]> {
+    return (await listApiKeys(this.db)).map(describeKey);
+  }
+
+  async revoke(id: string): Promise<ApiKeyInfo> {
+    const revoked = await revokeApiKey(this.db, id.trim());
+    if (!revoked) {
+      throw new CusthubError("API_KEY_NOT_FOUND", `No API key with id ${id}.`, { id });
+    }
+    return describeKey(revoked);
+  }
+
+  /** The actor a presented key stands for; `UNAUTHORIZED` for a malformed, unknown or revoked key. */
+  async authenticate(presented: string): Promise<Actor> {
+    const match = KEY_PATTERN.exec(presented.trim());
+    if (!match) throw unauthorized();
+    const stored = await readApiKey(this.db, match[1]!);
+    const offered = hashSecret(match[2]!);
+    if (
+      !stored ||
+      stored.revokedAt !== null ||
+      stored.secretHash.length !== offered.length ||
+      !timingSafeEqual(stored.secretHash, offered)
+    ) {
+      throw unauthorized();
+    }
+    return { name: `api key ${stored.name} (${stored.keyId})`, roles: describeKey(stored).roles };
+  }
+}

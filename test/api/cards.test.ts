@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Card } from "../../src/domain/cards.js";
+import type { CustomerResponse } from "../../src/domain/customer-response.js";
+import { readCustomerPending } from "../../src/store/outbox.js";
+import { engines } from "../support/databases.js";
+import { startServer, type ErrorBody, type RunningServer } from "./helpers.js";
+
+describe.each(engines)("card routes on $name", (engine) => {
+  let server: RunningServer;
+  const api = { actor: "test", channel: "api" } as const;
+
+  beforeEach(async () => {
+    server = await startServer(engine);
+  });
+  afterEach(async () => server.close());
+
+  it("POST /cards puts a card on file (201); the same number again is 409 CARD_ALREADY_EXISTS", async () => {
+    const reply = await server.call<Card>("POST", "/api/v1/cards", {
+      key: "operator",
+      json: { cardNumber: "6000000000000001", program: "GOLD", expirationDate: "2099-12-31" },
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toEqual({
+      cardNumber: "6000000000000001",
+      instrumentID: null,
+      program: "GOLD",
+      expirationDate: "2099-12-31",
+      status: "INACTIVE",
+      customerID: null,
+    });
+    const again = await server.call<ErrorBody>("POST", "/api/v1/cards", {
+      key: "sysadmin",
+      json: { cardNumber: "6000000000000001" },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("CARD_ALREADY_EXISTS");
+    const bad = await server.call<ErrorBody>("POST", "/api/v1/cards", {
+      key: "operator",
+      json: { cardNumber: "6000 0000" },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.field).toBe("body/cardNumber");
+    const unknown = await server.call<ErrorBody>("POST", "/api/v1/cards", {
+      key: "operator",
+      json: { cardNumber: "6000000000000005", colour: "red" },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details.field).toBe("body/colour");
+  });
+
+  it("associates a card by customerID or alternate key, queuing the customer's UPDATE (Table H-1)", async () => {
+    const first = await server.hub.customers.add({ orgName: "First" }, api);
+    const second = await server.hub.customers.add(
+      { orgName: "Second", alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "C-2" }] },
+      api,
+    );
+    await server.hub.cards.add({ cardNumber: "6000000000000002" });
+    await server.hub.cards.add({ cardNumber: "6000000000000003" });
+    await server.hub.settings.set("DataSyncEnabled", "Yes");
+
+    const byId = await server.call<CustomerResponse>(
+      "POST",
+      "/api/v1/cards/6000000000000002/associate",
+      { key: "operator", json: { customerID: first.customerID } },
+    );
+    expect(byId.status).toBe(200);
+    expect(byId.body.customerID).toBe(first.customerID);
+    expect(JSON.stringify(byId.body)).toContain("6000000000000002");
+    const byKey = await server.call<CustomerResponse>(
+      "POST",
+      "/api/v1/cards/6000000000000003/associate",
+      { key: "operator", json: { alternateKey: { typeCode: "XSTORE_ID", alternateID: "C-2" } } },
+    );
+    expect(byKey.status).toBe(200);
+    expect(byKey.body.customerID).toBe(second.customerID);
+    expect((await server.hub.cards.get("6000000000000003")).status).toBe("ACTIVE");
+
+    const rows = await readCustomerPending(server.hub.db);
+    expect(rows.map((row) => [row.objName, row.uniqueId, row.action])).toEqual([
+      ["Customer", first.customerID, "UPDATE"],
+      ["Customer", second.customerID, "UPDATE"],
+    ]);
+  });
+
+  it("answers 404 for an unknown card or customer, and 400 for a body naming both or neither", async () => {
+    const customer = await server.hub.customers.add({ orgName: "C" }, api);
+    await server.hub.cards.add({ cardNumber: "6000000000000004" });
+    const noCard = await server.call<ErrorBody>("POST", "/api/v1/cards/6999/associate", {
+      key: "operator",
+      json: { customerID: customer.customerID },
+    });
+    expect(noCard.status).toBe(404);
+    expect(noCard.body.error.code).toBe("CARD_NOT_FOUND");
+    const noCustomer = await server.call<ErrorBody>(
+      "POST",
+      "/api/v1/cards/6000000000000004/associate",
+      {
+        key: "operator",
+        json: { customerID: "987654" },
+      },
+    );
+    expect(noCustomer.status).toBe(404);
+    expect(noCustomer.body.error.code).toBe("CUSTOMER_NOT_FOUND");
+    for (const json of [
+      {},
+      { customerID: customer.customerID, alternateKey: { typeCode: "EMAIL", alternateID: "x" } },
+    ]) {
+      const reply = await server.call<ErrorBody>(
+        "POST",
+        "/api/v1/cards/6000000000000004/associate",
+        {
+          key: "operator",
+          json,
+        },
+      );
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.code).toBe("INVALID_REQUEST");
+    }
+  });
+
+  it("allows the card routes to operator and sysadmin only", async () => {
+    for (const [path, json] of [
+      ["/api/v1/cards", { cardNumber: "6000000000000009" }],
+      ["/api/v1/cards/6000000000000009/associate", { customerID: "1" }],
+    ] as const) {
+      expect((await server.call<ErrorBody>("POST", path, { json })).status, path).toBe(401);
+      for (const role of ["viewer", "sysconfig", "jobadmin"] as const) {
+        const reply = await server.call<ErrorBody>("POST", path, { key: role, json });
+        expect(reply.status, `${path} as ${role}`).toBe(403);
+      }
+    }
+    await expect(server.hub.cards.get("6000000000000009")).rejects.toMatchObject({
+      code: "CARD_NOT_FOUND",
+    });
+  });
+});

@@ -1,0 +1,241 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { OpenApiDocument } from "../../src/api/openapi.js";
+import { engines } from "../support/databases.js";
+import { startServer, type RunningServer } from "./helpers.js";
+
+interface LogLine {
+  level: number;
+  msg: string;
+  reqId?: string;
+  [key: string]: unknown;
+}
+
+describe.each(engines)("API description, metrics and logs on $name", (engine) => {
+  let server: RunningServer | undefined;
+  afterEach(async () => server?.close());
+
+  it("serves an OpenAPI 3.0.3 document listing every registered /api/v1 route, with bearer security", async () => {
+    server = await startServer(engine);
+    const reply = await server.call<OpenApiDocument>("GET", "/api/v1/openapi.json");
+    expect(reply.status).toBe(200);
+    const document = reply.body;
+    expect(document.openapi).toBe("3.0.3");
+    expect(document.components.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: "http", scheme: "bearer" }),
+    });
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const expected = [
+      "GET /api/v1/customers/{customerID}",
+      "GET /api/v1/customers",
+      "POST /api/v1/customers",
+      "POST /api/v1/customers/add-or-update",
+      "PATCH /api/v1/customers/{customerID}",
+      "DELETE /api/v1/customers/{customerID}",
+      "POST /api/v1/customers/merge",
+      "POST /api/v1/customers/{customerID}/notes",
+      "PUT /api/v1/customers/{customerID}/notes/{sequence}",
+      "DELETE /api/v1/customers/{customerID}/notes/{sequence}",
+      "POST /api/v1/cards",
+      "POST /api/v1/cards/{cardNumber}/associate",
+      "POST /api/v1/imports",
+      "GET /api/v1/imports",
+      "GET /api/v1/imports/{id}",
+      "GET /api/v1/openapi.json",
+      "GET /api/v1/docs",
+      "GET /healthz",
+      "GET /readyz",
+      "GET /metrics",
+    ];
+    expect(documented.sort()).toEqual(expected.sort());
+    // Every route Fastify holds is in the document.
+    const registered = routesOf(server);
+    expect(registered.filter((route) => route.includes("/api/v1/")).length).toBe(17);
+    expect(documented.sort()).toEqual(registered.sort());
+
+    const patch = document.paths["/api/v1/customers/{customerID}"]?.patch;
+    expect(patch?.security).toEqual([{ bearerAuth: [] }]);
+    expect(patch?.["x-roles"]).toEqual(["sysadmin", "operator"]);
+    expect(patch?.parameters).toEqual([
+      {
+        name: "customerID",
+        in: "path",
+        required: true,
+        schema: expect.objectContaining({ type: "string" }),
+      },
+    ]);
+    expect(patch?.requestBody?.content["application/json"]?.schema).toMatchObject({
+      type: "object",
+      additionalProperties: false,
+    });
+    expect(document.paths["/healthz"]?.get?.security).toEqual([]);
+    // OpenAPI 3.0 rules that JSON Schema alone would let through.
+    expect(schemaProblems(document)).toEqual([]);
+    for (const [path, operations] of Object.entries(document.paths)) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+      for (const operation of Object.values(operations)) {
+        const declared = (operation.parameters ?? [])
+          .filter((parameter) => parameter.in === "path")
+          .map((parameter) => parameter.name)
+          .sort();
+        expect(declared, path).toEqual(templated);
+      }
+    }
+    // operationIds are unique, as OpenAPI requires.
+    const ids = Object.values(document.paths).flatMap((operations) =>
+      Object.values(operations).map((operation) => operation.operationId),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("serves a browsable page of the document with no external assets", async () => {
+    server = await startServer(engine);
+    const reply = await server.call<string>("GET", "/api/v1/docs");
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(reply.body).toContain("/api/v1/customers/{customerID}");
+    expect(reply.body).toContain("PATCH");
+    expect(reply.body).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it("exposes Prometheus metrics: requests by route and status, latency, customers and queue depths", async () => {
+    server = await startServer(engine);
+    await server.hub.settings.set("DataSyncEnabled", "Yes");
+    const { customerID } = await server.hub.customers.add(
+      { orgName: "Metrics Ltd" },
+      { actor: "test", channel: "api" },
+    );
+    expect(
+      (await server.call("GET", `/api/v1/customers/${customerID}`, { key: "viewer" })).status,
+    ).toBe(200);
+    await server.call("GET", "/api/v1/customers/987654", { key: "viewer" });
+    await server.call("GET", "/api/v1/customers/987655", { key: "viewer" });
+    await server.call("GET", "/api/v1/customers/987655");
+    const reply = await server.call<string>("GET", "/metrics");
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = reply.body;
+    expect(text).toContain("# TYPE custhub_http_requests_total counter");
+    expect(text).toContain(
+      'custhub_http_requests_total{method="GET",route="/api/v1/customers/:customerID",status="200"} 1',
+    );
+    expect(text).toContain(
+      'custhub_http_requests_total{method="GET",route="/api/v1/customers/:customerID",status="404"} 2',
+    );
+    expect(text).toContain(
+      'custhub_http_requests_total{method="GET",route="/api/v1/customers/:customerID",status="401"} 1',
+    );
+    expect(text).toContain("# TYPE custhub_http_request_duration_seconds histogram");
+    expect(text).toMatch(
+      /custhub_http_request_duration_seconds_bucket\{method="GET",route="\/api\/v1\/customers\/:customerID",le="\+Inf"\} 4/,
+    );
+    expect(text).toContain('custhub_customers{state="active"} 1');
+    expect(text).toContain('custhub_customers{state="total"} 1');
+    expect(text).toContain('custhub_queue_depth{queue="customer_pending"} 1');
+    // Every sample line is `name{labels} number`.
+    for (const line of text
+      .trim()
+      .split("\n")
+      .filter((line) => !line.startsWith("#"))) {
+      expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/);
+    }
+  });
+
+  it("logs every request line with a request id and never the customer's personal data or the key", async () => {
+    const lines: string[] = [];
+    server = await startServer(engine, { logStream: { write: (line) => void lines.push(line) } });
+    const body = {
+      individual: {
+        names: { FIRST: "Zelda", LAST: "Quintero" },
+        emails: [{ emailAddress: "zelda.quintero@example.com" }],
+        telephones: [{ phoneNumber: "2155550199" }],
+        addresses: [{ addressLine1: "12 Secret Lane", city: "Hiddenville", postalCode: "19010" }],
+        birthDate: "1970-04-05",
+      },
+    };
+    const added = await server.call<{ customerID: string }>("POST", "/api/v1/customers", {
+      key: "operator",
+      json: body,
+    });
+    expect(added.status).toBe(201);
+    await server.call("GET", "/api/v1/customers?email=zelda.quintero%40example.com", {
+      key: "viewer",
+    });
+    const failing = await server.call("GET", "/api/v1/customers/1");
+    expect(failing.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    // A record logged in full, as code that means well might.
+    server.app.log.info(
+      { customer: await server.hub.customers.get(added.body.customerID), request: body },
+      "record",
+    );
+
+    const parsed = lines.map((line) => JSON.parse(line) as LogLine);
+    const requestLines = parsed.filter(
+      (line) => line.msg === "incoming request" || line.msg === "request completed",
+    );
+    expect(requestLines.length).toBeGreaterThanOrEqual(6);
+    for (const line of requestLines) expect(line.reqId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(parsed.map((line) => line.reqId)).toContain(failing.headers.get("x-request-id"));
+
+    const all = lines.join("\n");
+    for (const secret of [
+      "Zelda",
+      "Quintero",
+      "zelda.quintero",
+      "2155550199",
+      "12 Secret Lane",
+      "Hiddenville",
+      "19010",
+      "1970-04-05",
+      server.keys.operator,
+      server.keys.viewer,
+      "Bearer",
+    ]) {
+      expect(all, secret).not.toContain(secret);
+    }
+    expect(all).toContain("[redacted]");
+  });
+});
+
+/**
+ * Where the document's schemas break OpenAPI 3.0.3's schema object: a `type` list (3.0 has
+ * `nullable` instead), `const`, an empty `required`, `nullable` without a `type`.
+ */
+function schemaProblems(value: unknown, at = "#"): string[] {
+  if (Array.isArray(value))
+    return value.flatMap((item, index) => schemaProblems(item, `${at}/${index}`));
+  if (typeof value !== "object" || value === null) return [];
+  const object = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (Array.isArray(object.type)) problems.push(`${at}: type is a list`);
+  if ("const" in object) problems.push(`${at}: const`);
+  if (Array.isArray(object.required) && object.required.length === 0)
+    problems.push(`${at}: empty required`);
+  if (object.nullable === true && typeof object.type !== "string")
+    problems.push(`${at}: nullable without type`);
+  for (const [key, child] of Object.entries(object))
+    problems.push(...schemaProblems(child, `${at}/${key}`));
+  return problems;
+}
+
+/**
+ * `METHOD /path/{param}` for every route Fastify holds, read from its own route tree (so a route
+ * left out of the document cannot also be left out of this list); HEAD is Fastify's own for GET.
+ */
+function routesOf(server: RunningServer): string[] {
+  const stack: string[] = [];
+  const found: string[] = [];
+  for (const line of server.app.printRoutes({ commonPrefix: false }).split("\n")) {
+    const match = /^(.*?)[└├]── (\S+) \(([A-Z, ]+)\)$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    const path = `${stack.join("")}${match[2]!}`;
+    stack.push(match[2]!);
+    for (const method of match[3]!.split(", ")) {
+      if (method !== "HEAD") found.push(`${method} ${path.replace(/:(\w+)/g, "{$1}")}`);
+    }
+  }
+  return found;
+}
