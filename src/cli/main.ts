@@ -5,11 +5,13 @@ import { Command, CommanderError } from "commander";
 import { registerApiKeys } from "./commands/apikeys.js";
 import { registerCards } from "./commands/cards.js";
 import { registerConfig } from "./commands/config.js";
+import { registerCredentials } from "./commands/credentials.js";
 import { registerCustomers } from "./commands/customers.js";
 import { registerImports } from "./commands/imports.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerReferenceData } from "./commands/reference-data.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSync } from "./commands/sync.js";
 import { EXIT } from "./output.js";
 
 const { version } = JSON.parse(
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
   registerCustomers(program);
   registerImports(program);
   registerCards(program);
+  registerCredentials(program);
+  registerSync(program);
   registerApiKeys(program);
   return program;
 }

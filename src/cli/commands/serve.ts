@@ -3,8 +3,10 @@ import { buildServer } from "../../api/server.js";
 import { startIncomingWatcher } from "../../ingest/incoming-watcher.js";
 import { describeConfig } from "../../services/config.js";
 import { openHub, type Hub } from "../../services/hub.js";
+import type { SyncScheduler } from "../../sync/scheduler.js";
 import { configOf } from "../context.js";
 import { reportFailure } from "../output.js";
+import { cliActor, openDataSync } from "./sync.js";
 
 interface ServeOptions {
   host?: string;
@@ -43,13 +45,16 @@ export function registerServe(program: Command): void {
                 app.log.error({ err: error, file }, "import of a dropped file failed"),
             })
           : undefined;
+        let scheduler: SyncScheduler | undefined;
         let stopping = false;
         const stop = async (signal: string): Promise<void> => {
           if (stopping) return;
           stopping = true;
           app.log.info({ signal }, "shutting down: finishing requests in flight");
           // The file in hand is imported to its end; close() then waits for requests in flight.
-          await watcher?.stop();
+          // The sync run in progress ends gracefully: deliveries in flight finish and are recorded,
+          // unsent claimed rows are freed at once, before the hub closes.
+          await Promise.all([watcher?.stop(), scheduler?.stop()]);
           await app.close();
           await openedHub.close();
         };
@@ -57,6 +62,8 @@ export function registerServe(program: Command): void {
         process.once("SIGTERM", (signal) => void stop(signal));
         await app.listen({ host: config.host, port: config.port });
         app.log.info(describeConfig(config), "custhub is serving");
+        // The data-sync job on its schedule (DataSyncIntervalSeconds), while DataSyncEnabled.
+        if (!stopping) scheduler = openDataSync(hub, command, app.log).startScheduler(cliActor);
       } catch (error) {
         process.exitCode = reportFailure({}, error);
         await hub?.close();

@@ -1,0 +1,246 @@
+/**
+ * `custhub sync run [--once]`, `sync sample`, `sync status`, `sync dead-letters list|requeue`
+ * (SPEC 10). The CLI acts as `sysadmin`: it runs on the machine, with the rights of the data
+ * dir's owner, who could read the database and the key file anyway.
+ */
+import { InvalidArgumentError, type Command } from "commander";
+import { CusthubError } from "../../domain/errors.js";
+import type { Actor } from "../../domain/roles.js";
+import type { Hub } from "../../services/hub.js";
+import { DataSync, type JobRun, type SampleAnswer, type SyncStatus } from "../../sync/data-sync.js";
+import { MASTER_KEY_ENV, masterKeyFileOf } from "../../sync/secrets/master-key.js";
+import type { SyncLogger } from "../../sync/types.js";
+import { configOf, withHub } from "../context.js";
+import { EXIT, printResult, reportFailure, table } from "../output.js";
+
+export const cliActor: Actor = { name: "the custhub CLI", roles: ["sysadmin"] };
+
+interface JsonOption {
+  json?: boolean;
+}
+
+/** The data sync on the hub, with the master key of the environment or the data dir. */
+export function openDataSync(hub: Hub, command: Command, logger?: SyncLogger): DataSync {
+  const config = configOf(command);
+  return new DataSync(hub, {
+    masterKey: {
+      fromEnvironment: process.env[MASTER_KEY_ENV],
+      keyFile: masterKeyFileOf(config.dataDir),
+    },
+    ...(logger ? { logger } : {}),
+  });
+}
+
+/** Warnings for people on stderr; nothing with --json, where stdout carries the one document. */
+function stderrLogger(options: JsonOption): SyncLogger | undefined {
+  if (options.json) return undefined;
+  const line = (level: string) => (fields: Record<string, unknown>, message: string) => {
+    const context = fields.messageId === undefined ? "" : ` (message ${String(fields.messageId)})`;
+    process.stderr.write(`${level}: ${message}${context}\n`);
+  };
+  return { info: () => undefined, warn: line("warning"), error: line("error") };
+}
+
+function describeRun(run: JobRun): string {
+  const counts = `moved ${run.moved}, delivered ${run.delivered}, failed ${run.failed}, dead-lettered ${run.deadLettered}`;
+  return `run ${run.id} ${run.outcome}: ${counts}${run.error ? `\n  ${run.error}` : ""}`;
+}
+
+function describeStatus(status: SyncStatus): string {
+  const credentials = status.credentials
+    ? status.credentials.saved
+      ? `saved in ${status.credentials.mapName}/${status.credentials.keyName} (${status.credentials.updatedAt})`
+      : `not saved (${status.credentials.mapName}/${status.credentials.keyName})`
+    : "DataSyncCredentialKeyName is not set";
+  const queues = status.queues;
+  return [
+    `data sync:    ${status.enabled ? "enabled" : "disabled"}, a run every ${status.intervalSeconds} s in \`custhub serve\``,
+    `endpoint:     ${status.apiUrl ?? "(DataSyncApiUrl not set)"}`,
+    `token:        ${status.tokenUrl ?? "(DataSyncTokenUrl not set)"}`,
+    `credentials:  ${credentials}`,
+    `pending:      ${queues.customerPending} customer, ${queues.transactionPending} transaction`,
+    `progress:     ${queues.progress} (${queues.inFlight} in flight, ${queues.retrying} waiting to retry)`,
+    `dead letters: ${queues.deadLetters}`,
+    "",
+    status.lastRuns.length === 0
+      ? "no runs yet"
+      : table(
+          ["RUN", "STARTED", "TRIGGER", "OUTCOME", "MOVED", "DELIVERED", "FAILED", "DEAD", "ERROR"],
+          status.lastRuns.map((run) => [
+            run.id,
+            run.startedAt,
+            run.trigger,
+            run.outcome,
+            String(run.moved),
+            String(run.delivered),
+            String(run.failed),
+            String(run.deadLettered),
+            (run.error ?? "").slice(0, 80),
+          ]),
+        ),
+  ].join("\n");
+}
+
+function describeSample(answer: SampleAnswer): string {
+  return `the receiver answered ${answer.status}${answer.accepted ? " (accepted)" : " (not accepted)"}\n${answer.body}`;
+}
+
+function pageSize(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 10_000)
+    throw new InvalidArgumentError("needs a whole number 1-10000.");
+  return number;
+}
+
+export function registerSync(program: Command): void {
+  const sync = program
+    .command("sync")
+    .description("the data-sync job (seeds/001): run it, test it, watch it");
+
+  sync
+    .command("run")
+    .option(
+      "--once",
+      "one run, then exit (without it: a run every DataSyncIntervalSeconds until SIGINT/SIGTERM)",
+    )
+    .option("--json", "print one JSON document")
+    .description("deliver the queued changes to DataSyncApiUrl; exit 1 when a run failed")
+    .action(async (options: JsonOption & { once?: boolean }, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const dataSync = openDataSync(hub, command, stderrLogger(options));
+        if (options.once) {
+          const run = await dataSync.runOnce(cliActor);
+          printResult(options, run, () => describeRun(run));
+          if (run.outcome === "failed") process.exitCode = EXIT.failed;
+          return;
+        }
+        await runUntilSignalled(dataSync, options);
+      });
+    });
+
+  sync
+    .command("sample")
+    .option("--json", "print one JSON document")
+    .description("Send Sample Message: POST the document's sample with the saved credentials")
+    .action(async (options: JsonOption, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const answer = await openDataSync(hub, command).sendSample(cliActor);
+        printResult(options, answer, () => describeSample(answer));
+        if (!answer.accepted) process.exitCode = EXIT.failed;
+      });
+    });
+
+  sync
+    .command("status")
+    .option("--json", "print one JSON document")
+    .description("settings, queue depths, the last runs and the dead letters count")
+    .action(async (options: JsonOption, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const status = await openDataSync(hub, command).status(cliActor);
+        printResult(options, status, () => describeStatus(status));
+      });
+    });
+
+  const deadLetters = sync
+    .command("dead-letters")
+    .description("messages that failed DataSyncMaxAttempts times");
+  deadLetters
+    .command("list")
+    .option("--limit <n>", "dead letters to show (default 100)", pageSize)
+    .option("--json", "print one JSON document")
+    .description("list the dead letters, oldest first")
+    .action(async (options: JsonOption & { limit?: number }, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const letters = await openDataSync(hub, command).deadLetters(
+          cliActor,
+          options.limit ?? 100,
+        );
+        printResult(options, letters, () =>
+          letters.length === 0
+            ? "no dead letters"
+            : table(
+                [
+                  "ID",
+                  "UNIQUE ID",
+                  "OBJECT",
+                  "ACTION",
+                  "KEY",
+                  "ATTEMPTS",
+                  "STATUS",
+                  "DEAD SINCE",
+                  "LAST ERROR",
+                ],
+                letters.map((letter) => [
+                  letter.id,
+                  letter.messageId,
+                  letter.objName,
+                  letter.action,
+                  letter.uniqueId,
+                  String(letter.attempts),
+                  letter.lastStatus === null ? "-" : String(letter.lastStatus),
+                  letter.deadAt,
+                  (letter.lastError ?? "").slice(0, 80),
+                ]),
+              ),
+        );
+      });
+    });
+  deadLetters
+    .command("requeue")
+    .argument("[ids...]", "dead-letter ids (from `dead-letters list`)")
+    .option("--all", "every dead letter")
+    .option("--json", "print one JSON document")
+    .description("put dead letters back at the end of the progress queue, attempts reset")
+    .action(async (ids: string[], options: JsonOption & { all?: boolean }, command: Command) => {
+      if (ids.length > 0 === (options.all === true)) {
+        process.exitCode = reportFailure(
+          options,
+          new CusthubError(
+            "INVALID_REQUEST",
+            "Give dead-letter ids or --all, not both and not neither.",
+            {},
+          ),
+        );
+        return;
+      }
+      await withHub(command, options, async (hub) => {
+        const result = await openDataSync(hub, command).requeue(
+          cliActor,
+          options.all ? "all" : ids,
+        );
+        printResult(options, result, () => `re-queued ${result.requeued} dead letter(s)`);
+      });
+    });
+}
+
+/** `sync run` without --once: the schedule of `serve`, without the HTTP server. */
+async function runUntilSignalled(dataSync: DataSync, options: JsonOption): Promise<void> {
+  const runs: JobRun[] = [];
+  const scheduler = dataSync.startScheduler(cliActor, (run) => {
+    runs.push(run);
+    // A run every second or minute that found nothing is not news.
+    const didSomething = run.moved + run.delivered + run.failed > 0 || run.outcome !== "succeeded";
+    if (!options.json && didSomething) process.stdout.write(`${describeRun(run)}\n`);
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await scheduler.stop();
+  const total = (key: "delivered" | "failed" | "deadLettered"): number =>
+    runs.reduce((sum, run) => sum + run[key], 0);
+  const summary = {
+    runs: runs.length,
+    failedRuns: runs.filter((run) => run.outcome === "failed").length,
+    delivered: total("delivered"),
+    failed: total("failed"),
+    deadLettered: total("deadLettered"),
+    lastRun: runs.at(-1) ?? null,
+  };
+  if (options.json) printResult(options, summary, () => "");
+}

@@ -1,0 +1,496 @@
+/**
+ * The data-sync queues as the job works them (seeds/001 "Data Sync Job"): moving pending rows into
+ * the progress queue, claiming deliverable rows under a lease, recording what each delivery did,
+ * dead letters, and the job runs. Each function is one round trip or one short transaction; the
+ * batches travel as arrays through `unnest`. Design: docs/sync.md.
+ */
+import type { Database, Queryable } from "./database.js";
+
+/** Any fixed number: every custhub process agrees on it. Serializes moves into the progress queue. */
+const PROGRESS_APPEND_LOCK_KEY = 7_311_000_002;
+
+/**
+ * On a PostgreSQL server the job's own bookkeeping (moves, claims, outcomes) commits without
+ * waiting for the WAL flush. A server crash can then forget the last few of those commits, never
+ * a customer change: rows come back unclaimed, or undelivered, and are sent again, which
+ * at-least-once delivery (with `Idempotency-Key`) allows. The WAL is written in order, so a later
+ * commit never survives an earlier lost one, and a customer's order holds. It is what lets a
+ * worker claim and record thousands of messages a second instead of waiting on a disk flush each
+ * time. PGlite has no WAL writer of its own and lives in the worker's process: a killed worker
+ * would take every unflushed commit with it, so there each commit waits for the disk.
+ * Claims and outcomes are single statements (one round trip), so the setting travels inside them.
+ */
+function commitMode(db: Database): string {
+  return `set_config('synchronous_commit', '${db.kind === "postgres" ? "off" : "on"}', true)`;
+}
+
+export interface ClaimedRow {
+  id: string;
+  sourceQueue: string;
+  objName: string;
+  uniqueId: string;
+  action: string;
+  /** The queued JSON object as text, exactly as stored; null for a delete. */
+  json: string | null;
+  messageId: string;
+  orderingKey: string;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** When the change was queued (epoch ms). */
+  enqueuedAt: number;
+}
+
+export interface RetryOutcome {
+  id: string;
+  status: number | null;
+  error: string;
+  /** Delay before the next attempt. */
+  delayMs: number;
+}
+
+export interface DeadOutcome {
+  id: string;
+  status: number | null;
+  error: string;
+}
+
+/** What a worker reports back for the rows it claimed. */
+export interface DeliveryOutcomes {
+  delivered: string[];
+  retry: RetryOutcome[];
+  dead: DeadOutcome[];
+  /** Claimed but not sent (the run stopped): free again at once, no attempt counted. */
+  released: string[];
+}
+
+/**
+ * The newest pending row when a run starts; the run moves nothing newer, so a run ends even while
+ * changes keep arriving. Both pending queues share one id sequence (0002_data_sync.sql).
+ */
+export async function pendingHighWater(db: Queryable): Promise<string> {
+  const [row] = await db.query<{ high: string }>(
+    `SELECT greatest((SELECT coalesce(max(id), 0) FROM data_sync_cust_pending_queue),
+                     (SELECT coalesce(max(id), 0) FROM data_sync_trn_pending_queue))::text AS high`,
+  );
+  return row?.high ?? "0";
+}
+
+/**
+ * Moves the `batchSize` oldest pending rows of both queues (none newer than `highWater`) into the
+ * progress queue and removes them from the pending queues, in one statement, so in one
+ * transaction (seeds/001: "moves records in batches from the pending queues into the progress
+ * queue"). Moves are serialized by an advisory lock and number their progress rows in pending
+ * order, so a customer's progress rows are in the order of its changes whatever the number of
+ * workers. A transaction is ordered with its customer's messages (SPEC 6: order per customer).
+ */
+export async function movePendingBatch(
+  db: Database,
+  batchSize: number,
+  highWater: string,
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT ${commitMode(db)}, pg_advisory_xact_lock($1)`, [
+      PROGRESS_APPEND_LOCK_KEY,
+    ]);
+    const [row] = await tx.query<{ moved: number }>(
+      `WITH batch AS (
+         SELECT id, source_queue FROM (
+           (SELECT id, 'customer' AS source_queue FROM data_sync_cust_pending_queue
+             WHERE id <= $2::bigint ORDER BY id LIMIT $1)
+           UNION ALL
+           (SELECT id, 'transaction' AS source_queue FROM data_sync_trn_pending_queue
+             WHERE id <= $2::bigint ORDER BY id LIMIT $1)
+         ) oldest ORDER BY id LIMIT $1
+       ), moved_customers AS (
+         DELETE FROM data_sync_cust_pending_queue q USING batch
+          WHERE batch.source_queue = 'customer' AND q.id = batch.id
+         RETURNING 'customer' AS source_queue, q.id, q.obj_name, q.unique_id, q.action,
+                   q.json_object, q.created_at, q.unique_id AS ordering_key
+       ), moved_transactions AS (
+         DELETE FROM data_sync_trn_pending_queue q USING batch
+          WHERE batch.source_queue = 'transaction' AND q.id = batch.id
+         RETURNING 'transaction' AS source_queue, q.id, q.obj_name, q.unique_id, q.action,
+                   q.json_object, q.created_at, coalesce(q.customer_id, q.unique_id) AS ordering_key
+       ), numbered AS (
+         SELECT nextval('data_sync_progress_queue_id_seq') AS progress_id, m.*
+           FROM (SELECT * FROM moved_customers UNION ALL SELECT * FROM moved_transactions
+                 ORDER BY id) m
+       ), inserted AS (
+         INSERT INTO data_sync_progress_queue
+                (id, source_queue, source_id, obj_name, unique_id, action, json_object, message_id,
+                 ordering_key, enqueued_at)
+         SELECT progress_id, source_queue, id, obj_name, unique_id, action, json_object,
+                progress_id::text, ordering_key, created_at
+           FROM numbered
+         RETURNING 1
+       )
+       SELECT count(*)::int AS moved FROM inserted`,
+      [batchSize, highWater],
+    );
+    return row?.moved ?? 0;
+  });
+}
+
+/**
+ * Claims up to `limit` deliverable rows for `worker` for `leaseSeconds`. Deliverable: due, not
+ * leased, the oldest row of its customer (an earlier row that is failing or in flight makes the
+ * later ones wait), and no hold on the customer. SKIP LOCKED lets workers on one server claim
+ * side by side without taking the same row.
+ */
+export async function claimDeliverable(
+  db: Database,
+  worker: string,
+  limit: number,
+  leaseSeconds: number,
+): Promise<ClaimedRow[]> {
+  const rows = await db.query<{
+    id: string;
+    source_queue: string;
+    obj_name: string;
+    unique_id: string;
+    action: string;
+    json: string | null;
+    message_id: string;
+    ordering_key: string;
+    attempts: number;
+    enqueued_ms: number;
+  }>(
+    `WITH commit_mode AS MATERIALIZED (SELECT ${commitMode(db)}),
+     candidates AS (
+       SELECT p.id FROM data_sync_progress_queue p
+        WHERE p.next_attempt_at <= now()
+          AND (p.lease_until IS NULL OR p.lease_until <= now())
+          AND NOT EXISTS (SELECT 1 FROM data_sync_progress_queue earlier
+                           WHERE earlier.ordering_key = p.ordering_key AND earlier.id < p.id)
+          AND NOT EXISTS (SELECT 1 FROM data_sync_ordering_holds hold
+                           WHERE hold.ordering_key = p.ordering_key AND hold.hold_until > now())
+        ORDER BY p.id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+     )
+     UPDATE data_sync_progress_queue p
+        SET lease_owner = $1, lease_until = now() + make_interval(secs => $3)
+       FROM candidates c, commit_mode
+      WHERE p.id = c.id
+     RETURNING p.id::text AS id, p.source_queue, p.obj_name, p.unique_id, p.action,
+               p.json_object::text AS json, p.message_id, p.ordering_key, p.attempts,
+               (extract(epoch FROM p.enqueued_at) * 1000)::float8 AS enqueued_ms`,
+    [worker, limit, leaseSeconds],
+  );
+  return rows
+    .map((row) => ({
+      id: row.id,
+      sourceQueue: row.source_queue,
+      objName: row.obj_name,
+      uniqueId: row.unique_id,
+      action: row.action,
+      json: row.json,
+      messageId: row.message_id,
+      orderingKey: row.ordering_key,
+      attempts: row.attempts,
+      enqueuedAt: row.enqueued_ms,
+    }))
+    .sort((a, b) => compareIds(a.id, b.id));
+}
+
+/** Orders bigint ids given as decimal strings. */
+export function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * Records the outcomes of `worker`'s deliveries in one transaction: delivered rows removed (HTTP
+ * 200, seeds/001), failed rows kept with attempts, status, error and next attempt time, rows out
+ * of attempts moved to the dead letters, unsent rows released. Rows whose lease another worker
+ * took over meanwhile are left to that worker, except that a delivered row is removed anyway.
+ */
+export async function recordOutcomes(
+  db: Database,
+  worker: string,
+  outcomes: DeliveryOutcomes,
+): Promise<void> {
+  const { delivered, retry, dead, released } = outcomes;
+  const finished = [...delivered, ...retry.map((item) => item.id), ...dead.map((item) => item.id)];
+  if (finished.length === 0 && released.length === 0) return;
+  // One statement, so one round trip and one transaction. The session CTE names this worker, so
+  // the deletions of its own rows leave no ordering hold (the trigger in 0002_data_sync.sql runs
+  // at the end of the statement, after the main query has read the CTE).
+  await db.query(
+    `WITH session AS MATERIALIZED (
+       SELECT set_config('custhub.sync_worker', $1, true) AS worker, ${commitMode(db)}
+     ), delivered AS (
+       DELETE FROM data_sync_progress_queue WHERE id = ANY($2::bigint[])
+     ), retried AS (
+       UPDATE data_sync_progress_queue p
+          SET attempts = p.attempts + 1, last_status = f.status, last_error = f.error,
+              last_attempt_at = now(),
+              next_attempt_at = now() + f.delay_ms * interval '1 millisecond',
+              lease_owner = NULL, lease_until = NULL
+         FROM unnest($3::bigint[], $4::int[], $5::text[], $6::bigint[]) AS f (id, status, error, delay_ms)
+        WHERE p.id = f.id AND p.lease_owner = $1
+     ), dead AS (
+       DELETE FROM data_sync_progress_queue p
+        USING unnest($7::bigint[], $8::int[], $9::text[]) AS f (id, status, error)
+        WHERE p.id = f.id AND p.lease_owner = $1
+       RETURNING p.*, f.status AS final_status, f.error AS final_error
+     ), buried AS (
+       INSERT INTO data_sync_dead_letters
+              (source_queue, source_id, obj_name, unique_id, action, json_object, message_id,
+               ordering_key, enqueued_at, attempts, last_status, last_error)
+       SELECT source_queue, source_id, obj_name, unique_id, action, json_object, message_id,
+              ordering_key, enqueued_at, attempts + 1, final_status, final_error
+         FROM dead ORDER BY id
+     ), released AS (
+       UPDATE data_sync_progress_queue SET lease_owner = NULL, lease_until = NULL
+        WHERE id = ANY($10::bigint[]) AND lease_owner = $1
+     ), holds AS (
+       DELETE FROM data_sync_ordering_holds WHERE progress_id = ANY($11::bigint[])
+     )
+     SELECT worker FROM session`,
+    [
+      worker,
+      delivered,
+      retry.map((item) => item.id),
+      retry.map((item) => item.status),
+      retry.map((item) => item.error),
+      retry.map((item) => Math.round(item.delayMs)),
+      dead.map((item) => item.id),
+      dead.map((item) => item.status),
+      dead.map((item) => item.error),
+      released,
+      finished,
+    ],
+  );
+}
+
+/** Drops holds whose lease has ended: their delivery can no longer be in flight. */
+export async function dropExpiredHolds(db: Queryable): Promise<void> {
+  await db.query("DELETE FROM data_sync_ordering_holds WHERE hold_until <= now()");
+}
+
+export interface SyncQueueDepths {
+  customerPending: number;
+  transactionPending: number;
+  progress: number;
+  /** Progress rows under a live lease: being sent right now. */
+  inFlight: number;
+  /** Progress rows that failed at least once and wait for their next attempt. */
+  retrying: number;
+  deadLetters: number;
+}
+
+export async function syncQueueDepths(db: Queryable): Promise<SyncQueueDepths> {
+  const [row] = await db.query<Record<keyof SyncQueueDepths, number>>(
+    `SELECT (SELECT count(*) FROM data_sync_cust_pending_queue)::int AS "customerPending",
+            (SELECT count(*) FROM data_sync_trn_pending_queue)::int AS "transactionPending",
+            (SELECT count(*) FROM data_sync_progress_queue)::int AS progress,
+            (SELECT count(*) FROM data_sync_progress_queue WHERE lease_until > now())::int AS "inFlight",
+            (SELECT count(*) FROM data_sync_progress_queue WHERE attempts > 0)::int AS retrying,
+            (SELECT count(*) FROM data_sync_dead_letters)::int AS "deadLetters"`,
+  );
+  return {
+    customerPending: row?.customerPending ?? 0,
+    transactionPending: row?.transactionPending ?? 0,
+    progress: row?.progress ?? 0,
+    inFlight: row?.inFlight ?? 0,
+    retrying: row?.retrying ?? 0,
+    deadLetters: row?.deadLetters ?? 0,
+  };
+}
+
+export interface DeadLetter {
+  id: string;
+  messageId: string;
+  objName: string;
+  action: string;
+  /** The customerID or retail transaction id. */
+  uniqueId: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  enqueuedAt: string;
+  deadAt: string;
+}
+
+export async function listDeadLetters(db: Queryable, limit: number): Promise<DeadLetter[]> {
+  const rows = await db.query<{
+    id: string;
+    message_id: string;
+    obj_name: string;
+    action: string;
+    unique_id: string;
+    attempts: number;
+    last_status: number | null;
+    last_error: string | null;
+    enqueued_at: Date;
+    dead_at: Date;
+  }>(
+    `SELECT id::text AS id, message_id, obj_name, action, unique_id, attempts, last_status,
+            last_error, enqueued_at, dead_at
+       FROM data_sync_dead_letters ORDER BY id LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    messageId: row.message_id,
+    objName: row.obj_name,
+    action: row.action,
+    uniqueId: row.unique_id,
+    attempts: row.attempts,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    enqueuedAt: new Date(row.enqueued_at).toISOString(),
+    deadAt: new Date(row.dead_at).toISOString(),
+  }));
+}
+
+/**
+ * Moves dead letters (the given ids, or all with `null`) back to the end of the progress queue
+ * with their attempts reset and their message id kept, so the receiver can tell a re-sent
+ * message by its `uniqueId`. Returns the ids moved.
+ */
+export async function requeueDeadLetters(
+  db: Database,
+  ids: readonly string[] | null,
+): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [PROGRESS_APPEND_LOCK_KEY]);
+    const rows = await tx.query<{ id: string }>(
+      `WITH requeued AS (
+         DELETE FROM data_sync_dead_letters
+          WHERE $1::bigint[] IS NULL OR id = ANY($1::bigint[])
+         RETURNING *
+       ), numbered AS (
+         SELECT nextval('data_sync_progress_queue_id_seq') AS progress_id, r.*
+           FROM (SELECT * FROM requeued ORDER BY id) r
+       ), inserted AS (
+         INSERT INTO data_sync_progress_queue
+                (id, source_queue, source_id, obj_name, unique_id, action, json_object, message_id,
+                 ordering_key, enqueued_at)
+         SELECT progress_id, source_queue, source_id, obj_name, unique_id, action, json_object,
+                message_id, ordering_key, enqueued_at
+           FROM numbered
+       )
+       SELECT id::text AS id FROM numbered ORDER BY id`,
+      [ids],
+    );
+    return rows.map((row) => row.id);
+  });
+}
+
+export type JobRunOutcome = "running" | "succeeded" | "failed" | "stopped" | "abandoned";
+
+export interface JobRunCounts {
+  moved: number;
+  delivered: number;
+  failed: number;
+  deadLettered: number;
+}
+
+export interface JobRun extends JobRunCounts {
+  id: string;
+  worker: string;
+  trigger: string;
+  startedAt: string;
+  finishedAt: string | null;
+  outcome: JobRunOutcome;
+  error: string | null;
+}
+
+/**
+ * Records the start of a run. Runs still `running` whose heartbeat is older than `staleSeconds`
+ * belonged to a worker that died; they are marked `abandoned` on the way.
+ */
+export async function startJobRun(
+  db: Queryable,
+  worker: string,
+  trigger: string,
+  staleSeconds: number,
+): Promise<string> {
+  await db.query(
+    `UPDATE data_sync_job_runs SET outcome = 'abandoned', finished_at = heartbeat_at,
+            error = 'the worker stopped reporting (killed or cut off)'
+      WHERE outcome = 'running' AND heartbeat_at < now() - make_interval(secs => $1)`,
+    [staleSeconds],
+  );
+  const [row] = await db.query<{ id: string }>(
+    "INSERT INTO data_sync_job_runs (worker, trigger) VALUES ($1, $2) RETURNING id::text AS id",
+    [worker, trigger],
+  );
+  if (!row) throw new Error("INSERT ... RETURNING gave no row");
+  return row.id;
+}
+
+/** Saves the counts so far and shows the run is alive. */
+export async function heartbeatJobRun(
+  db: Queryable,
+  runId: string,
+  counts: JobRunCounts,
+): Promise<void> {
+  await db.query(
+    `UPDATE data_sync_job_runs
+        SET heartbeat_at = now(), moved = $2, delivered = $3, failed = $4, dead_lettered = $5
+      WHERE id = $1`,
+    [runId, counts.moved, counts.delivered, counts.failed, counts.deadLettered],
+  );
+}
+
+export async function finishJobRun(
+  db: Queryable,
+  runId: string,
+  outcome: Exclude<JobRunOutcome, "running" | "abandoned">,
+  counts: JobRunCounts,
+  error: string | null,
+): Promise<JobRun> {
+  const [row] = await db.query<JobRunRow>(
+    `UPDATE data_sync_job_runs
+        SET finished_at = now(), heartbeat_at = now(), outcome = $2, moved = $3, delivered = $4,
+            failed = $5, dead_lettered = $6, error = $7
+      WHERE id = $1
+     RETURNING ${JOB_RUN_COLUMNS}`,
+    [runId, outcome, counts.moved, counts.delivered, counts.failed, counts.deadLettered, error],
+  );
+  if (!row) throw new Error(`job run ${runId} is gone`);
+  return toJobRun(row);
+}
+
+export async function listJobRuns(db: Queryable, limit: number): Promise<JobRun[]> {
+  const rows = await db.query<JobRunRow>(
+    `SELECT ${JOB_RUN_COLUMNS} FROM data_sync_job_runs ORDER BY id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map(toJobRun);
+}
+
+const JOB_RUN_COLUMNS = `id::text AS id, worker, trigger, started_at, finished_at, outcome, moved,
+  delivered, failed, dead_lettered, error`;
+
+interface JobRunRow {
+  id: string;
+  worker: string;
+  trigger: string;
+  started_at: Date;
+  finished_at: Date | null;
+  outcome: JobRunOutcome;
+  moved: number;
+  delivered: number;
+  failed: number;
+  dead_lettered: number;
+  error: string | null;
+}
+
+function toJobRun(row: JobRunRow): JobRun {
+  return {
+    id: row.id,
+    worker: row.worker,
+    trigger: row.trigger,
+    startedAt: new Date(row.started_at).toISOString(),
+    finishedAt: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
+    outcome: row.outcome,
+    moved: row.moved,
+    delivered: row.delivered,
+    failed: row.failed,
+    deadLettered: row.dead_lettered,
+    error: row.error,
+  };
+}

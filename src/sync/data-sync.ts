@@ -1,0 +1,252 @@
+/**
+ * The data sync as users drive it (seeds/001; SPEC 6): save the client credentials, send the
+ * sample message, run the job once or on its schedule, see its status, list and re-queue dead
+ * letters. Every operation takes the acting user and checks its roles (src/domain/roles.ts), so
+ * the CLI and the API share one set of rules.
+ */
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { CusthubError } from "../domain/errors.js";
+import { assertAllowed, type Actor } from "../domain/roles.js";
+import type { Settings } from "../domain/settings.js";
+import { SAMPLE_MESSAGE, type DataSyncMessage } from "../domain/sync-messages.js";
+import type { Hub } from "../services/hub.js";
+import {
+  finishJobRun,
+  listDeadLetters,
+  listJobRuns,
+  requeueDeadLetters,
+  startJobRun,
+  syncQueueDepths,
+  type DeadLetter,
+  type JobRun,
+  type SyncQueueDepths,
+} from "../store/sync-queue.js";
+import { DataSyncDestination } from "./destinations/datasync/datasync-destination.js";
+import { credentialLocationOf, dataSyncSettingsOf } from "./destinations/datasync/settings.js";
+import { runSyncJob } from "./job-run.js";
+import { startSyncScheduler, type SyncScheduler } from "./scheduler.js";
+import { CredentialStore, type CredentialDescription } from "./secrets/credential-store.js";
+import type { MasterKeySource } from "./secrets/master-key.js";
+import { silentLogger, type JobTuning, type SyncLogger } from "./types.js";
+
+export interface DataSyncOptions {
+  masterKey: MasterKeySource;
+  logger?: SyncLogger;
+  /** Overrides of what the settings give (tests, benchmarks). */
+  tuning?: Partial<JobTuning>;
+  /** This worker's name; default host:pid:random. */
+  worker?: string;
+  /** Jitter source for retry delays (tests pin it). */
+  random?: () => number;
+}
+
+export interface SampleAnswer {
+  /** What was sent: the document's sample message. */
+  message: DataSyncMessage;
+  status: number;
+  body: string;
+  /** The receiver answered 200 (seeds/001: received successfully). */
+  accepted: boolean;
+}
+
+export interface SyncStatus {
+  enabled: boolean;
+  intervalSeconds: number;
+  apiUrl: string | null;
+  tokenUrl: string | null;
+  credentials: CredentialDescription | null;
+  queues: SyncQueueDepths;
+  lastRuns: JobRun[];
+}
+
+export type { DeadLetter, JobRun, SyncQueueDepths };
+
+const LAST_RUNS = 10;
+
+export class DataSync {
+  readonly worker: string;
+  readonly #logger: SyncLogger;
+  readonly #credentials: CredentialStore;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly options: DataSyncOptions,
+  ) {
+    this.worker =
+      options.worker ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    this.#logger = options.logger ?? silentLogger;
+    this.#credentials = new CredentialStore(hub.db, options.masterKey);
+  }
+
+  /** Saves the client ID and secret (seeds/001: `sysadmin` only); returns where, never what. */
+  async saveCredentials(
+    actor: Actor,
+    credentials: { clientId: string; clientSecret: string },
+  ): Promise<CredentialDescription> {
+    assertAllowed("saveSyncCredentials", actor);
+    const location = credentialLocationOf(await this.hub.settings.all());
+    return this.#credentials.save(location, credentials);
+  }
+
+  /** Send Sample Message (seeds/001): the document's sample, with the saved credentials. */
+  async sendSample(actor: Actor): Promise<SampleAnswer> {
+    assertAllowed("sendSampleMessage", actor);
+    const settings = await this.hub.settings.all();
+    const destination = await this.#openDestination(
+      settings,
+      tuningOf(settings, this.options.tuning),
+    );
+    try {
+      const answer = await destination.send(SAMPLE_MESSAGE);
+      return { message: { ...SAMPLE_MESSAGE }, ...answer, accepted: answer.status === 200 };
+    } finally {
+      await destination.close();
+    }
+  }
+
+  /** One job run. A run that cannot reach its destination is recorded as failed, with why. */
+  async runOnce(
+    actor: Actor,
+    options: { trigger?: string; signal?: AbortSignal } = {},
+  ): Promise<JobRun> {
+    assertAllowed("runSyncJob", actor);
+    const settings = await this.hub.settings.all();
+    if (!settings.DataSyncEnabled) {
+      throw new CusthubError(
+        "SYNC_NOT_CONFIGURED",
+        "DataSyncEnabled is false: nothing is queued or sent. Turn it on with `custhub config set DataSyncEnabled true`.",
+        { settings: ["DataSyncEnabled"] },
+      );
+    }
+    const tuning = tuningOf(settings, this.options.tuning);
+    const trigger = options.trigger ?? "once";
+    let destination: DataSyncDestination;
+    try {
+      destination = await this.#openDestination(settings, tuning);
+    } catch (error) {
+      if (!(error instanceof CusthubError)) throw error;
+      const runId = await startJobRun(this.hub.db, this.worker, trigger, tuning.leaseSeconds);
+      const counts = { moved: 0, delivered: 0, failed: 0, deadLettered: 0 };
+      return finishJobRun(this.hub.db, runId, "failed", counts, error.message);
+    }
+    try {
+      return await runSyncJob(this.hub.db, destination, {
+        worker: this.worker,
+        trigger,
+        tuning,
+        logger: this.#logger,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(this.options.random ? { random: this.options.random } : {}),
+      });
+    } finally {
+      await destination.close();
+    }
+  }
+
+  /** Runs the job on its schedule (DataSyncIntervalSeconds) until stopped. */
+  startScheduler(actor: Actor, onRun: (run: JobRun) => void = () => undefined): SyncScheduler {
+    assertAllowed("runSyncJob", actor);
+    return startSyncScheduler({
+      logger: this.#logger,
+      readSchedule: async () => {
+        const settings = await this.hub.settings.all();
+        return {
+          enabled: settings.DataSyncEnabled,
+          intervalSeconds: settings.DataSyncIntervalSeconds,
+        };
+      },
+      runJob: async (signal) => {
+        const run = await this.runOnce(actor, { trigger: "schedule", signal });
+        onRun(run);
+        return run;
+      },
+    });
+  }
+
+  async status(actor: Actor): Promise<SyncStatus> {
+    assertAllowed("viewSyncStatus", actor);
+    const settings = await this.hub.settings.all();
+    const credentials = settings.DataSyncCredentialKeyName
+      ? await this.#credentials.describe(credentialLocationOf(settings))
+      : null;
+    return {
+      enabled: settings.DataSyncEnabled,
+      intervalSeconds: settings.DataSyncIntervalSeconds,
+      apiUrl: settings.DataSyncApiUrl,
+      tokenUrl: settings.DataSyncTokenUrl,
+      credentials,
+      queues: await syncQueueDepths(this.hub.db),
+      lastRuns: await listJobRuns(this.hub.db, LAST_RUNS),
+    };
+  }
+
+  async deadLetters(actor: Actor, limit = 100): Promise<DeadLetter[]> {
+    assertAllowed("viewSyncStatus", actor);
+    return listDeadLetters(this.hub.db, limit);
+  }
+
+  /** Puts dead letters back at the end of the progress queue, attempts reset, same uniqueId. */
+  async requeue(actor: Actor, target: readonly string[] | "all"): Promise<{ requeued: number }> {
+    assertAllowed("manageDeadLetters", actor);
+    if (target !== "all") {
+      const malformed = target.filter((id) => !/^\d{1,18}$/.test(id));
+      if (malformed.length > 0) {
+        throw new CusthubError(
+          "INVALID_REQUEST",
+          `Dead-letter ids are whole numbers: ${malformed.join(", ")}.`,
+          {
+            ids: malformed,
+          },
+        );
+      }
+    }
+    const moved = await requeueDeadLetters(this.hub.db, target === "all" ? null : target);
+    if (target !== "all" && moved.length < new Set(target).size) {
+      throw new CusthubError(
+        "DEAD_LETTER_NOT_FOUND",
+        `No dead letter with id ${target.join(", ")}${moved.length > 0 ? ` (${moved.length} of them re-queued)` : ""}.`,
+        { ids: [...target], requeued: moved.length },
+      );
+    }
+    return { requeued: moved.length };
+  }
+
+  async #openDestination(settings: Settings, tuning: JobTuning): Promise<DataSyncDestination> {
+    const destinationSettings = dataSyncSettingsOf(settings);
+    const credentials = await this.#credentials.load(destinationSettings.credentials);
+    return new DataSyncDestination({
+      settings: destinationSettings,
+      credentials,
+      concurrency: tuning.concurrency,
+      timeoutMs: tuning.timeoutMs,
+    });
+  }
+}
+
+/** The job's tuning from the settings, checked: a lease must outlast the slowest delivery. */
+export function tuningOf(settings: Settings, overrides: Partial<JobTuning> = {}): JobTuning {
+  const tuning: JobTuning = {
+    batchSize: settings.DataSyncBatchSize,
+    maxAttempts: settings.DataSyncMaxAttempts,
+    concurrency: settings.DataSyncConcurrency,
+    timeoutMs: settings.DataSyncTimeoutSeconds * 1000,
+    leaseSeconds: settings.DataSyncLeaseSeconds,
+    retry: { baseMs: 10_000, maxMs: 30 * 60_000 },
+    stopAfterConsecutiveFailures: 20,
+    maxRunMs: 60 * 60_000,
+    flushIntervalMs: 20,
+    ...overrides,
+  };
+  // A delivery may take a token request and a send, twice (a refused token is renewed once).
+  const slowestDeliveryMs = 4 * tuning.timeoutMs;
+  if (tuning.leaseSeconds * 1000 < slowestDeliveryMs + 1000) {
+    throw new CusthubError(
+      "SYNC_NOT_CONFIGURED",
+      `DataSyncLeaseSeconds (${tuning.leaseSeconds}) must be at least 4 x DataSyncTimeoutSeconds + 1 ` +
+        `(${slowestDeliveryMs / 1000 + 1}), or a slow delivery could outlive its lease and be sent twice.`,
+      { settings: ["DataSyncLeaseSeconds", "DataSyncTimeoutSeconds"] },
+    );
+  }
+  return tuning;
+}

@@ -1,0 +1,123 @@
+/**
+ * The one place the sync job makes HTTP requests: an undici keep-alive pool per origin, connect
+ * and response timeouts on every request, TLS certificates verified (undici's default, never
+ * turned off here; a private CA goes in NODE_EXTRA_CA_CERTS). Answers are read up to a limit, so a
+ * receiver cannot fill memory; transport failures become `DELIVERY_FAILED` naming the URL without
+ * its query.
+ */
+import { Pool, errors as undiciErrors } from "undici";
+import { CusthubError, toError } from "../../domain/errors.js";
+
+export interface HttpClientOptions {
+  /** Connections per origin: as many as requests in flight. */
+  connections: number;
+  connectTimeoutMs: number;
+  /** Time allowed for the answer's headers, and then for each pause in its body. */
+  responseTimeoutMs: number;
+  /** Bytes of an answer's body kept (the rest is discarded). */
+  maxBodyBytes?: number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+const DEFAULT_MAX_BODY = 64 * 1024;
+
+export class HttpClient {
+  readonly #pools = new Map<string, Pool>();
+
+  constructor(private readonly options: HttpClientOptions) {}
+
+  /**
+   * POSTs `body`. Uses undici's dispatch with a handler that keeps the status and the first bytes
+   * of the answer: no stream per response, which matters at thousands of requests a second.
+   */
+  post(url: URL, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
+    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      let size = 0;
+      const chunks: Buffer[] = [];
+      this.#poolFor(url.origin).dispatch(
+        {
+          method: "POST",
+          path: `${url.pathname}${url.search}`,
+          headers,
+          body,
+          headersTimeout: this.options.responseTimeoutMs,
+          bodyTimeout: this.options.responseTimeoutMs,
+        },
+        {
+          onConnect: () => undefined,
+          onHeaders: (statusCode) => {
+            // 1xx answers come first and are not the answer.
+            if (statusCode >= 200) status = statusCode;
+            return true;
+          },
+          onData: (chunk) => {
+            if (size < limit) {
+              chunks.push(chunk.subarray(0, limit - size));
+              size += Math.min(chunk.length, limit - size);
+            }
+            return true;
+          },
+          onComplete: () => resolve({ status, body: Buffer.concat(chunks).toString("utf8") }),
+          onError: (error) =>
+            reject(
+              new CusthubError(
+                "DELIVERY_FAILED",
+                `POST ${describeUrl(url)} failed: ${describeTransportError(error)}.`,
+                { url: describeUrl(url), reason: transportErrorCode(error) },
+                { cause: error },
+              ),
+            ),
+        },
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    // destroy, not close: a hung receiver must not keep shutdown waiting.
+    await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
+  }
+
+  #poolFor(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: this.options.connections,
+        connectTimeout: this.options.connectTimeoutMs,
+        headersTimeout: this.options.responseTimeoutMs,
+        bodyTimeout: this.options.responseTimeoutMs,
+      });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+}
+
+/** The URL for messages and logs: no query string, no user info. */
+export function describeUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+function transportErrorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : "UNKNOWN";
+}
+
+function describeTransportError(error: unknown): string {
+  if (error instanceof undiciErrors.ConnectTimeoutError) return "no connection within the timeout";
+  if (error instanceof undiciErrors.HeadersTimeoutError) return "no answer within the timeout";
+  if (error instanceof undiciErrors.BodyTimeoutError) return "the answer stalled past the timeout";
+  if (error instanceof undiciErrors.SocketError)
+    return "the connection was closed before an answer";
+  const code = transportErrorCode(error);
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ECONNRESET") return "the connection was reset";
+  return toError(error).message;
+}

@@ -1,0 +1,135 @@
+/**
+ * The credential store (seeds/001 "Configuration": the client ID and secret saved in a credential
+ * map under a key). Values are sealed with AES-256-GCM under the master key; the map and key names
+ * are bound into each seal as associated data, so a value copied to another key does not open.
+ * Nothing here returns a value to a caller outside the sync job: `load` hands back `Secret`s.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { CusthubError } from "../../domain/errors.js";
+import { readSealedCredential, writeSealedCredential } from "../../store/credentials.js";
+import type { Queryable } from "../../store/database.js";
+import { loadMasterKey, type MasterKey, type MasterKeySource } from "./master-key.js";
+import { Secret } from "./secret.js";
+
+export interface ClientCredentials {
+  clientId: Secret;
+  clientSecret: Secret;
+}
+
+export interface CredentialLocation {
+  mapName: string;
+  keyName: string;
+}
+
+/** What may be shown about saved credentials: that they exist, and since when. */
+export interface CredentialDescription extends CredentialLocation {
+  saved: boolean;
+  updatedAt: string | null;
+}
+
+const SEAL_VERSION = "v1";
+const NONCE_BYTES = 12;
+
+export class CredentialStore {
+  constructor(
+    private readonly db: Queryable,
+    private readonly masterKey: MasterKeySource,
+  ) {}
+
+  async save(
+    location: CredentialLocation,
+    credentials: { clientId: string; clientSecret: string },
+  ): Promise<CredentialDescription> {
+    if (credentials.clientId.trim() === "" || credentials.clientSecret === "") {
+      // seeds/001: "The Save button is enabled when both the Client ID and the Secret have been entered."
+      throw new CusthubError(
+        "INVALID_REQUEST",
+        "Both the client ID and the secret are needed.",
+        {},
+      );
+    }
+    const key = loadMasterKey(this.masterKey, { create: true });
+    const plaintext = JSON.stringify({
+      clientId: credentials.clientId.trim(),
+      clientSecret: credentials.clientSecret,
+    });
+    const updatedAt = await writeSealedCredential(this.db, {
+      ...location,
+      encryptedValue: seal(key, plaintext, associatedData(location)),
+      masterKeyId: key.id,
+    });
+    return { ...location, saved: true, updatedAt };
+  }
+
+  async load(location: CredentialLocation): Promise<ClientCredentials> {
+    const sealed = await readSealedCredential(this.db, location.mapName, location.keyName);
+    if (!sealed) {
+      throw new CusthubError(
+        "CREDENTIALS_NOT_FOUND",
+        `No client ID and secret are saved in credential map ${location.mapName} under key ${location.keyName}; ` +
+          "save them with `custhub credentials set`.",
+        { ...location },
+      );
+    }
+    const key = loadMasterKey(this.masterKey, { create: false });
+    if (key.id !== sealed.masterKeyId) {
+      throw new CusthubError(
+        "MASTER_KEY_INVALID",
+        `The credentials in ${location.mapName}/${location.keyName} were saved under another master key ` +
+          `(${sealed.masterKeyId}; this process has ${key.id}). Use that key, or save them again.`,
+        { ...location, savedWith: sealed.masterKeyId, current: key.id },
+      );
+    }
+    const parsed = JSON.parse(open(key, sealed.encryptedValue, associatedData(location))) as {
+      clientId: string;
+      clientSecret: string;
+    };
+    return { clientId: new Secret(parsed.clientId), clientSecret: new Secret(parsed.clientSecret) };
+  }
+
+  async describe(location: CredentialLocation): Promise<CredentialDescription> {
+    const sealed = await readSealedCredential(this.db, location.mapName, location.keyName);
+    return { ...location, saved: sealed !== null, updatedAt: sealed?.updatedAt ?? null };
+  }
+}
+
+const associatedData = (location: CredentialLocation): Buffer =>
+  Buffer.from(`custhub credential ${SEAL_VERSION}\0${location.mapName}\0${location.keyName}`);
+
+/** `v1.<nonce>.<ciphertext>.<tag>`, each part base64url. */
+export function seal(key: MasterKey, plaintext: string, aad: Buffer): string {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key.bytes(), nonce);
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return [SEAL_VERSION, nonce, ciphertext, cipher.getAuthTag()]
+    .map((part) => (typeof part === "string" ? part : part.toString("base64url")))
+    .join(".");
+}
+
+export function open(key: MasterKey, sealed: string, aad: Buffer): string {
+  const [version, nonce, ciphertext, tag] = sealed.split(".");
+  if (version !== SEAL_VERSION || !nonce || ciphertext === undefined || !tag) {
+    throw new CusthubError(
+      "MASTER_KEY_INVALID",
+      "A sealed credential is not in a known format.",
+      {},
+    );
+  }
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key.bytes(), Buffer.from(nonce, "base64url"));
+    decipher.setAAD(aad);
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([
+      decipher.update(Buffer.from(ciphertext, "base64url")),
+      decipher.final(),
+    ]).toString("utf8");
+  } catch (error) {
+    throw new CusthubError(
+      "MASTER_KEY_INVALID",
+      "A sealed credential does not open with this master key: the key differs, or the value was altered.",
+      {},
+      { cause: error },
+    );
+  }
+}

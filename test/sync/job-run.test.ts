@@ -1,0 +1,457 @@
+/**
+ * The sync job against a real HTTP receiver simulator, on every engine: the document's messages,
+ * batches, order per customer, failures and retries, dead letters, deletes while queued, token
+ * expiry, timeouts and dropped connections, leases. Real HTTP throughout; nothing is mocked.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openHub, type Hub } from "../../src/services/hub.js";
+import { movePendingBatch, pendingHighWater } from "../../src/store/sync-queue.js";
+import { claimDeliverable } from "../../src/store/sync-queue.js";
+import { engines } from "../support/databases.js";
+import { waitFor } from "../support/wait.js";
+import { DataSyncReceiver, type Behaviour } from "../simulators/datasync-receiver.js";
+import {
+  addCustomers,
+  api,
+  configureSync,
+  keyOf,
+  makeRetriesDue,
+  newDataSync,
+  progressRows,
+  renameAll,
+  sysadmin,
+  versionOf,
+} from "./helpers.js";
+
+/** A promise and the function that settles it: a receiver answer the test releases. */
+function later(): { promise: Promise<Behaviour>; release(answer: Behaviour): void } {
+  let release: (answer: Behaviour) => void = () => undefined;
+  const promise = new Promise<Behaviour>((resolve) => {
+    release = resolve;
+  });
+  return { promise, release };
+}
+
+async function schemaOf(hub: Hub): Promise<string> {
+  const [row] = await hub.db.query<{ schema: string }>("SELECT current_schema() AS schema");
+  return row!.schema;
+}
+
+async function queueDepths(hub: Hub) {
+  return (await hub.health()).queues;
+}
+
+describe.each(engines)("data-sync job on $name", (engine) => {
+  let receiver: DataSyncReceiver;
+  let hub: Hub;
+
+  beforeEach(async () => {
+    receiver = await DataSyncReceiver.start();
+    hub = await engine.freshHub();
+  });
+  afterEach(async () => {
+    await receiver.close();
+  });
+
+  it("delivers every queued change once, as the document's messages, and empties the queues", async () => {
+    const sync = await configureSync(hub, receiver);
+    const [ann, bo, cy] = (await addCustomers(hub, ["Ann", "Bo", "Cy"])) as [
+      string,
+      string,
+      string,
+    ];
+    await renameAll(hub, [ann, bo], "v2");
+    await hub.customers.delete({ customerID: cy }, api);
+
+    const run = await sync.runOnce(sysadmin);
+    expect(run).toMatchObject({
+      outcome: "succeeded",
+      moved: 5,
+      delivered: 5,
+      failed: 0,
+      error: null,
+    });
+    expect(receiver.rejections).toEqual([]);
+    expect(receiver.accepted).toHaveLength(5);
+    expect(receiver.acceptedFor(ann).map(versionOf)).toEqual(["CUSTOMERCRE", "v2"]);
+    expect(receiver.acceptedFor(bo).map(versionOf)).toEqual(["CUSTOMERCRE", "v2"]);
+    // Deleting Cy dropped its queued CREATE; only the DELETE goes, its payload the customerID.
+    expect(receiver.acceptedFor(cy)).toMatchObject([
+      { type: "CUSTOMER", action: "CUSTOMERDEL", payload: cy },
+    ]);
+    // The payload is the record's JSON text exactly, property order included.
+    expect(receiver.acceptedFor(ann)[1]?.payload).toBe(
+      JSON.stringify(await hub.customers.get(ann)),
+    );
+    const ids = receiver.accepted.map((message) => message.uniqueId);
+    expect(new Set(ids).size).toBe(5);
+    for (const message of receiver.accepted) {
+      expect(message.uniqueId).toMatch(/^\d+$/);
+      expect(message.idempotencyKey).toBe(message.uniqueId);
+    }
+
+    const status = await sync.status(sysadmin);
+    expect(status.queues).toEqual({
+      customerPending: 0,
+      transactionPending: 0,
+      progress: 0,
+      inFlight: 0,
+      retrying: 0,
+      deadLetters: 0,
+    });
+    expect(status.lastRuns[0]).toMatchObject({ id: run.id, outcome: "succeeded", delivered: 5 });
+    expect(await sync.runOnce(sysadmin)).toMatchObject({
+      outcome: "succeeded",
+      moved: 0,
+      delivered: 0,
+    });
+  });
+
+  it("sends a transaction as POSTRN POSTRNCRE, in order with its customer's messages", async () => {
+    const sync = await configureSync(hub, receiver);
+    const [ann] = (await addCustomers(hub, ["Ann"])) as [string];
+    const transaction = { retailTransactionId: "99901000022017110710000100", customerId: ann };
+    await hub.db.query(
+      `INSERT INTO data_sync_trn_pending_queue (unique_id, action, json_object, customer_id)
+       VALUES ($1, 'CREATE', $2::json, $3)`,
+      [transaction.retailTransactionId, JSON.stringify(transaction), ann],
+    );
+    await renameAll(hub, [ann], "after the sale");
+
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 3 });
+    expect(receiver.acceptedFor(ann).map((message) => [message.type, versionOf(message)])).toEqual([
+      ["CUSTOMER", "CUSTOMERCRE"],
+      ["POSTRN", "POSTRNCRE"],
+      ["CUSTOMER", "after the sale"],
+    ]);
+    expect(receiver.acceptedFor(ann)[1]?.payload).toBe(JSON.stringify(transaction));
+  });
+
+  it("moves pending rows in batches, taking each out of the pending queue as it goes in", async () => {
+    await configureSync(hub, receiver);
+    const customers = await addCustomers(hub, ["A", "B", "C", "D", "E"]);
+    const before = await hub.db.query<{ json: string }>(
+      "SELECT json_object::text AS json FROM data_sync_cust_pending_queue ORDER BY id",
+    );
+    const highWater = await pendingHighWater(hub.db);
+    expect(await movePendingBatch(hub.db, 2, highWater)).toBe(2);
+    expect(await queueDepths(hub)).toMatchObject({ customerPending: 3, progress: 2 });
+    expect(await movePendingBatch(hub.db, 2, highWater)).toBe(2);
+    expect(await movePendingBatch(hub.db, 2, highWater)).toBe(1);
+    expect(await movePendingBatch(hub.db, 2, highWater)).toBe(0);
+    const moved = await hub.db.query<{ unique_id: string; message_id: string; json: string }>(
+      "SELECT unique_id, message_id, json_object::text AS json FROM data_sync_progress_queue ORDER BY id",
+    );
+    expect(moved.map((row) => row.unique_id)).toEqual(customers);
+    expect(moved.map((row) => row.json)).toEqual(before.map((row) => row.json));
+    // Nothing newer than the run's high-water mark is moved.
+    await addCustomers(hub, ["F"]);
+    expect(await movePendingBatch(hub.db, 2, highWater)).toBe(0);
+  });
+
+  it("works the progress queue first, then the pending rows", async () => {
+    const sync = await configureSync(hub, receiver, {
+      tuning: { retry: { baseMs: 60_000, maxMs: 60_000 }, concurrency: 1 },
+    });
+    const [first] = (await addCustomers(hub, ["First"])) as [string];
+    receiver.respondWith(() => ({ status: 503 }));
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "failed", failed: 1 });
+    const [second, third] = (await addCustomers(hub, ["Second", "Third"])) as [string, string];
+    receiver.respondWith(() => undefined);
+    await makeRetriesDue(hub);
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 3 });
+    expect(receiver.accepted.map((message) => message.key)).toEqual([first, second, third]);
+  });
+
+  it("keeps a failed message with attempts, status, error and next attempt; the customer's next one waits", async () => {
+    const sync = await configureSync(hub, receiver, {
+      tuning: { retry: { baseMs: 60_000, maxMs: 600_000 } },
+    });
+    const [ann, bo] = (await addCustomers(hub, ["Ann", "Bo"])) as [string, string];
+    await renameAll(hub, [ann, bo], "v2");
+    receiver.respondWith((message) =>
+      message.key === ann ? { status: 500, body: "receiver down for Ann" } : undefined,
+    );
+
+    const failed = await sync.runOnce(sysadmin);
+    expect(failed).toMatchObject({ outcome: "failed", delivered: 2, failed: 1, deadLettered: 0 });
+    expect(failed.error).toContain("HTTP 500: receiver down for Ann");
+    expect(receiver.acceptedFor(bo).map(versionOf)).toEqual(["CUSTOMERCRE", "v2"]);
+    // Ann's CREATE failed, so her UPDATE was not sent before it.
+    expect(receiver.acceptedFor(ann)).toEqual([]);
+    const rows = await progressRows(hub);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      uniqueId: ann,
+      action: "CREATE",
+      attempts: 1,
+      lastStatus: 500,
+      leased: false,
+    });
+    expect(rows[0]?.lastError).toContain("receiver down for Ann");
+    // Jitter pinned at the middle: half the span plus half of the other half.
+    expect(rows[0]?.retryInMs).toBeGreaterThan(44_000);
+    expect(rows[0]?.retryInMs).toBeLessThan(46_000);
+    expect(rows[1]).toMatchObject({ uniqueId: ann, action: "UPDATE", attempts: 0 });
+
+    // Not due yet: a run now sends nothing.
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 0 });
+    receiver.respondWith(() => undefined);
+    await makeRetriesDue(hub);
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 2 });
+    expect(receiver.acceptedFor(ann).map(versionOf)).toEqual(["CUSTOMERCRE", "v2"]);
+    const resent = receiver.answered.filter((answer) => answer.key === ann);
+    // The retry carried the same uniqueId as the failed attempt.
+    expect(resent[0]?.uniqueId).toBe(resent[1]?.uniqueId);
+  });
+
+  it("dead-letters a poisoned message after DataSyncMaxAttempts failures while the rest flows; requeue sends it", async () => {
+    await hub.settings.set("DataSyncMaxAttempts", "3");
+    const sync = await configureSync(hub, receiver);
+    const customers = await addCustomers(hub, ["Poison", "Ok1", "Ok2", "Ok3"]);
+    const poison = customers[0]!;
+    await renameAll(hub, customers, "v2");
+    receiver.respondWith((message) =>
+      message.key === poison && message.action === "CUSTOMERCRE" ? { status: 422 } : undefined,
+    );
+
+    const run = await sync.runOnce(sysadmin);
+    expect(run).toMatchObject({ outcome: "failed", failed: 3, deadLettered: 1, delivered: 7 });
+    // The poisoned CREATE went to the dead letters; the customer's UPDATE then flowed.
+    expect(receiver.acceptedFor(poison).map(versionOf)).toEqual(["v2"]);
+    for (const other of customers.slice(1)) {
+      expect(receiver.acceptedFor(other).map(versionOf)).toEqual(["CUSTOMERCRE", "v2"]);
+    }
+    const [letter, ...more] = await sync.deadLetters(sysadmin);
+    expect(more).toEqual([]);
+    expect(letter).toMatchObject({
+      objName: "Customer",
+      action: "CREATE",
+      uniqueId: poison,
+      attempts: 3,
+      lastStatus: 422,
+    });
+    expect((await sync.status(sysadmin)).queues).toMatchObject({ progress: 0, deadLetters: 1 });
+
+    receiver.respondWith(() => undefined);
+    expect(await sync.requeue(sysadmin, [letter!.id])).toEqual({ requeued: 1 });
+    expect(await sync.deadLetters(sysadmin)).toEqual([]);
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
+    const resent = receiver.acceptedFor(poison).at(-1);
+    expect(resent).toMatchObject({ action: "CUSTOMERCRE", uniqueId: letter!.messageId });
+    await expect(sync.requeue(sysadmin, [letter!.id])).rejects.toMatchObject({
+      code: "DEAD_LETTER_NOT_FOUND",
+    });
+  });
+
+  it("sends only the DELETE of a customer deleted while its messages are queued", async () => {
+    const sync = await configureSync(hub, receiver, {
+      tuning: { retry: { baseMs: 60_000, maxMs: 60_000 } },
+    });
+    const [gone, kept] = (await addCustomers(hub, ["Gone", "Kept"])) as [string, string];
+    await renameAll(hub, [gone, kept], "v2");
+    receiver.respondWith((message) => (message.key === gone ? { status: 500 } : undefined));
+    await sync.runOnce(sysadmin);
+    await renameAll(hub, [gone], "v3");
+    // Gone now has a failed CREATE and an UPDATE in progress, and an UPDATE pending.
+    expect((await progressRows(hub)).filter((row) => row.uniqueId === gone)).toHaveLength(2);
+    expect(await queueDepths(hub)).toMatchObject({ customerPending: 1 });
+
+    await hub.customers.delete({ customerID: gone }, api);
+    expect(await progressRows(hub)).toEqual([]);
+    receiver.respondWith(() => undefined);
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
+    expect(receiver.acceptedFor(gone)).toMatchObject([{ action: "CUSTOMERDEL", payload: gone }]);
+    expect(receiver.acceptedFor(kept).map(versionOf)).toEqual(["CUSTOMERCRE", "v2"]);
+    expect(await queueDepths(hub)).toMatchObject({ customerPending: 0, progress: 0 });
+  });
+
+  it("sends a merge as a DELETE for each merged-away customer and a CREATE for the new one", async () => {
+    const sync = await configureSync(hub, receiver);
+    const [first, second] = (await addCustomers(hub, ["Ann", "Anne"])) as [string, string];
+    const merged = await hub.customers.merge(
+      { targets: [{ customerID: first }, { customerID: second }] },
+      api,
+    );
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 3 });
+    // Their queued CREATEs went with them; only the DELETEs and the new customer's CREATE go.
+    expect(receiver.acceptedFor(first)).toMatchObject([{ action: "CUSTOMERDEL", payload: first }]);
+    expect(receiver.acceptedFor(second)).toMatchObject([
+      { action: "CUSTOMERDEL", payload: second },
+    ]);
+    expect(receiver.acceptedFor(merged.customerID)).toMatchObject([{ action: "CUSTOMERCRE" }]);
+    expect(receiver.acceptedFor(merged.customerID)[0]?.payload).toBe(JSON.stringify(merged.record));
+  });
+
+  it("holds a deleted customer's DELETE until its message in flight has its answer", async () => {
+    const sync = await configureSync(hub, receiver);
+    const [held] = (await addCustomers(hub, ["Held"])) as [string];
+    const answer = later();
+    receiver.respondWith((message) =>
+      message.key === held ? { later: answer.promise } : undefined,
+    );
+    const inFlight = sync.runOnce(sysadmin);
+    await waitFor(async () => pendingAnswers(receiver, held) > 0);
+
+    // The customer is deleted while its CREATE is on the wire: its row goes, a hold stays.
+    await hub.customers.delete({ customerID: held }, api);
+    const second = await sync.runOnce(sysadmin);
+    expect(second).toMatchObject({ moved: 1, delivered: 0 });
+    expect(receiver.acceptedFor(held)).toEqual([]);
+    const [holds] = await hub.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM data_sync_ordering_holds",
+    );
+    expect(holds?.n).toBe(1);
+
+    answer.release("accept");
+    // The first run records its answer, which lifts the hold, and then sends the DELETE itself.
+    expect(await inFlight).toMatchObject({ outcome: "succeeded", delivered: 2 });
+    expect(receiver.acceptedFor(held).map((message) => message.action)).toEqual([
+      "CUSTOMERCRE",
+      "CUSTOMERDEL",
+    ]);
+  });
+
+  it("fetches one token per run and renews it once when it expires mid-run", async () => {
+    const sync = await configureSync(hub, receiver, { tuning: { concurrency: 1 } });
+    const customers = await addCustomers(hub, ["A", "B", "C", "D"]);
+    let expired = false;
+    receiver.respondWith(() => {
+      // While the third message is taken, every token issued so far stops working.
+      if (receiver.accepted.length === 2 && !expired) {
+        expired = true;
+        receiver.expireTokens();
+      }
+      return undefined;
+    });
+    expect(await sync.runOnce(sysadmin)).toMatchObject({
+      outcome: "succeeded",
+      delivered: 4,
+      failed: 0,
+    });
+    expect(receiver.accepted.map((message) => message.key)).toEqual(customers);
+    // One token for the first three messages; the fourth was refused once, then sent again.
+    expect(receiver.tokenRequests).toEqual([
+      { authentication: "basic", granted: true },
+      { authentication: "basic", granted: true },
+    ]);
+    expect(receiver.rejections.map((rejection) => rejection.status)).toEqual([401]);
+  });
+
+  it("records time-outs and dropped connections as failures; a refused token stops the run without an attempt", async () => {
+    const sync = await configureSync(hub, receiver, {
+      tuning: { timeoutMs: 300, leaseSeconds: 5, retry: { baseMs: 60_000, maxMs: 60_000 } },
+    });
+    const [slow, dropped, fine] = (await addCustomers(hub, ["Slow", "Dropped", "Fine"])) as [
+      string,
+      string,
+      string,
+    ];
+    receiver.respondWith((message) =>
+      message.key === slow ? "hang" : message.key === dropped ? "drop" : undefined,
+    );
+    const run = await sync.runOnce(sysadmin);
+    expect(run).toMatchObject({ outcome: "failed", delivered: 1, failed: 2 });
+    expect(receiver.acceptedFor(fine)).toHaveLength(1);
+    const rows = await progressRows(hub);
+    expect(rows.find((row) => row.uniqueId === slow)).toMatchObject({
+      attempts: 1,
+      lastStatus: null,
+    });
+    expect(rows.find((row) => row.uniqueId === slow)?.lastError).toContain(
+      "no answer within the timeout",
+    );
+    expect(rows.find((row) => row.uniqueId === dropped)?.lastError).toContain(
+      "closed before an answer",
+    );
+
+    // Credentials the token endpoint refuses: no message can go, none is charged an attempt.
+    await sync.saveCredentials(sysadmin, { clientId: receiver.clientId, clientSecret: "wrong" });
+    await makeRetriesDue(hub);
+    const refused = await sync.runOnce(sysadmin);
+    expect(refused).toMatchObject({ outcome: "failed", delivered: 0, failed: 0 });
+    expect(refused.error).toContain("answered 401 (invalid_client");
+    expect((await progressRows(hub)).map((row) => [row.attempts, row.leased])).toEqual([
+      [1, false],
+      [1, false],
+    ]);
+  });
+
+  it("leaves rows leased by another worker alone until the lease ends, then sends them", async () => {
+    const sync = await configureSync(hub, receiver);
+    const customers = await addCustomers(hub, ["A", "B"]);
+    await movePendingBatch(hub.db, 10, await pendingHighWater(hub.db));
+    // A worker that claimed both rows and died.
+    expect(await claimDeliverable(hub.db, "dead-worker", 10, 1)).toHaveLength(2);
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 0 });
+    await waitFor(async () => !(await progressRows(hub)).some((row) => row.leased), 5_000);
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 2 });
+    expect(receiver.accepted.map((message) => message.key)).toEqual(customers);
+  });
+
+  it("lets two workers share the queues: each message sent once, each customer's in order", async () => {
+    // On PostgreSQL the second worker has its own connection pool, as a second process would;
+    // PGlite belongs to one process, so there both workers share its one session.
+    const other =
+      engine.name === "postgres"
+        ? await openHub(
+            { dataDir: "", databaseUrl: process.env.TEST_DATABASE_URL },
+            { schema: await schemaOf(hub), migrate: false, poolSize: 4 },
+          )
+        : hub;
+    try {
+      const tuning = { concurrency: 4 };
+      const first = await configureSync(hub, receiver, {
+        tuning,
+        settings: { DataSyncBatchSize: "40" },
+      });
+      const second = newDataSync(other, { tuning }, keyOf(hub));
+      const customers = await addCustomers(
+        hub,
+        Array.from({ length: 50 }, (_, index) => `Customer${index}`),
+      );
+      await renameAll(hub, customers, "v2");
+      await renameAll(hub, customers, "v3");
+      receiver.delayMs = 1;
+
+      const runs = await Promise.all([first.runOnce(sysadmin), second.runOnce(sysadmin)]);
+      // Whatever the last run left behind (a row freed after its claim), a further run sends.
+      let delivered = runs[0]!.delivered + runs[1]!.delivered;
+      for (let round = 0; round < 3 && delivered < 150; round += 1) {
+        delivered += (await first.runOnce(sysadmin)).delivered;
+      }
+      expect(delivered).toBe(150);
+      expect(runs[0]!.delivered).toBeGreaterThan(0);
+      expect(runs[1]!.delivered).toBeGreaterThan(0);
+      expect(new Set(runs.map((run) => run.worker)).size).toBe(2);
+      expect(receiver.rejections).toEqual([]);
+      const ids = receiver.accepted.map((message) => message.uniqueId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toHaveLength(150);
+      for (const customer of customers) {
+        expect(receiver.acceptedFor(customer).map(versionOf)).toEqual(["CUSTOMERCRE", "v2", "v3"]);
+      }
+    } finally {
+      if (other !== hub) await other.close();
+    }
+  });
+
+  it("refuses to run while DataSyncEnabled is false, and records a run that cannot authenticate", async () => {
+    const sync = await configureSync(hub, receiver);
+    await hub.settings.set("DataSyncEnabled", "false");
+    await expect(sync.runOnce(sysadmin)).rejects.toMatchObject({ code: "SYNC_NOT_CONFIGURED" });
+    await hub.settings.set("DataSyncEnabled", "true");
+    await hub.settings.set("DataSyncCredentialKeyName", "nothing-saved-here");
+    const run = await sync.runOnce(sysadmin);
+    expect(run).toMatchObject({ outcome: "failed", delivered: 0 });
+    expect(run.error).toContain("No client ID and secret are saved");
+    await expect(sync.runOnce({ name: "a viewer", roles: ["viewer"] })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+  });
+});
+
+/** Messages of `key` the receiver has taken but not answered yet. */
+function pendingAnswers(receiver: DataSyncReceiver, key: string): number {
+  return receiver.inFlight.filter((message) => message.key === key).length;
+}

@@ -1,0 +1,110 @@
+/** OAuth2 client credentials against the receiver simulator's token endpoint (real HTTP). */
+import { afterEach, describe, expect, it } from "vitest";
+import { HttpClient } from "../../src/sync/http/http-client.js";
+import { ClientCredentialsTokenSource } from "../../src/sync/oauth2.js";
+import { Secret } from "../../src/sync/secrets/secret.js";
+import { DataSyncReceiver, type ReceiverOptions } from "../simulators/datasync-receiver.js";
+
+describe("OAuth2 client credentials", () => {
+  const opened: { receiver: DataSyncReceiver; http: HttpClient }[] = [];
+  afterEach(async () => {
+    for (const { receiver, http } of opened.splice(0)) {
+      await http.close();
+      await receiver.close();
+    }
+  });
+
+  async function tokenSource(
+    options: ReceiverOptions,
+    clock: { now: number } = { now: 0 },
+    secret?: string,
+  ) {
+    const receiver = await DataSyncReceiver.start(options);
+    const http = new HttpClient({
+      connections: 2,
+      connectTimeoutMs: 1000,
+      responseTimeoutMs: 1000,
+    });
+    opened.push({ receiver, http });
+    const source = new ClientCredentialsTokenSource({
+      tokenUrl: new URL(receiver.tokenUrl),
+      credentials: {
+        clientId: new Secret(receiver.clientId),
+        clientSecret: new Secret(secret ?? receiver.clientSecret),
+      },
+      http,
+      now: () => clock.now,
+    });
+    return { receiver, source };
+  }
+
+  it("authenticates with HTTP basic and keeps the token until shortly before it expires", async () => {
+    const clock = { now: 0 };
+    const { receiver, source } = await tokenSource({ tokenLifetimeSeconds: 3600 }, clock);
+    const token = await source.token();
+    clock.now = 3_539_000; // one second before the early refresh (60 s ahead of expiry)
+    expect(await source.token()).toBe(token);
+    clock.now = 3_541_000;
+    expect(await source.token()).not.toBe(token);
+    expect(receiver.tokenRequests).toEqual([
+      { authentication: "basic", granted: true },
+      { authentication: "basic", granted: true },
+    ]);
+  });
+
+  it("refreshes a short-lived token a tenth of its life early", async () => {
+    const clock = { now: 0 };
+    const { receiver, source } = await tokenSource({ tokenLifetimeSeconds: 10 }, clock);
+    const token = await source.token();
+    clock.now = 8_900;
+    expect(await source.token()).toBe(token);
+    clock.now = 9_100;
+    await source.token();
+    expect(receiver.tokenRequests).toHaveLength(2);
+  });
+
+  it("falls back to client_id and client_secret in the body when basic is refused, and stays there", async () => {
+    const { receiver, source } = await tokenSource({ clientAuthentication: "body" });
+    const token = await source.token();
+    source.invalidate(token);
+    await source.token();
+    expect(receiver.tokenRequests).toEqual([
+      { authentication: "basic", granted: false },
+      { authentication: "body", granted: true },
+      { authentication: "body", granted: true },
+    ]);
+  });
+
+  it("fetches once for callers that ask at the same time", async () => {
+    const { receiver, source } = await tokenSource({});
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => source.token()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(receiver.tokenRequests).toHaveLength(1);
+  });
+
+  it("reports refused credentials without repeating them, even when the server echoes them", async () => {
+    const { receiver, source } = await tokenSource(
+      { echoCredentialsInErrors: true },
+      undefined,
+      "wrong-secret-123",
+    );
+    const failure = await source.token().then(
+      () => null,
+      (error: unknown) => error as Error & { code: string },
+    );
+    expect(failure?.code).toBe("TOKEN_REQUEST_FAILED");
+    expect(failure?.message).toContain("answered 401 (invalid_client");
+    expect(failure?.message).not.toContain("wrong-secret-123");
+    expect(failure?.message).not.toContain(receiver.clientId);
+    expect(JSON.stringify(failure)).not.toContain("wrong-secret-123");
+  });
+
+  it("reports an unreachable token endpoint", async () => {
+    const { receiver, source } = await tokenSource({});
+    await receiver.close();
+    await expect(source.token()).rejects.toMatchObject({
+      code: "TOKEN_REQUEST_FAILED",
+      message: expect.stringContaining("could not be reached"),
+    });
+  });
+});
