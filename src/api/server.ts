@@ -10,6 +10,8 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Hub } from "../services/hub.js";
+import type { DataSync } from "../sync/data-sync.js";
+import { registerSyncRoutes } from "./sync.js";
 import { authenticateApiKeys, requireDeclaredAccess } from "./auth.js";
 import { registerCardRoutes } from "./cards.js";
 import { registerCustomerWriteRoutes } from "./customer-writes.js";
@@ -24,6 +26,8 @@ import { collectRoutes, registerOpenApiRoutes } from "./openapi.js";
 export interface ServerOptions {
   /** The data dir whose `complete/` folders imports write to. */
   dataDir: string;
+  /** The data-sync job the /sync routes drive; without it they are not served. */
+  dataSync?: DataSync | undefined;
   /** Log requests (method, route, status, time; never query strings, bodies or headers). */
   logger?: boolean;
   /** Where log lines go instead of stdout (tests read them). */
@@ -105,6 +109,7 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
       registerNoteRoutes(api, hub);
       registerCardRoutes(api, hub);
       registerImportRoutes(api, hub, options.dataDir);
+      if (options.dataSync) registerSyncRoutes(api, options.dataSync);
       registerOpenApiRoutes(api, routes, version);
     },
     { prefix: "/api/v1" },

@@ -74,6 +74,8 @@ function describe(permission: Permission): string {
 export const API_ACCESS = {
   readCustomerData: ["sysadmin", "operator", "viewer"],
   changeCustomerData: ["sysadmin", "operator"],
+  /** Any key; what it may then do is the data-sync permission's call (see PERMISSIONS above). */
+  useDataSync: ["sysadmin", "sysconfig", "jobadmin", "operator", "viewer"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type ApiAccess = keyof typeof API_ACCESS;

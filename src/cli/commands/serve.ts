@@ -26,7 +26,11 @@ export function registerServe(program: Command): void {
       try {
         const config = configOf(command, options);
         hub = await openHub(config, { purpose: "serve" });
-        const app = buildServer(hub, { logger: true, dataDir: config.dataDir });
+        const app = buildServer(hub, {
+          logger: true,
+          dataDir: config.dataDir,
+          dataSync: openDataSync(hub, command),
+        });
         const openedHub = hub;
         const watcher = options.watch
           ? startIncomingWatcher(hub, {

@@ -1,0 +1,98 @@
+/**
+ * Data-sync routes (SPEC 10; seeds/001): Send Sample Message, a job run, the status, dead letters.
+ * Any API key reaches them; the data-sync permissions then decide (seeds/001: Send Sample Message
+ * needs `sysadmin`, or `sysconfig` and `jobadmin` together), as they do for the CLI.
+ */
+import type { FastifyInstance } from "fastify";
+import { CusthubError } from "../domain/errors.js";
+import type { Actor } from "../domain/roles.js";
+import type { DataSync } from "../sync/data-sync.js";
+import "./route-options.js";
+
+const requeueBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    ids: {
+      type: "array",
+      items: { type: "string", pattern: "^[0-9]{1,18}$" },
+      minItems: 1,
+      maxItems: 1000,
+    },
+    all: { type: "boolean" },
+  },
+} as const;
+
+const deadLetterQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { limit: { type: "integer", minimum: 1, maximum: 1000 } },
+} as const;
+
+function actorOf(actor: Actor | null): Actor {
+  if (!actor) throw new CusthubError("UNAUTHORIZED", "A valid API key is needed.", {});
+  return actor;
+}
+
+export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): void {
+  const config = { access: "useDataSync" } as const;
+  api.post(
+    "/sync/sample",
+    {
+      config,
+      schema: {
+        summary: "Send Sample Message with the saved credentials; the receiver's answer",
+        tags: ["sync"],
+      },
+    },
+    async (request) => dataSync.sendSample(actorOf(request.actor)),
+  );
+  api.post(
+    "/sync/run",
+    {
+      config,
+      schema: {
+        summary: "Run the data-sync job once; the run's record (outcome, counts)",
+        tags: ["sync"],
+      },
+    },
+    async (request) => dataSync.runOnce(actorOf(request.actor), { trigger: "api" }),
+  );
+  api.get(
+    "/sync/status",
+    { config, schema: { summary: "Queue depths, the last runs, dead letters", tags: ["sync"] } },
+    async (request) => dataSync.status(actorOf(request.actor)),
+  );
+  api.get<{ Querystring: { limit?: number } }>(
+    "/sync/dead-letters",
+    {
+      config,
+      schema: {
+        summary: "The dead letters, newest first",
+        tags: ["sync"],
+        querystring: deadLetterQuery,
+      },
+    },
+    async (request) => dataSync.deadLetters(actorOf(request.actor), request.query.limit),
+  );
+  api.post<{ Body: { ids?: string[]; all?: boolean } }>(
+    "/sync/dead-letters/requeue",
+    {
+      config,
+      schema: {
+        summary: "Put dead letters back in the queue: `ids`, or `all: true`",
+        tags: ["sync"],
+        body: requeueBody,
+      },
+    },
+    async (request) => {
+      const { ids, all } = request.body;
+      if ((all === true) === (ids !== undefined)) {
+        throw new CusthubError("INVALID_REQUEST", "Give either `ids` or `all: true`.", {
+          field: "body",
+        });
+      }
+      return dataSync.requeue(actorOf(request.actor), all ? "all" : ids!);
+    },
+  );
+}
