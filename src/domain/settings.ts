@@ -3,9 +3,10 @@
  * Names are the documents' own (seeds/001 "Configuration"); each knows its kind and default, and
  * a value is checked when it is set, so the code that reads it can trust it.
  */
+import { parseCron } from "./cron.js";
 import { CusthubError } from "./errors.js";
 
-type SettingKind = "boolean" | "url" | "text" | "integer" | "choice" | "list";
+type SettingKind = "boolean" | "url" | "text" | "integer" | "choice" | "list" | "cron";
 
 interface SettingDefinition {
   kind: SettingKind;
@@ -57,6 +58,12 @@ export const SETTINGS = {
     max: 86_400,
     description:
       "Seconds between the starts of the scheduled data-sync job runs in `custhub serve`.",
+  },
+  DataSyncCron: {
+    kind: "cron",
+    default: null,
+    description:
+      "A cron schedule (5 fields, UTC) for the data-sync job; when set it replaces DataSyncIntervalSeconds.",
   },
   DataSyncBatchSize: {
     kind: "integer",
@@ -213,6 +220,7 @@ export function parseSettingValue(key: SettingKey, raw: string | boolean | null)
   const value = String(raw).trim();
   if (definition.kind === "choice" || definition.kind === "list")
     return parseChoices(key, definition, value);
+  if (definition.kind === "cron") return parseCron(value).expression;
   if (definition.kind === "url") {
     let url: URL;
     try {

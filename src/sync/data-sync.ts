@@ -4,6 +4,7 @@
  * letters. Every operation takes the acting user and checks its roles (src/domain/roles.ts), so
  * the CLI and the API share one set of rules.
  */
+import { parseCron } from "../domain/cron.js";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CusthubError } from "../domain/errors.js";
@@ -154,6 +155,7 @@ export class DataSync {
         return {
           enabled: settings.DataSyncEnabled,
           intervalSeconds: settings.DataSyncIntervalSeconds,
+          cron: settings.DataSyncCron === null ? null : parseCron(settings.DataSyncCron),
         };
       },
       runJob: async (signal) => {
