@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Hub } from "../services/hub.js";
 import type { DataSync } from "../sync/data-sync.js";
+import { registerSettingsRoutes } from "./settings.js";
 import { registerSyncRoutes } from "./sync.js";
 import { authenticateApiKeys, requireDeclaredAccess } from "./auth.js";
 import { registerCardRoutes } from "./cards.js";
@@ -109,6 +110,7 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
       registerNoteRoutes(api, hub);
       registerCardRoutes(api, hub);
       registerImportRoutes(api, hub, options.dataDir);
+      registerSettingsRoutes(api, hub);
       if (options.dataSync) registerSyncRoutes(api, options.dataSync);
       registerOpenApiRoutes(api, routes, version);
     },

@@ -74,6 +74,9 @@ function describe(permission: Permission): string {
 export const API_ACCESS = {
   readCustomerData: ["sysadmin", "operator", "viewer"],
   changeCustomerData: ["sysadmin", "operator"],
+  /** The settings of seeds/001 "Configuration" belong to system configuration. */
+  readSettings: ["sysadmin", "sysconfig", "jobadmin"],
+  changeSettings: ["sysadmin", "sysconfig"],
   /** Any key; what it may then do is the data-sync permission's call (see PERMISSIONS above). */
   useDataSync: ["sysadmin", "sysconfig", "jobadmin", "operator", "viewer"],
 } as const satisfies Record<string, readonly Role[]>;

@@ -42,6 +42,9 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
       "POST /api/v1/imports",
       "GET /api/v1/imports",
       "GET /api/v1/imports/{id}",
+      "GET /api/v1/settings",
+      "GET /api/v1/settings/{key}",
+      "PUT /api/v1/settings/{key}",
       "GET /api/v1/openapi.json",
       "GET /api/v1/docs",
       "GET /healthz",
@@ -51,7 +54,7 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
     expect(documented.sort()).toEqual(expected.sort());
     // Every route Fastify holds is in the document.
     const registered = routesOf(server);
-    expect(registered.filter((route) => route.includes("/api/v1/")).length).toBe(17);
+    expect(registered.filter((route) => route.includes("/api/v1/")).length).toBe(20);
     expect(documented.sort()).toEqual(registered.sort());
 
     const patch = document.paths["/api/v1/customers/{customerID}"]?.patch;
