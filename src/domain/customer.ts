@@ -153,6 +153,8 @@ export interface CustomerState {
   mergedInto?: string;
   /** Set on a customer made by a merge: the duplicates it was made of. */
   mergedFrom?: string[];
+  /** Set when a data-subject request erased the customer's personal data (SPEC 9). */
+  erasedAt?: string;
 }
 
 export function emptyActivitySummary(): ActivitySummary {

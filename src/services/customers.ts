@@ -10,6 +10,7 @@
 import type { AttributeType } from "../domain/attributes.js";
 import { writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
+import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
 import { mergeRulesFrom } from "../domain/merge.js";
 import {
   applyUpdate,
@@ -132,6 +133,16 @@ export class CustomerService {
   async merge(request: MergeRequest, context: ChangeContext): Promise<MergeOutcome> {
     const rules = mergeRulesFrom(resolveSettings(await readStoredSettings(this.db)));
     return mergeCustomerRecords(this.db, request, context, rules);
+  }
+
+  /** Everything held on the customer, for a data-subject request (SPEC 9). */
+  export(customerID: string): Promise<CustomerExport> {
+    return exportCustomer(this.db, customerID);
+  }
+
+  /** Erases the customer's personal data, keeping an anonymous shell; queued as CUSTOMERDEL. */
+  erase(customerID: string, context: ChangeContext): ReturnType<typeof eraseCustomerData> {
+    return eraseCustomerData(this.db, customerID, context);
   }
 
   /** One operation; its failure is thrown as the `CusthubError` it is. */

@@ -229,6 +229,18 @@ describe("custhub import on pglite", () => {
     expect((await cli("imports", "show", "99")).code).toBe(1);
   });
 
+  it("exports a customer and erases its personal data", async () => {
+    const exported = await cli("customers", "export", "1000", "--json");
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout).record.customerID).toBe("1000");
+    expect(exported.stdout).toContain("fjames@example.com");
+    const erased = await cli("customers", "erase", "1000");
+    expect(erased).toMatchObject({ code: 0 });
+    expect(erased.stdout).toContain("erased the personal data of customer 1000");
+    expect((await cli("customers", "export", "1000")).stdout).not.toContain("fjames@example.com");
+    expect((await cli("customers", "erase", "424242")).code).toBe(1);
+  });
+
   it("exits 2 for a malformed file and says where", async () => {
     const broken = join(dataDir, "broken.xml");
     writeFileSync(

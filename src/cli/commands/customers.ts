@@ -114,4 +114,34 @@ export function registerCustomers(program: Command): void {
         );
       });
     });
+
+  customers
+    .command("export")
+    .argument("<customerID>", "the customer's customerID")
+    .option("--json", "print one JSON document (the export is JSON either way)")
+    .description("everything held on the customer, as JSON (a data-subject access request)")
+    .action(async (customerID: string, options: { json?: boolean }, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const data = await hub.customers.export(customerID);
+        printResult(options, data, () => JSON.stringify(data, null, 2));
+      });
+    });
+  customers
+    .command("erase")
+    .argument("<customerID>", "the customer's customerID")
+    .option("--json", "print one JSON document")
+    .description(
+      "remove the customer's personal data, keep an anonymous shell; queued as CUSTOMERDEL",
+    )
+    .action(async (customerID: string, options: { json?: boolean }, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const erased = await hub.customers.erase(customerID, { actor: "cli", channel: "cli" });
+        printResult(
+          options,
+          erased,
+          () =>
+            `erased the personal data of customer ${erased.customerID}${erased.queued ? "; CUSTOMERDEL queued" : ""}`,
+        );
+      });
+    });
 }

@@ -1,0 +1,47 @@
+/** What a data-subject request reads and scrubs beyond the customer's own row (SPEC 9). */
+import type { Queryable } from "./database.js";
+
+export interface QueuedMessage {
+  queue: "pending" | "progress" | "dead-letter";
+  action: string;
+  jsonObject: unknown;
+}
+
+/** Every message about the customer still waiting in a queue, with the data it carries. */
+export async function readQueuedMessages(
+  db: Queryable,
+  customerID: string,
+): Promise<QueuedMessage[]> {
+  const rows = await db.query<{
+    queue: QueuedMessage["queue"];
+    action: string;
+    json_object: unknown;
+  }>(
+    `SELECT 'pending' AS queue, action, json_object FROM data_sync_cust_pending_queue WHERE unique_id = $1
+     UNION ALL
+     SELECT 'progress', action, json_object FROM data_sync_progress_queue WHERE source_queue = 'customer' AND unique_id = $1
+     UNION ALL
+     SELECT 'dead-letter', action, json_object FROM data_sync_dead_letters WHERE source_queue = 'customer' AND unique_id = $1`,
+    [customerID],
+  );
+  return rows.map((row) => ({ queue: row.queue, action: row.action, jsonObject: row.json_object }));
+}
+
+/**
+ * Removes the personal data an erasure must not leave behind: the customer's dead letters (their
+ * JSON holds the record) and the keys that name it in the batch import review.
+ */
+export async function scrubCustomerTraces(
+  tx: Queryable,
+  customerID: string,
+  keys: readonly string[],
+): Promise<void> {
+  await tx.query(
+    "DELETE FROM data_sync_dead_letters WHERE source_queue = 'customer' AND unique_id = $1",
+    [customerID],
+  );
+  await tx.query(
+    "UPDATE import_review_rows SET block_key = NULL WHERE block_key = ANY($1::text[])",
+    [[...keys, `CustomerID:${customerID}`]],
+  );
+}
