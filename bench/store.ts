@@ -6,14 +6,12 @@
  *
  *   npm run bench:store -- [--count 100000] [--database-url postgres://...]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createCustomer, type ApplyContext } from "../src/domain/apply-request.js";
 import { isValid } from "../src/domain/customer.js";
 import { searchTermsOf } from "../src/domain/search-terms.js";
-import { openHub, type Hub } from "../src/services/hub.js";
+import type { Hub } from "../src/services/hub.js";
+import { openBenchHub } from "./engines.js";
 import { textArrayLiteral } from "../src/store/sql-arrays.js";
 import { generatedCustomer } from "./generate.js";
 
@@ -127,30 +125,10 @@ async function onEngine(
   );
 }
 
-await onEngine("PGlite (file-backed)", async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "custhub-bench-"));
-  const hub = await openHub({ dataDir, databaseUrl: undefined });
-  return {
-    hub,
-    async dispose() {
-      await hub.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+await onEngine("PGlite (file-backed)", () => openBenchHub("pglite"));
 
 if (serverUrl) {
-  await onEngine("PostgreSQL server", async () => {
-    const schema = `bench_${process.pid}_${Date.now()}`;
-    const hub = await openHub({ dataDir: "", databaseUrl: serverUrl }, { schema });
-    return {
-      hub,
-      async dispose() {
-        await hub.db.exec(`DROP SCHEMA ${schema} CASCADE`);
-        await hub.close();
-      },
-    };
-  });
+  await onEngine("PostgreSQL server", () => openBenchHub("postgres", serverUrl));
 } else {
   console.log("\nPostgreSQL: skipped (give --database-url or BENCH_DATABASE_URL to measure it)");
 }

@@ -19,19 +19,17 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import PgBoss from "pg-boss";
 import { createCustomer, type ApplyContext } from "../src/domain/apply-request.js";
 import { toCustomerResponse } from "../src/domain/customer-response.js";
 import type { Actor } from "../src/domain/roles.js";
 import { messageEnvelope } from "../src/domain/sync-messages.js";
-import { openHub, type Hub } from "../src/services/hub.js";
+import { openHub } from "../src/services/hub.js";
 import type { Database } from "../src/store/database.js";
 import { enqueueCustomerChanges } from "../src/store/outbox.js";
 import { DataSync } from "../src/sync/data-sync.js";
+import { openBenchHub } from "./engines.js";
 import { generatedCustomer } from "./generate.js";
 
 const { values } = parseArgs({
@@ -151,32 +149,6 @@ const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024
 // ---------------------------------------------------------------------------------------------
 // custhub: the changes go through the outbox writer the services use; the job delivers them.
 
-async function openEngine(engine: "pglite" | "postgres"): Promise<{
-  hub: Hub;
-  dispose(): Promise<void>;
-}> {
-  if (engine === "pglite") {
-    const dataDir = mkdtempSync(join(tmpdir(), "custhub-bench-sync-"));
-    const hub = await openHub({ dataDir, databaseUrl: undefined });
-    return {
-      hub,
-      async dispose() {
-        await hub.close();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = `bench_sync_${process.pid}_${Date.now()}`;
-  const hub = await openHub({ dataDir: "", databaseUrl: serverUrl }, { schema });
-  return {
-    hub,
-    async dispose() {
-      await hub.db.exec(`DROP SCHEMA ${schema} CASCADE`);
-      await hub.close();
-    },
-  };
-}
-
 function enqueueThroughOutbox(db: Database) {
   return (chunk: { key: string; json: string }[]) =>
     db.transaction((tx) =>
@@ -191,7 +163,7 @@ async function custhubPhase(
   engine: "pglite" | "postgres",
   receiver: ReceiverInfo,
 ): Promise<PhaseReport> {
-  const { hub, dispose } = await openEngine(engine);
+  const { hub, dispose } = await openBenchHub(engine, serverUrl);
   try {
     const settings = {
       DataSyncEnabled: "true",
