@@ -5,6 +5,7 @@
  */
 import { parseCron } from "./cron.js";
 import { CusthubError } from "./errors.js";
+import { DUPLICATE_RULES } from "./merge.js";
 
 type SettingKind = "boolean" | "url" | "text" | "integer" | "choice" | "list" | "cron";
 
@@ -149,15 +150,8 @@ export const SETTINGS = {
   },
   DuplicateCustomerRules: {
     kind: "list",
-    choices: [
-      "LAST_ACTIVITY",
-      "HAS_CARD",
-      "HAS_EMAIL",
-      "HAS_PHONE",
-      "HAS_ADDRESS",
-      "HAS_ATTRIBUTES",
-    ],
-    default: "LAST_ACTIVITY,HAS_CARD,HAS_EMAIL,HAS_PHONE,HAS_ADDRESS,HAS_ATTRIBUTES",
+    choices: DUPLICATE_RULES,
+    default: DUPLICATE_RULES.join(","),
     description: "Merge without a source: the criteria that choose it, in order of weight.",
   },
 } as const satisfies Record<string, SettingDefinition>;
