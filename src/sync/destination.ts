@@ -2,13 +2,17 @@
  * A destination receives the change stream. Each lives in `destinations/<name>/` with the same
  * files: `settings.ts` (its settings, resolved and checked), `mapping.ts` (a queued row to its
  * message), `client.ts` (its transport and authentication) and `<name>-destination.ts` (which
- * puts them together as a `Destination`). The job run claims rows and hands each to `deliver`.
+ * puts them together as a `Destination`, and exports its `DestinationDefinition`). The job run
+ * claims rows and hands each to `deliver`.
  */
 import type { ClaimedRow } from "../store/sync-queue.js";
+import type { Secret } from "./secrets/secret.js";
 
 export type DeliveryResult =
   /** The receiver took it (seeds/001: HTTP 200). */
   | { kind: "delivered"; status: number }
+  /** Nothing to send for this change on this destination (an update-only far side and a DELETE). */
+  | { kind: "skipped"; reason: string }
   /** The receiver refused it or could not be reached: try again later. */
   | { kind: "failed"; status: number | null; error: string }
   /** It can never be sent (no message form for it): straight to the dead letters. */
@@ -22,4 +26,49 @@ export interface Destination {
    */
   deliver(row: ClaimedRow): Promise<DeliveryResult>;
   close(): Promise<void>;
+}
+
+/** One setting of a destination, stored as text and checked by `parseSettings`. */
+export interface DestinationSettingSpec {
+  key: string;
+  description: string;
+  /** The value when none is stored; null: none (then `parseSettings` decides if it is needed). */
+  defaultValue: string | null;
+}
+
+/** One field of a destination's credentials (kept sealed in the credential store). */
+export interface CredentialFieldSpec {
+  name: string;
+  description: string;
+  /** Secret fields are read from stdin by the CLI and never shown again. */
+  secret: boolean;
+}
+
+/** What the engine gives a destination to open it with. */
+export interface DestinationContext<S> {
+  settings: S;
+  /** The saved credential fields, by `CredentialFieldSpec.name`. */
+  credentials: Readonly<Record<string, Secret>>;
+  /** Connect and response timeout of each request. */
+  timeoutMs: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+}
+
+/**
+ * A kind of destination as the engine, the CLI and the API see it: its name, its settings and
+ * credentials, and how to open it. Adding a connector is one folder exporting one of these.
+ */
+export interface DestinationDefinition<S = unknown> {
+  name: string;
+  /** One line for `custhub destinations list`. */
+  description: string;
+  settings: readonly DestinationSettingSpec[];
+  credentialFields: readonly CredentialFieldSpec[];
+  /**
+   * Checks the stored values (defaults filled in) and resolves them; throws a `CusthubError` with
+   * code `INVALID_SETTING` whose message names the key (and, for JSON values, the entry) at fault.
+   */
+  parseSettings(values: Readonly<Record<string, string | null>>): S;
+  open(context: DestinationContext<S>): Promise<Destination> | Destination;
 }

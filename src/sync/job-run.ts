@@ -296,7 +296,8 @@ class JobRunner {
   }
 
   #record(row: ClaimedRow, result: DeliveryResult): void {
-    if (result.kind === "delivered") {
+    if (result.kind === "delivered" || result.kind === "skipped") {
+      // A skipped change is done with as a delivered one is: nothing is left to send.
       this.#consecutiveFailures = 0;
       this.#counts.delivered += 1;
       this.#addOutcome((outcomes) => outcomes.delivered.push(row.id));

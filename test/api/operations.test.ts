@@ -54,7 +54,9 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
     expect(documented.sort()).toEqual(expected.sort());
     // Every route Fastify holds is in the document.
     const registered = routesOf(server);
-    expect(registered.filter((route) => route.includes("/api/v1/")).length).toBe(20);
+    expect(registered.filter((route) => route.includes("/api/v1/")).length).toBe(
+      expected.filter((route) => route.includes("/api/v1/")).length,
+    );
     expect(documented.sort()).toEqual(registered.sort());
 
     const patch = document.paths["/api/v1/customers/{customerID}"]?.patch;
