@@ -2,7 +2,8 @@
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../services/config.js";
 import { openHub, type Hub } from "../services/hub.js";
-import { reportFailure, type OutputOptions } from "./output.js";
+import { io } from "./io.js";
+import { fail, type OutputOptions } from "./output.js";
 
 export interface GlobalOptions {
   data?: string;
@@ -10,26 +11,30 @@ export interface GlobalOptions {
 }
 
 export function configOf(command: Command, extra: { host?: string; port?: string } = {}): Config {
+  // Inside the serving process the server's own configuration holds, whatever the caller had.
+  const server = io().server;
+  if (server) return server.config;
   const globals = command.optsWithGlobals<GlobalOptions>();
   return loadConfig({ dataDir: globals.data, configFile: globals.config, ...extra });
 }
 
 /**
  * Runs `work` with a hub on the configured database, closes it, and turns a failure into the
- * right message and exit code.
+ * right message and exit code. Inside the serving process it is the server's own hub, left open.
  */
 export async function withHub(
   command: Command,
   options: OutputOptions,
   work: (hub: Hub) => Promise<void>,
 ): Promise<void> {
-  let hub: Hub | undefined;
+  const server = io().server;
+  let opened: Hub | undefined;
   try {
-    hub = await openHub(configOf(command));
+    const hub = server?.hub ?? (opened = await openHub(configOf(command)));
     await work(hub);
   } catch (error) {
-    process.exitCode = reportFailure(options, error);
+    fail(options, error);
   } finally {
-    await hub?.close();
+    await opened?.close();
   }
 }

@@ -4,6 +4,7 @@
  * document `{error: {code, message, details}}` also goes to stdout, so scripts always get JSON.
  */
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
+import { io } from "./io.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -13,7 +14,17 @@ export interface OutputOptions {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export function printResult(options: OutputOptions, value: unknown, human: () => string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+  io().stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+/** Sets the exit code of the command running now. */
+export function setExitCode(code: number): void {
+  io().setExitCode(code);
+}
+
+/** Reports a failure and sets the exit code it calls for. */
+export function fail(options: OutputOptions, error: unknown): void {
+  setExitCode(reportFailure(options, error));
 }
 
 const USAGE_CODES = new Set(["INVALID_REQUEST", "INVALID_SETTING"]);
@@ -22,9 +33,8 @@ export function reportFailure(options: OutputOptions, error: unknown): number {
   const failure = isCusthubError(error)
     ? error
     : new CusthubError("GENERAL_ERROR", toError(error).message, {}, { cause: error });
-  if (options.json)
-    process.stdout.write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
-  process.stderr.write(`error ${failure.code}: ${failure.message}\n`);
+  if (options.json) io().stdout.write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
+  io().stderr.write(`error ${failure.code}: ${failure.message}\n`);
   return USAGE_CODES.has(failure.code) ? EXIT.usage : EXIT.failed;
 }
 

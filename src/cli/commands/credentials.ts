@@ -7,7 +7,8 @@
 import type { Command } from "commander";
 import { CusthubError } from "../../domain/errors.js";
 import { withHub } from "../context.js";
-import { printResult, reportFailure } from "../output.js";
+import { io } from "../io.js";
+import { fail, printResult } from "../output.js";
 import { cliActor, openDataSync } from "./sync.js";
 
 interface SetOptions {
@@ -34,7 +35,7 @@ export function registerCredentials(program: Command): void {
       try {
         clientSecret = options.clientSecret ?? (await readSecret("client secret: "));
       } catch (error) {
-        process.exitCode = reportFailure(options, error);
+        fail(options, error);
         return;
       }
       await withHub(command, options, async (hub) => {
@@ -51,10 +52,9 @@ export function registerCredentials(program: Command): void {
     });
 }
 
-/** One line from stdin; at a terminal, typed without echo. */
+/** The secret, from stdin (or the terminal of the `custhub` process that forwarded the command). */
 async function readSecret(prompt: string): Promise<string> {
-  const input = process.stdin;
-  const text = input.isTTY ? await readWithoutEcho(prompt) : await readFirstLine(input);
+  const text = await io().readSecret(prompt);
   if (text === "") {
     throw new CusthubError(
       "INVALID_REQUEST",
@@ -63,42 +63,4 @@ async function readSecret(prompt: string): Promise<string> {
     );
   }
   return text;
-}
-
-async function readFirstLine(input: NodeJS.ReadStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of input) {
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-    if (chunks.some((part) => part.includes(0x0a))) break;
-  }
-  return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "";
-}
-
-function readWithoutEcho(prompt: string): Promise<string> {
-  const input = process.stdin;
-  process.stderr.write(prompt);
-  input.setRawMode(true);
-  input.resume();
-  return new Promise((resolve, reject) => {
-    let typed = "";
-    const finish = (error?: Error): void => {
-      input.off("data", onData);
-      input.setRawMode(false);
-      input.pause();
-      process.stderr.write("\n");
-      if (error) reject(error);
-      else resolve(typed);
-    };
-    const onData = (data: Buffer): void => {
-      for (const char of data.toString("utf8")) {
-        if (char === "\r" || char === "\n") return finish();
-        if (char === "\u0003") {
-          return finish(new CusthubError("INVALID_REQUEST", "Cancelled.", {}));
-        }
-        if (char === "\u007f" || char === "\b") typed = typed.slice(0, -1);
-        else typed += char;
-      }
-    };
-    input.on("data", onData);
-  });
 }

@@ -7,7 +7,8 @@ import {
 } from "../../ingest/import-file.js";
 import type { ImportReview, ImportRow } from "../../services/imports.js";
 import { configOf, withHub } from "../context.js";
-import { EXIT, printResult, reportFailure, table } from "../output.js";
+import { io } from "../io.js";
+import { EXIT, printResult, reportFailure, setExitCode, table } from "../output.js";
 
 interface ImportCommandOptions {
   fileset?: string;
@@ -16,11 +17,12 @@ interface ImportCommandOptions {
 
 /** A progress bar on stderr while a person watches; nothing when output goes to a file or pipe. */
 function progressBar(file: string): { update(event: ImportProgressEvent): void; stop(): void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const stream = io().stderr;
+  if (!stream.isTTY) return { update: () => undefined, stop: () => undefined };
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {
-      stream: process.stderr,
+      stream,
       format: `${file} [{bar}] {percentage}% | {blocks} blocks | {rate} blocks/s | {failed} failed`,
       hideCursor: true,
     },
@@ -97,7 +99,7 @@ export function registerImports(program: Command): void {
         for (const file of files) {
           const bar = progressBar(file);
           try {
-            const summary = await importFile(hub, file, {
+            const summary = await importFile(hub, await io().openInput(file), {
               fileset: options.fileset,
               channel: "cli",
               actor: "cli",
@@ -116,13 +118,13 @@ export function registerImports(program: Command): void {
             continue;
           }
           bar.stop();
-          if (!options.json) process.stdout.write(`${humanSummary(summaries.at(-1)!)}\n`);
+          if (!options.json) io().stdout.write(`${humanSummary(summaries.at(-1)!)}\n`);
         }
         if (options.json)
-          process.stdout.write(
+          io().stdout.write(
             `${JSON.stringify(files.length === 1 ? summaries[0] : summaries, null, 2)}\n`,
           );
-        process.exitCode = exitCode;
+        setExitCode(exitCode);
       });
     });
 

@@ -5,7 +5,7 @@ import { describeConfig } from "../../services/config.js";
 import { openHub, type Hub } from "../../services/hub.js";
 import type { SyncScheduler } from "../../sync/scheduler.js";
 import { configOf } from "../context.js";
-import { reportFailure } from "../output.js";
+import { fail } from "../output.js";
 import { cliActor, openDataSync } from "./sync.js";
 
 interface ServeOptions {
@@ -69,7 +69,7 @@ export function registerServe(program: Command): void {
         // The data-sync job on its schedule (DataSyncIntervalSeconds), while DataSyncEnabled.
         if (!stopping) scheduler = openDataSync(hub, command, app.log).startScheduler(cliActor);
       } catch (error) {
-        process.exitCode = reportFailure({}, error);
+        fail({}, error);
         await hub?.close();
       }
     });

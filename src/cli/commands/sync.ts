@@ -11,7 +11,8 @@ import { DataSync, type JobRun, type SampleAnswer, type SyncStatus } from "../..
 import { MASTER_KEY_ENV, masterKeyFileOf } from "../../sync/secrets/master-key.js";
 import type { SyncLogger } from "../../sync/types.js";
 import { configOf, withHub } from "../context.js";
-import { EXIT, printResult, reportFailure, table } from "../output.js";
+import { io } from "../io.js";
+import { EXIT, fail, printResult, setExitCode, table } from "../output.js";
 
 export const cliActor: Actor = { name: "the custhub CLI", roles: ["sysadmin"] };
 
@@ -36,7 +37,7 @@ function stderrLogger(options: JsonOption): SyncLogger | undefined {
   if (options.json) return undefined;
   const line = (level: string) => (fields: Record<string, unknown>, message: string) => {
     const context = fields.messageId === undefined ? "" : ` (message ${String(fields.messageId)})`;
-    process.stderr.write(`${level}: ${message}${context}\n`);
+    io().stderr.write(`${level}: ${message}${context}\n`);
   };
   return { info: () => undefined, warn: line("warning"), error: line("error") };
 }
@@ -111,7 +112,7 @@ export function registerSync(program: Command): void {
         if (options.once) {
           const run = await dataSync.runOnce(cliActor);
           printResult(options, run, () => describeRun(run));
-          if (run.outcome === "failed") process.exitCode = EXIT.failed;
+          if (run.outcome === "failed") setExitCode(EXIT.failed);
           return;
         }
         await runUntilSignalled(dataSync, options);
@@ -126,7 +127,7 @@ export function registerSync(program: Command): void {
       await withHub(command, options, async (hub) => {
         const answer = await openDataSync(hub, command).sendSample(cliActor);
         printResult(options, answer, () => describeSample(answer));
-        if (!answer.accepted) process.exitCode = EXIT.failed;
+        if (!answer.accepted) setExitCode(EXIT.failed);
       });
     });
 
@@ -193,7 +194,7 @@ export function registerSync(program: Command): void {
     .description("put dead letters back at the end of the progress queue, attempts reset")
     .action(async (ids: string[], options: JsonOption & { all?: boolean }, command: Command) => {
       if (ids.length > 0 === (options.all === true)) {
-        process.exitCode = reportFailure(
+        fail(
           options,
           new CusthubError(
             "INVALID_REQUEST",
@@ -220,17 +221,9 @@ async function runUntilSignalled(dataSync: DataSync, options: JsonOption): Promi
     runs.push(run);
     // A run every second or minute that found nothing is not news.
     const didSomething = run.moved + run.delivered + run.failed > 0 || run.outcome !== "succeeded";
-    if (!options.json && didSomething) process.stdout.write(`${describeRun(run)}\n`);
+    if (!options.json && didSomething) io().stdout.write(`${describeRun(run)}\n`);
   });
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await io().stopRequested();
   await scheduler.stop();
   const total = (key: "delivered" | "failed" | "deadLettered"): number =>
     runs.reduce((sum, run) => sum + run[key], 0);
