@@ -12,7 +12,11 @@ import { registerMigrate } from "./commands/migrate.js";
 import { registerReferenceData } from "./commands/reference-data.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSync } from "./commands/sync.js";
-import { EXIT } from "./output.js";
+import { forwardCommand } from "./admin-socket/forward.js";
+import { configOf } from "./context.js";
+import { io } from "./io.js";
+import { EXIT, fail, setExitCode } from "./output.js";
+import { lockStateOf } from "../services/data-dir-lock.js";
 
 const { version } = JSON.parse(
   readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
@@ -22,6 +26,11 @@ const { version } = JSON.parse(
 
 export function buildProgram(): Command {
   const program = new Command("custhub")
+    // Help and usage errors go where the command's output goes (a forwarding terminal, too).
+    .configureOutput({
+      writeOut: (text) => void io().stdout.write(text),
+      writeErr: (text) => void io().stderr.write(text),
+    })
     .description("Customer hub: the customer master, its batch import, REST API and data sync")
     .version(version)
     .option(
@@ -34,7 +43,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError()
     .exitOverride();
-  registerServe(program);
+  registerServe(program, (argv) => runCommandLine(argv, { forward: false }));
   registerMigrate(program);
   registerConfig(program);
   registerReferenceData(program);
@@ -47,13 +56,51 @@ export function buildProgram(): Command {
   return program;
 }
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // --help and --version end through here too, with exit code 0.
-    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  } else {
-    throw error;
+/** Thrown past commander once a command has been run by the server instead of here. */
+class Forwarded extends Error {}
+
+/**
+ * Runs one command line (without `node custhub`) under the current `io()`. With `forward`, a
+ * command on a data dir that `custhub serve` holds is handed to that server (SPEC 1) and its
+ * output and exit code are this process's; without a server the command opens the database here.
+ */
+export async function runCommandLine(
+  argv: readonly string[],
+  options: { forward: boolean },
+): Promise<void> {
+  const program = buildProgram();
+  if (options.forward) {
+    program.hook("preAction", async (_program, action) => {
+      if (action.name() === "serve") return;
+      let config;
+      try {
+        config = configOf(action);
+      } catch {
+        return; // The command itself reports a configuration it cannot read.
+      }
+      // On a PostgreSQL server every process connects on its own: nothing to forward.
+      if (config.databaseUrl) return;
+      const holder = await lockStateOf(config.dataDir);
+      if (holder.state !== "serving") return;
+      try {
+        setExitCode(await forwardCommand(holder.owner.socket, argv, holder.owner));
+      } catch (error) {
+        fail({ json: argv.includes("--json") }, error);
+      }
+      throw new Forwarded();
+    });
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof Forwarded) return;
+    if (error instanceof CommanderError) {
+      // --help and --version end through here too, with exit code 0.
+      setExitCode(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    } else {
+      throw error;
+    }
   }
 }
+
+await runCommandLine(process.argv.slice(2), { forward: true });

@@ -14,7 +14,7 @@ import {
 import { countCustomers } from "../store/customers.js";
 import { queueDepths } from "../store/outbox.js";
 import type { Config } from "./config.js";
-import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
+import { acquireDataDirLock, lockStateOf, type DataDirLock } from "./data-dir-lock.js";
 import { CustomerService } from "./customers.js";
 import { ApiKeyService } from "./api-keys.js";
 import { CardService } from "./cards.js";
@@ -30,6 +30,8 @@ export interface HubOptions {
   poolSize?: number;
   /** Named in the data dir's lock file while the embedded database is open (default `cli`). */
   purpose?: string;
+  /** The data dir's lock, already taken by the caller (`custhub serve`, before its admin socket). */
+  lock?: DataDirLock;
 }
 
 export interface Health {
@@ -92,14 +94,30 @@ export class Hub {
 /** Where the embedded database keeps its files inside the data dir. */
 export const embeddedDatabaseDir = (dataDir: string): string => join(dataDir, "db");
 
+/**
+ * Takes the data dir's lock, taking over a stale one. A data dir that a live server holds is
+ * refused with a message naming its pid (the CLI forwards its commands there instead).
+ */
+export async function takeDataDirLock(
+  dataDir: string,
+  purpose: string,
+  options: { socket?: string } = {},
+): Promise<DataDirLock> {
+  mkdirSync(dataDir, { recursive: true });
+  const holder = await lockStateOf(dataDir);
+  return acquireDataDirLock(dataDir, purpose, {
+    ...options,
+    ...(holder.state === "stale" ? { staleHolder: holder.owner.pid } : {}),
+  });
+}
+
 export async function openHub(
   config: Pick<Config, "dataDir" | "databaseUrl">,
   options: HubOptions = {},
 ): Promise<Hub> {
-  let lock: DataDirLock | undefined;
-  if (!config.databaseUrl) {
-    mkdirSync(config.dataDir, { recursive: true });
-    lock = acquireDataDirLock(config.dataDir, options.purpose ?? "cli");
+  let lock = options.lock;
+  if (!config.databaseUrl && !lock) {
+    lock = await takeDataDirLock(config.dataDir, options.purpose ?? "cli");
   }
   let db: Database;
   try {

@@ -2,7 +2,11 @@ import type { Command } from "commander";
 import { buildServer } from "../../api/server.js";
 import { startIncomingWatcher } from "../../ingest/incoming-watcher.js";
 import { describeConfig } from "../../services/config.js";
-import { openHub, type Hub } from "../../services/hub.js";
+import type { Config } from "../../services/config.js";
+import type { DataDirLock } from "../../services/data-dir-lock.js";
+import { openHub, takeDataDirLock, type Hub } from "../../services/hub.js";
+import { startAdminServer, type AdminServer } from "../admin-socket/admin-server.js";
+import { adminSocketPathOf } from "../admin-socket/socket-path.js";
 import type { SyncScheduler } from "../../sync/scheduler.js";
 import { configOf } from "../context.js";
 import { fail } from "../output.js";
@@ -14,7 +18,10 @@ interface ServeOptions {
   watch?: boolean;
 }
 
-export function registerServe(program: Command): void {
+/** Runs one forwarded command line inside this process (the admin socket's commands). */
+export type CommandRunner = (argv: readonly string[]) => Promise<void>;
+
+export function registerServe(program: Command, runCommand: CommandRunner): void {
   program
     .command("serve")
     .description("serve the REST API on the configured address until stopped (SIGINT/SIGTERM)")
@@ -23,15 +30,40 @@ export function registerServe(program: Command): void {
     .option("--watch", "import the files dropped into <data>/incoming/<fileset>/, each once")
     .action(async (options: ServeOptions, command: Command) => {
       let hub: Hub | undefined;
+      let lock: DataDirLock | undefined;
+      let admin: AdminServer | undefined;
+      let opened!: (server: { hub: Hub; config: Config }) => void;
+      let failed!: (error: unknown) => void;
+      const ready = new Promise<{ hub: Hub; config: Config }>((resolve, reject) => {
+        opened = resolve;
+        failed = reject;
+      });
+      const log: { error(fields: object, message: string): void } = {
+        error: (_fields, message) => void process.stderr.write(`${message}\n`),
+      };
       try {
         const config = configOf(command, options);
-        hub = await openHub(config, { purpose: "serve" });
+        if (!config.databaseUrl) {
+          // The embedded database is this process's alone: the lock names the admin socket,
+          // which is open (commands wait for the database) before the database is.
+          const socketPath = adminSocketPathOf(config.dataDir);
+          lock = await takeDataDirLock(config.dataDir, "serve", { socket: socketPath });
+          admin = await startAdminServer({
+            socketPath,
+            ready,
+            runCommand,
+            onError: (error) => log.error({ err: error }, "a forwarded command failed"),
+          });
+        }
+        hub = await openHub(config, { purpose: "serve", ...(lock ? { lock } : {}) });
+        opened({ hub, config });
         const app = buildServer(hub, {
           logger: true,
           dataDir: config.dataDir,
           dataSync: openDataSync(hub, command),
         });
         const openedHub = hub;
+        log.error = (fields, message) => app.log.error(fields, message);
         const watcher = options.watch
           ? startIncomingWatcher(hub, {
               dataDir: config.dataDir,
@@ -58,7 +90,8 @@ export function registerServe(program: Command): void {
           // The file in hand is imported to its end; close() then waits for requests in flight.
           // The sync run in progress ends gracefully: deliveries in flight finish and are recorded,
           // unsent claimed rows are freed at once, before the hub closes.
-          await Promise.all([watcher?.stop(), scheduler?.stop()]);
+          // Forwarded commands in hand (an import) end as the file in hand does.
+          await Promise.all([watcher?.stop(), scheduler?.stop(), admin?.close()]);
           await app.close();
           await openedHub.close();
         };
@@ -69,8 +102,11 @@ export function registerServe(program: Command): void {
         // The data-sync job on its schedule (DataSyncIntervalSeconds), while DataSyncEnabled.
         if (!stopping) scheduler = openDataSync(hub, command, app.log).startScheduler(cliActor);
       } catch (error) {
+        failed(error);
         fail({}, error);
-        await hub?.close();
+        await admin?.close();
+        if (hub) await hub.close();
+        else lock?.release();
       }
     });
 }
