@@ -5,14 +5,14 @@
  *
  *   npm run bench:import -- [--count 100000] [--database-url postgres://...] [--engine pglite|postgres|both]
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
-import { once } from "node:events";
+import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SaxesParser } from "saxes";
 import { importFile } from "../src/ingest/import-file.js";
 import { openHub, type Hub } from "../src/services/hub.js";
+import { writeBatchFile } from "./batch-file.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,49 +25,6 @@ const { values } = parseArgs({
 const count = Number(values.count);
 const serverUrl = values["database-url"] ?? process.env.BENCH_DATABASE_URL;
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
-
-function block(index: number): string {
-  const id = String(index).padStart(9, "0");
-  return `  <Customer Action="AddorUpdate">
-    <LastUpdateInfo><UpdateUserID>BENCH</UpdateUserID><UpdateDate>2015-04-15</UpdateDate></LastUpdateInfo>
-    <RetailStoreID>${100 + (index % 50)}</RetailStoreID>
-    <SignupDate>2006-07-13</SignupDate>
-    <Affiliation><RetailStoreID>${200 + (index % 20)}</RetailStoreID></Affiliation>
-    <EntityInformation>
-      <Individual>
-        <Salutation>${index % 2 === 0 ? "MR" : "ms"}</Salutation>
-        <Name>
-          <Name Location="First">customer${index % 97}</Name>
-          <Name Location="Last">Smith-${index % 89}</Name>
-        </Name>
-        <ContactInformation>
-          <Address PrimaryFlag="true" TypeCode="HOME">
-            <AddressLine1>${index} Main Street</AddressLine1>
-            <City>Solon</City>
-            <Territory>OH</Territory>
-            <PostalCode>44139</PostalCode>
-            <Country>US</Country>
-          </Address>
-          <EMail PrimaryFlag="true" TypeCode="HOME"><EMailAddress>customer${index}@example.com</EMailAddress></EMail>
-          <Telephone PrimaryFlag="true" TypeCode="HOME"><PhoneNumber>(440) 555-${String(index % 10000).padStart(4, "0")}</PhoneNumber></Telephone>
-        </ContactInformation>
-        <PersonalSummary><GenderType>${index % 2 === 0 ? "M" : "F"}</GenderType><BirthDate>1980-04-16</BirthDate></PersonalSummary>
-      </Individual>
-    </EntityInformation>
-    <AlternateKey TypeCode="TWCUSTID"><AlternateID>T${id}</AlternateID></AlternateKey>
-  </Customer>
-`;
-}
-
-async function writeFile(path: string): Promise<void> {
-  const out = createWriteStream(path);
-  out.write('<?xml version="1.0" encoding="UTF-8"?>\n<Customers>\n');
-  for (let index = 0; index < count; index += 1) {
-    if (!out.write(block(index))) await once(out, "drain");
-  }
-  out.end("</Customers>\n");
-  await once(out, "finish");
-}
 
 /** Baseline: saxes alone, counting the blocks, doing nothing with them. */
 async function tokenize(path: string): Promise<number> {
@@ -92,7 +49,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 const workDir = mkdtempSync(join(tmpdir(), "custhub-bench-import-"));
 const file = join(workDir, "customers.xml");
 try {
-  await writeFile(file);
+  await writeBatchFile(file, count);
   const megabytes = statSync(file).size / 1e6;
   const tokenizeSeconds = await timed(() => tokenize(file));
   const tokenizeRate = Math.round(count / tokenizeSeconds);
