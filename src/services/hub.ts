@@ -135,6 +135,9 @@ export async function openHub(
   if (options.migrate !== false) {
     try {
       await hub.migrate();
+      // The lock makes this process the only one on the embedded database: an import still
+      // marked running was left by a process that died.
+      if (lock) await hub.imports.closeInterrupted();
     } catch (error) {
       await hub.close().catch(() => undefined);
       throw error;

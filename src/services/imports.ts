@@ -2,6 +2,7 @@
 import { CusthubError } from "../domain/errors.js";
 import type { Database } from "../store/database.js";
 import {
+  failRunningImports,
   finishImport,
   insertImport,
   listImports,
@@ -33,6 +34,19 @@ export class ImportService {
 
   finish(importId: string, fields: ImportEnd): Promise<void> {
     return finishImport(this.db, importId, fields);
+  }
+
+  /**
+   * Closes the imports that a process which died (SIGKILL, power loss) left running. Only for the
+   * embedded database, whose one process at a time is the caller: on a PostgreSQL server another
+   * process may be importing right now.
+   */
+  closeInterrupted(): Promise<number> {
+    return failRunningImports(
+      this.db,
+      "Interrupted: the process importing this file stopped before it finished. The blocks counted " +
+        "here were applied and stand; import the file again to apply the rest (AddorUpdate converges).",
+    );
   }
 
   list(limit = 50): Promise<ImportRow[]> {

@@ -146,6 +146,19 @@ export async function finishImport(
   );
 }
 
+/**
+ * Ends every import still marked running as failed, with `error`: for a process that alone may be
+ * importing (the embedded database's lock holder), those were left by a process that died.
+ */
+export async function failRunningImports(db: Queryable, error: string): Promise<number> {
+  const rows = await db.query<{ id: string }>(
+    `UPDATE imports SET status = 'failed', error = $1, finished_at = now()
+      WHERE status = 'running' RETURNING id::text AS id`,
+    [error],
+  );
+  return rows.length;
+}
+
 export async function listImports(db: Queryable, limit: number): Promise<ImportRow[]> {
   const rows = await db.query<ImportRecord>(
     `SELECT ${IMPORT_COLUMNS} FROM imports ORDER BY id DESC LIMIT $1`,

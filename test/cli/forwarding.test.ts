@@ -219,6 +219,10 @@ describe("the CLI beside custhub serve on the embedded database", () => {
     await third.kill();
     expect((await interrupted).code).toBe(1);
     const fourth = await startServe(dir);
+    // The import the kill cut short is closed as interrupted, with what it had done counted.
+    const list = await runCli(["--data", dir, "imports", "list", "--json"]);
+    const cut = (JSON.parse(list.stdout) as { status: string; error: string | null }[])[0];
+    expect(cut).toMatchObject({ status: "failed", error: expect.stringMatching(/^Interrupted/) });
     const completed = await runCli(["--data", dir, "import", big, "--json"]);
     expect(JSON.parse(completed.stdout)).toMatchObject({ total: 5_000, succeeded: 5_000 });
     await fourth.stop();
