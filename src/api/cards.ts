@@ -1,7 +1,9 @@
 /**
  * Card routes (SPEC 5): put a card on file, and associate it with a customer (seeds/003 Card
  * Customer Association), which changes the customer and so queues its UPDATE (seeds/001 Table H-1,
- * associateCardToCustomer).
+ * associateCardToCustomer). Then the card's expiration date and status (Table H-1
+ * resetCardExpirationDate, activateInstrument, deactivateInstrument, unblockTenderAccount, and
+ * the block): each changes the holder's record and queues its UPDATE too.
  */
 import type { FastifyInstance } from "fastify";
 import type { NewCard } from "../services/cards.js";
@@ -40,6 +42,42 @@ interface CustomerRefBody {
 
 const CARD_BODY_LIMIT = 4 * 1024;
 
+const resetExpirationSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["expirationDate"],
+  properties: {
+    expirationDate: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
+  },
+} as const;
+
+/** The card status changes (seeds/001 Table H-1), each `POST /cards/{cardNumber}/<path>`. */
+const STATUS_ROUTES = [
+  {
+    path: "activate",
+    method: "activate",
+    summary:
+      "activateInstrument: an inactive card becomes active; 409 CARD_ALREADY_ACTIVE, ACCOUNT_BLOCKED, CARD_EXPIRED",
+  },
+  {
+    path: "deactivate",
+    method: "deactivate",
+    summary:
+      "deactivateInstrument: an active card becomes inactive; 409 CARD_NOT_ACTIVE, ACCOUNT_BLOCKED",
+  },
+  {
+    path: "block",
+    method: "block",
+    summary: "Block the card (it remembers its status for the unblock); 409 CARD_ALREADY_BLOCKED",
+  },
+  {
+    path: "unblock",
+    method: "unblock",
+    summary:
+      "unblockTenderAccount: the card gets back the status it had when blocked; 409 CARD_NOT_BLOCKED",
+  },
+] as const;
+
 export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
   api.post<{ Body: NewCard }>(
     "/cards",
@@ -74,4 +112,37 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
         changeContextOf(request),
       ),
   );
+  api.post<{ Params: { cardNumber: string }; Body: { expirationDate: string } }>(
+    "/cards/:cardNumber/reset-expiration",
+    {
+      config: { access: "changeCustomerData" },
+      bodyLimit: CARD_BODY_LIMIT,
+      schema: {
+        summary:
+          "resetCardExpirationDate: a new expiration date, today or later; the holder's UPDATE is queued",
+        tags: ["cards"],
+        params: cardParams,
+        body: resetExpirationSchema,
+      },
+    },
+    async (request) =>
+      hub.cards.resetExpiration(
+        request.params.cardNumber,
+        request.body.expirationDate,
+        changeContextOf(request),
+      ),
+  );
+
+  for (const route of STATUS_ROUTES) {
+    api.post<{ Params: { cardNumber: string } }>(
+      `/cards/:cardNumber/${route.path}`,
+      {
+        config: { access: "changeCustomerData" },
+        bodyLimit: CARD_BODY_LIMIT,
+        schema: { summary: route.summary, tags: ["cards"], params: cardParams },
+      },
+      async (request) =>
+        hub.cards[route.method](request.params.cardNumber, changeContextOf(request)),
+    );
+  }
 }

@@ -13,6 +13,10 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   CARD_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   NOTE_NOT_FOUND: 404,
+  SEGMENT_NOT_FOUND: 404,
+  CUSTOMER_NOT_IN_SEGMENT: 404,
+  FRANCHISEE_NOT_FOUND: 404,
+  TRANSACTION_NOT_FOUND: 404,
   CUSTOMER_ALREADY_EXISTS: 409,
   CARD_ALREADY_EXISTS: 409,
   ALREADY_EXISTS: 409,
@@ -20,6 +24,12 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   // A card in a state that refuses the association: the request is fine, the card is not.
   CARD_EXPIRED: 409,
   ACCOUNT_BLOCKED: 409,
+  // A card status change its current status does not allow (docs/api.md "Cards").
+  CARD_ALREADY_ACTIVE: 409,
+  CARD_NOT_ACTIVE: 409,
+  CARD_ALREADY_BLOCKED: 409,
+  CARD_NOT_BLOCKED: 409,
+  TRANSACTION_ALREADY_EXISTS: 409,
   REQUEST_TOO_LARGE: 413,
   GENERAL_ERROR: 500,
 };

@@ -132,7 +132,12 @@ export function toCustomerResponse(state: CustomerState) {
       })),
     },
     eligiblePromotionDeals: { promotionDealId: [] as string[] },
-    customerSegments: { segment: [] as unknown[] },
+    customerSegments: {
+      segment: state.segments.map((segment) => ({
+        segmentId: segment.segmentId,
+        segmentName: segment.segmentName,
+      })),
+    },
     customerCards: {
       instrument: state.cards.map((card) => ({
         cardNumber: card.cardNumber,
@@ -142,7 +147,17 @@ export function toCustomerResponse(state: CustomerState) {
         expirationDate: card.expirationDate,
       })),
     },
-    associateAssignments: null,
+    // null when none, as in the example; else the list under its singular, like the others.
+    associateAssignments:
+      state.associateAssignments.length === 0
+        ? null
+        : {
+            associateAssignment: state.associateAssignments.map((assignment) => ({
+              role: assignment.role,
+              associateID: assignment.associateID,
+              retailStoreID: assignment.retailStoreID,
+            })),
+          },
     personalPreferences: {
       contactPreference: state.contactPreferences.map((preference) => ({
         contactType: preference.contactType,
@@ -150,6 +165,11 @@ export function toCustomerResponse(state: CustomerState) {
         permission: flag(preference.permission),
       })),
     },
-    franchisees: { franchisee: [] as { franchiseeId: number; franchiseeName: string }[] },
+    franchisees: {
+      franchisee: state.franchisees.map((franchisee) => ({
+        franchiseeId: franchisee.franchiseeId,
+        franchiseeName: franchisee.franchiseeName,
+      })),
+    },
   };
 }

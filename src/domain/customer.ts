@@ -80,6 +80,27 @@ export interface CustomerCard {
   associatedAt: string;
 }
 
+/** A customer's membership of a segment (seeds/001 Table H-1 addCustomerToSegment). */
+export interface CustomerSegment {
+  /** The segment definition's id: a numeric string assigned by custhub. */
+  segmentId: string;
+  segmentName: string;
+}
+
+/** A franchisee entry (seeds/001 example payload `franchisees.franchisee[]`). */
+export interface Franchisee {
+  franchiseeId: number;
+  franchiseeName: string;
+}
+
+/** An associate assigned to the customer for a role (seeds/001 updateAssociateAssignment). */
+export interface AssociateAssignment {
+  /** The associate role, upper case: one associate per role. */
+  role: string;
+  associateID: string;
+  retailStoreID: string | null;
+}
+
 /** A validation finding stored with the customer (SPEC 2, 3). */
 export interface ValidationIssue {
   /** Where, in the record's terms: `salutation`, `names.FIRST`, `addresses[0].postalCode`, ... */
@@ -146,8 +167,16 @@ export interface CustomerState {
   notes: CustomerNote[];
   contactPreferences: ContactPreference[];
   cards: CustomerCard[];
+  segments: CustomerSegment[];
+  franchisees: Franchisee[];
+  associateAssignments: AssociateAssignment[];
   lifetimeActivitySummary: ActivitySummary;
   yearToDateActivitySummary: ActivitySummary;
+  /**
+   * The calendar year `yearToDateActivitySummary` counts; null until a posted transaction sets it
+   * (docs/customer-record.md "Activity summaries").
+   */
+  yearToDateYear: number | null;
   validationIssues: ValidationIssue[];
   /** Set on a duplicate retired by a merge: the customer it was merged into (seeds/003 Merge). */
   mergedInto?: string;
@@ -214,8 +243,12 @@ export function emptyCustomer(customerID: string): CustomerState {
     notes: [],
     contactPreferences: [],
     cards: [],
+    segments: [],
+    franchisees: [],
+    associateAssignments: [],
     lifetimeActivitySummary: emptyActivitySummary(),
     yearToDateActivitySummary: emptyActivitySummary(),
+    yearToDateYear: null,
     validationIssues: [],
   };
 }

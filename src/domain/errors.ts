@@ -66,6 +66,25 @@ export const ERROR_CODES = [
   "REQUEST_TOO_LARGE",
   /** A note sequence that the customer has no note under. */
   "NOTE_NOT_FOUND",
+  // Card status, segments, franchisees, transactions (SPEC 5; seeds/001 Table H-1):
+  /** Activating a card that is already active. */
+  "CARD_ALREADY_ACTIVE",
+  /** Deactivating a card that is not active. */
+  "CARD_NOT_ACTIVE",
+  /** Blocking a card that is already blocked. */
+  "CARD_ALREADY_BLOCKED",
+  /** Unblocking a card that is not blocked. */
+  "CARD_NOT_BLOCKED",
+  /** A segment id or name that no segment definition has. */
+  "SEGMENT_NOT_FOUND",
+  /** Removing a customer from a segment it is not in. */
+  "CUSTOMER_NOT_IN_SEGMENT",
+  /** A franchisee id the customer has no entry for. */
+  "FRANCHISEE_NOT_FOUND",
+  /** A retail transaction id already posted with different content. */
+  "TRANSACTION_ALREADY_EXISTS",
+  /** A retail transaction id that no posted transaction has. */
+  "TRANSACTION_NOT_FOUND",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,10 +6,20 @@ import {
   mask,
   type Card,
 } from "../domain/cards.js";
+import { changeCard, showCardOnHolder, type CardChange } from "../domain/card-status.js";
 import { CusthubError } from "../domain/errors.js";
+import { toCustomerResponse } from "../domain/customer-response.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { isCalendarDate } from "../domain/rules/profile.js";
-import { activateCardFor, findCardForUpdate, insertCard, readCard } from "../store/cards.js";
+import {
+  activateCardFor,
+  findCardForUpdate,
+  findCardStateForUpdate,
+  insertCard,
+  readCard,
+  saveCardState,
+} from "../store/cards.js";
+import { loadCustomerForUpdate } from "../store/customer-lock.js";
 import { findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
 import type { Database } from "../store/database.js";
 import {
@@ -32,6 +42,13 @@ export interface CardAssociation {
   instrumentID?: string | undefined;
   customerID?: string | undefined;
   alternateKey?: { typeCode: string; alternateID: string } | undefined;
+}
+
+/** What a card status or expiration change answers: the card, and its holder's record if any. */
+export interface CardChangeOutcome {
+  card: Card;
+  /** The customer holding the card (seeds/001 Table H-1 queues its UPDATE); null when none. */
+  record: CustomerResponse | null;
 }
 
 const CARD_NUMBER = /^[A-Za-z0-9-]{1,64}$/;
@@ -150,6 +167,72 @@ export class CardService {
       await activateCardFor(tx, card.cardNumber, customer.customerID);
       const records = await writeCustomerChanges(tx, changes, context, await dataSyncEnabled(tx));
       return records.at(-1)!;
+    });
+  }
+  /** `resetCardExpirationDate` (Table H-1): a new expiration date, today or later. */
+  resetExpiration(
+    cardNumber: string,
+    expirationDate: string,
+    context: ChangeContext,
+  ): Promise<CardChangeOutcome> {
+    return this.change(
+      cardNumber,
+      { operation: "resetCardExpirationDate", expirationDate },
+      context,
+    );
+  }
+
+  /** `activateInstrument` (Table H-1): an inactive card becomes active. */
+  activate(cardNumber: string, context: ChangeContext): Promise<CardChangeOutcome> {
+    return this.change(cardNumber, { operation: "activateInstrument" }, context);
+  }
+
+  /** `deactivateInstrument` (Table H-1): an active card becomes inactive. */
+  deactivate(cardNumber: string, context: ChangeContext): Promise<CardChangeOutcome> {
+    return this.change(cardNumber, { operation: "deactivateInstrument" }, context);
+  }
+
+  /** Blocks the card (lost, stolen); it remembers its status for the unblock. */
+  block(cardNumber: string, context: ChangeContext): Promise<CardChangeOutcome> {
+    return this.change(cardNumber, { operation: "blockTenderAccount" }, context);
+  }
+
+  /** `unblockTenderAccount` (Table H-1): the card gets back the status it had when blocked. */
+  unblock(cardNumber: string, context: ChangeContext): Promise<CardChangeOutcome> {
+    return this.change(cardNumber, { operation: "unblockTenderAccount" }, context);
+  }
+
+  /**
+   * One status or expiration change, one transaction: the card row, and when an active customer
+   * holds the card, its `customerCards.instrument` entry, history row and queued UPDATE.
+   */
+  private change(
+    cardNumber: string,
+    change: CardChange,
+    context: ChangeContext,
+  ): Promise<CardChangeOutcome> {
+    return this.db.transaction(async (tx) => {
+      const number = cardNumber.trim();
+      const card = await findCardStateForUpdate(tx, number);
+      if (!card) {
+        throw new CusthubError("CARD_NOT_FOUND", `No card ${mask(number)}.`, {
+          card: mask(number),
+        });
+      }
+      const next = changeCard(card, change, new Date().toISOString().slice(0, 10));
+      await saveCardState(tx, next);
+      const { blockedFrom: _remembered, ...shown } = next;
+      const holder = card.customerID ? await loadCustomerForUpdate(tx, card.customerID) : null;
+      if (!holder?.active) return { card: shown, record: null };
+      const applied = showCardOnHolder(holder, shown);
+      if (!applied) return { card: shown, record: toCustomerResponse(holder) };
+      const [record] = await writeCustomerChanges(
+        tx,
+        [{ applied, change: "UPDATE", existing: true, operation: change.operation }],
+        context,
+        await dataSyncEnabled(tx),
+      );
+      return { card: shown, record: record! };
     });
   }
 }

@@ -21,6 +21,10 @@ import { CardService } from "./cards.js";
 import { ImportService } from "./imports.js";
 import { ReferenceDataService } from "./reference-data.js";
 import { SettingsService } from "./settings.js";
+import { SegmentService } from "./segments.js";
+import { FranchiseeService } from "./franchisees.js";
+import { AssociateAssignmentService } from "./associate-assignments.js";
+import { TransactionService } from "./transactions.js";
 
 export interface HubOptions {
   /** Apply pending migrations while opening (default true). */
@@ -49,6 +53,10 @@ export class Hub {
   readonly imports: ImportService;
   readonly cards: CardService;
   readonly apiKeys: ApiKeyService;
+  readonly segments: SegmentService;
+  readonly franchisees: FranchiseeService;
+  readonly associateAssignments: AssociateAssignmentService;
+  readonly transactions: TransactionService;
 
   constructor(
     readonly db: Database,
@@ -60,6 +68,10 @@ export class Hub {
     this.imports = new ImportService(db);
     this.cards = new CardService(db);
     this.apiKeys = new ApiKeyService(db);
+    this.segments = new SegmentService(db);
+    this.franchisees = new FranchiseeService(db);
+    this.associateAssignments = new AssociateAssignmentService(db);
+    this.transactions = new TransactionService(db);
   }
 
   migrate(): Promise<MigrationReport> {

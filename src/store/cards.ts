@@ -1,4 +1,5 @@
 /** The card master. */
+import type { CardState } from "../domain/card-status.js";
 import type { Card } from "../domain/cards.js";
 import type { Queryable } from "./database.js";
 
@@ -80,5 +81,27 @@ export async function moveCards(
   await tx.query(
     "UPDATE cards SET customer_id = $2::bigint WHERE customer_id = ANY($1::bigint[])",
     [fromCustomerIDs, toCustomerID],
+  );
+}
+
+/** The card with what a block remembers, locked for the transaction (card status changes). */
+export async function findCardStateForUpdate(
+  tx: Queryable,
+  cardNumber: string,
+): Promise<CardState | null> {
+  const [row] = await tx.query<CardRecord & { blocked_from: CardState["blockedFrom"] }>(
+    `SELECT ${COLUMNS}, blocked_from FROM cards WHERE card_number = $1 FOR UPDATE`,
+    [cardNumber],
+  );
+  return row ? { ...toCard(row), blockedFrom: row.blocked_from } : null;
+}
+
+/** Writes a card's status, what its block remembers, and its expiration date. */
+export async function saveCardState(tx: Queryable, card: CardState): Promise<void> {
+  await tx.query(
+    `UPDATE cards SET status = $2, blocked_from = $3, expiration_date = $4::date,
+            activated_at = CASE WHEN $2 = 'ACTIVE' THEN coalesce(activated_at, now()) ELSE activated_at END
+      WHERE card_number = $1`,
+    [card.cardNumber, card.status, card.blockedFrom, card.expirationDate],
   );
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { mask, type Card } from "../../domain/cards.js";
+import type { CardChangeOutcome } from "../../services/cards.js";
 import { withHub } from "../context.js";
 import { printResult } from "../output.js";
 
@@ -13,6 +14,22 @@ interface AddOptions {
 const describeCard = (card: Card): string =>
   `card ${mask(card.cardNumber)}: ${card.status}${card.customerID ? `, customer ${card.customerID}` : ""}` +
   `${card.expirationDate ? `, expires ${card.expirationDate}` : ""}${card.program ? `, program ${card.program}` : ""}`;
+
+const cli = { actor: "cli", channel: "cli" } as const;
+
+const describeChange = (outcome: CardChangeOutcome): string =>
+  `${describeCard(outcome.card)}${outcome.record ? `; customer ${outcome.record.customerID} updated` : ""}`;
+
+/** The status changes (seeds/001 Table H-1), each `custhub cards <name> NUMBER`. */
+const STATUS_COMMANDS = [
+  { name: "activate", description: "activateInstrument: an inactive card becomes active" },
+  { name: "deactivate", description: "deactivateInstrument: an active card becomes inactive" },
+  { name: "block", description: "block the card; it remembers its status for the unblock" },
+  {
+    name: "unblock",
+    description: "unblockTenderAccount: the card gets back the status it had when blocked",
+  },
+] as const;
 
 export function registerCards(program: Command): void {
   const cards = program
@@ -48,4 +65,35 @@ export function registerCards(program: Command): void {
         printResult(options, card, () => describeCard(card));
       });
     });
+  cards
+    .command("reset-expiration")
+    .argument("<cardNumber>", "the card number")
+    .requiredOption("--expires <YYYY-MM-DD>", "the new expiration date, today or later")
+    .option("--json", "print one JSON document: {card, record}")
+    .description("resetCardExpirationDate: give the card a new expiration date")
+    .action(
+      async (
+        cardNumber: string,
+        options: { expires: string; json?: boolean },
+        command: Command,
+      ) => {
+        await withHub(command, options, async (hub) => {
+          const outcome = await hub.cards.resetExpiration(cardNumber, options.expires, cli);
+          printResult(options, outcome, () => describeChange(outcome));
+        });
+      },
+    );
+  for (const status of STATUS_COMMANDS) {
+    cards
+      .command(status.name)
+      .argument("<cardNumber>", "the card number")
+      .option("--json", "print one JSON document: {card, record}")
+      .description(status.description)
+      .action(async (cardNumber: string, options: { json?: boolean }, command: Command) => {
+        await withHub(command, options, async (hub) => {
+          const outcome = await hub.cards[status.name](cardNumber, cli);
+          printResult(options, outcome, () => describeChange(outcome));
+        });
+      });
+  }
 }

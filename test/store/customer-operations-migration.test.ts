@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Hub } from "../../src/services/hub.js";
+import { engines } from "../support/databases.js";
+
+const migration = readFileSync(
+  new URL("../../src/store/migrations/0006_customer_operations.sql", import.meta.url),
+  "utf8",
+);
+
+describe.each(engines)("migration 0006 on $name", (engine) => {
+  let hub: Hub;
+  beforeEach(async () => {
+    hub = await engine.freshHub();
+  });
+  afterEach(async () => hub.close());
+
+  it("gives customers stored before it the new parts of their document, and runs again harmlessly", async () => {
+    const { customerID } = await hub.customers.add(
+      { orgName: "Old" },
+      { actor: "test", channel: "api" },
+    );
+    // A document as 0005 left it: none of the new parts.
+    await hub.db.query(
+      `UPDATE customers SET record = record - 'segments' - 'franchisees' - 'associateAssignments'
+                                            - 'yearToDateYear'
+        WHERE customer_id = $1::bigint`,
+      [customerID],
+    );
+    await hub.db.exec(migration);
+    const state = await hub.customers.getState(customerID);
+    expect(state).toMatchObject({
+      segments: [],
+      franchisees: [],
+      associateAssignments: [],
+      yearToDateYear: null,
+    });
+    const record = await hub.customers.get(customerID);
+    expect(record.customerSegments).toEqual({ segment: [] });
+    expect(record.franchisees).toEqual({ franchisee: [] });
+    expect(record.associateAssignments).toBeNull();
+    // The operations work on it.
+    const { segmentId } = await hub.segments.create({ name: "After" });
+    const added = await hub.segments.addCustomer(customerID, segmentId, {
+      actor: "test",
+      channel: "api",
+    });
+    expect(added.record.customerSegments.segment).toHaveLength(1);
+  });
+});
