@@ -1,0 +1,73 @@
+/**
+ * SocialHub's "Update Customer Information" as docs/connectors.md defines it: `POST
+ * {baseUrl}v1/consumer/updateInfo/{customerCode}` with the JSON body of mapping.ts and the API key
+ * in `Authorization`; the answer is `{code, msg, data}` and the update took only when HTTP 200
+ * carries `code` "200" (SocialHub reports refusals in `code` too: seeds/004 "If the API returns
+ * an error, inspect the error message").
+ */
+import { isCusthubError } from "../../../domain/errors.js";
+import type { HttpClient } from "../../http/http-client.js";
+import { redact, type Secret } from "../../secrets/secret.js";
+import type { SocialhubMessage } from "./mapping.js";
+
+export type SocialhubOutcome =
+  | { ok: true; status: number }
+  /** status null: no HTTP answer (refused, dropped, timed out). */
+  | { ok: false; status: number | null; error: string };
+
+/** How much of a refusing server's answer is kept in the error (it may be large). */
+const ERROR_BODY_CHARS = 300;
+
+export class SocialhubClient {
+  constructor(
+    private readonly baseUrl: URL,
+    private readonly apiKey: Secret,
+    private readonly http: HttpClient,
+  ) {}
+
+  async updateCustomer(message: SocialhubMessage): Promise<SocialhubOutcome> {
+    const url = new URL(
+      `v1/consumer/updateInfo/${encodeURIComponent(message.customerCode)}`,
+      this.baseUrl,
+    );
+    let answer;
+    try {
+      answer = await this.http.post(
+        url,
+        {
+          "content-type": "application/json",
+          accept: "application/json",
+          authorization: this.apiKey.reveal(),
+        },
+        JSON.stringify(message.body),
+      );
+    } catch (error) {
+      if (isCusthubError(error) && error.code === "DELIVERY_FAILED") {
+        return { ok: false, status: null, error: `SocialHub update: ${error.message}` };
+      }
+      throw error;
+    }
+    const code = answerCode(answer.body);
+    if (answer.status === 200 && code === "200") return { ok: true, status: 200 };
+    const excerpt = redact(answer.body.trim().slice(0, ERROR_BODY_CHARS), [this.apiKey]);
+    // A refusal inside an HTTP 200 carries its status as the code.
+    const status =
+      answer.status === 200 && code !== null && /^\d{3}$/.test(code) ? Number(code) : answer.status;
+    return {
+      ok: false,
+      status,
+      error: `SocialHub update: HTTP ${answer.status}${excerpt ? `: ${excerpt}` : ""}`,
+    };
+  }
+}
+
+/** The answer's `code`, as text; null when the body has none. */
+function answerCode(body: string): string | null {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown } | null;
+    const code = parsed?.code;
+    return typeof code === "string" || typeof code === "number" ? String(code) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,360 @@
+/**
+ * The SocialHub connector (seeds/004): its mapping, property by property from the document's
+ * table, its settings, and its `deliver` against the SocialHub simulator (a real HTTP server).
+ */
+import { inspect } from "node:util";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { emptyCustomer, type CustomerState } from "../../src/domain/customer.js";
+import { toCustomerResponse } from "../../src/domain/customer-response.js";
+import type { ClaimedRow } from "../../src/store/sync-queue.js";
+import type { Destination } from "../../src/sync/destination.js";
+import {
+  socialhubMessageOf,
+  type SocialhubMessage,
+} from "../../src/sync/destinations/socialhub/mapping.js";
+import { socialhubDestination } from "../../src/sync/destinations/socialhub/socialhub-destination.js";
+import { Secret } from "../../src/sync/secrets/secret.js";
+import { SocialhubReceiver } from "../simulators/socialhub-receiver.js";
+
+const flags = {
+  primaryFlag: true,
+  validFlag: true,
+  label: null,
+  contactPreferenceCode: null,
+  active: true,
+};
+
+/** The customer of the record example (docs/customer-record.md). */
+function customer(id = "1000"): CustomerState {
+  const state = emptyCustomer(id);
+  state.individual.names.FIRST = "John";
+  state.individual.names.LAST = "Smith";
+  state.individual.genderType = "M";
+  state.individual.birthDate = "1957-04-16";
+  state.individual.languageCode = "FR";
+  state.individual.addresses = [
+    {
+      ...flags,
+      typeCode: "HOME",
+      addressLine1: "1 Main St",
+      addressLine2: null,
+      addressLine3: null,
+      addressLine4: null,
+      apartmentNumber: null,
+      city: "Solon",
+      territory: "OH",
+      postalCode: "44139",
+      county: null,
+      country: "US",
+    },
+  ];
+  state.individual.emails = [{ ...flags, typeCode: "HOME", emailAddress: "pnewman2@example.com" }];
+  state.contactPreferences = [
+    { contactType: "MAIL", subTypeCode: "HOME", permission: true },
+    { contactType: "EMAIL", subTypeCode: "HOME", permission: true },
+    { contactType: "PHONE", subTypeCode: "HOME", permission: true },
+  ];
+  return state;
+}
+
+function rowOf(
+  state: CustomerState,
+  action: "CREATE" | "UPDATE" | "DELETE" = "UPDATE",
+): ClaimedRow {
+  return {
+    id: "1",
+    sourceQueue: "customer",
+    objName: "Customer",
+    uniqueId: state.customerID,
+    action,
+    json: action === "DELETE" ? null : JSON.stringify(toCustomerResponse(state)),
+    messageId: "m-1",
+    orderingKey: state.customerID,
+    attempts: 0,
+    enqueuedAt: Date.now(),
+  };
+}
+
+const messageOf = (state: CustomerState, keyType: string | null = null): SocialhubMessage =>
+  socialhubMessageOf(toCustomerResponse(state), keyType)!;
+
+describe("SocialHub mapping (seeds/004 Properties)", () => {
+  const cases: {
+    property: string;
+    change?: (state: CustomerState) => void;
+    keyType?: string;
+    read: (message: SocialhubMessage) => unknown;
+    expected: unknown;
+  }[] = [
+    {
+      property: "Customer Code: the customerID by default",
+      read: (m) => m.customerCode,
+      expected: "1000",
+    },
+    {
+      property: "Customer Code: the configured alternate key",
+      change: (s) => (s.alternateKeys = [{ typeCode: "TWCUSTID", alternateID: "0000000043" }]),
+      keyType: "TWCUSTID",
+      read: (m) => m.customerCode,
+      expected: "0000000043",
+    },
+    { property: "Email", read: (m) => m.body.email, expected: "pnewman2@example.com" },
+    {
+      property: "Email, emptied in custhub",
+      change: (s) => (s.individual.emails[0]!.active = false),
+      read: (m) => m.body.email,
+      expected: "",
+    },
+    {
+      property: "Customer Name: full name of the customer",
+      change: (s) => (s.individual.names.MIDDLE = "Q."),
+      read: (m) => m.body.name,
+      expected: "John Q. Smith",
+    },
+    { property: "Gender: male", read: (m) => m.body.gender, expected: 1 },
+    {
+      property: "Gender: female",
+      change: (s) => (s.individual.genderType = "F"),
+      read: (m) => m.body.gender,
+      expected: 2,
+    },
+    {
+      property: "Gender: unknown",
+      change: (s) => (s.individual.genderType = null),
+      read: (m) => m.body.gender,
+      expected: 0,
+    },
+    {
+      property: "Birthday in yyyy-MM-dd format",
+      read: (m) => m.body.birthday,
+      expected: "1957-04-16",
+    },
+    {
+      property: "Birthday, none kept",
+      change: (s) => (s.individual.birthDate = null),
+      read: (m) => m.body.birthday,
+      expected: null,
+    },
+    {
+      property: "Postal Code of the customer's address",
+      read: (m) => m.body.postelCode,
+      expected: "44139",
+    },
+    {
+      property: "Customer Address: full address of the customer",
+      read: (m) => m.body.address,
+      expected: "1 Main St, Solon, OH, US",
+    },
+    {
+      property: "Customer Receive SMS Flag: consent by the Phone preference",
+      read: (m) => m.body.receiveSmsFlag,
+      expected: 1,
+    },
+    {
+      property: "Customer Receive SMS Flag: an SMS preference comes first",
+      change: (s) =>
+        s.contactPreferences.push({ contactType: "SMS", subTypeCode: null, permission: false }),
+      read: (m) => m.body.receiveSmsFlag,
+      expected: 0,
+    },
+    {
+      property: "Customer Receive SMS Flag: no preference is no consent",
+      change: (s) => (s.contactPreferences = []),
+      read: (m) => [m.body.receiveSmsFlag, m.body.receiveEmailFlag],
+      expected: [0, 0],
+    },
+    {
+      property: "Customer Receive Email Flag",
+      read: (m) => m.body.receiveEmailFlag,
+      expected: 1,
+    },
+    {
+      property: "Customer Receive Email Flag: refused",
+      change: (s) => (s.contactPreferences[1]!.permission = false),
+      read: (m) => m.body.receiveEmailFlag,
+      expected: 0,
+    },
+    { property: "Language", read: (m) => m.body.language, expected: "FR" },
+  ];
+
+  it.each(cases)("$property", ({ change, keyType, read, expected }) => {
+    const state = customer();
+    change?.(state);
+    expect(read(messageOf(state, keyType ?? null))).toEqual(expected);
+  });
+
+  it("sends exactly the document's properties", () => {
+    expect(Object.keys(messageOf(customer()).body)).toEqual([
+      "email",
+      "name",
+      "gender",
+      "birthday",
+      "postelCode",
+      "address",
+      "receiveSmsFlag",
+      "receiveEmailFlag",
+      "language",
+    ]);
+  });
+
+  it("has no message for a customer without the configured customer code", () => {
+    expect(socialhubMessageOf(toCustomerResponse(customer()), "XSTORE_ID")).toBeNull();
+  });
+});
+
+describe("SocialHub settings", () => {
+  it("resolves the base URL and the customer code key type", () => {
+    const settings = socialhubDestination.parseSettings({
+      baseUrl: "https://s1.socialhub.ai/openapi-prod",
+      customerCodeKeyType: " TWCUSTID ",
+    });
+    expect(settings.baseUrl.href).toBe("https://s1.socialhub.ai/openapi-prod/");
+    expect(settings.customerCodeKeyType).toBe("TWCUSTID");
+    expect(
+      socialhubDestination.parseSettings({ baseUrl: "http://h/x" }).customerCodeKeyType,
+    ).toBeNull();
+  });
+
+  it.each([
+    [null, /baseUrl is not set/],
+    ["socialhub", /baseUrl is not a URL/],
+    ["ftp://h/x", /http or https/],
+  ])("refuses the base URL %s", (baseUrl, message) => {
+    expect(() => socialhubDestination.parseSettings({ baseUrl })).toThrow(message);
+    expect(() => socialhubDestination.parseSettings({ baseUrl })).toThrow(
+      expect.objectContaining({ code: "INVALID_SETTING" }),
+    );
+  });
+});
+
+describe("SocialHub destination against the simulator", () => {
+  let receiver: SocialhubReceiver;
+  const opened: Destination[] = [];
+
+  beforeAll(async () => {
+    receiver = await SocialhubReceiver.start();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((destination) => destination.close()));
+    await receiver.close();
+  });
+  beforeEach(() => receiver.respondWith(() => undefined));
+
+  async function open(
+    values: Record<string, string | null> = {},
+    apiKey = receiver.apiKey,
+    baseUrl = receiver.baseUrl,
+  ): Promise<Destination> {
+    const destination = await socialhubDestination.open({
+      settings: socialhubDestination.parseSettings({ baseUrl, ...values }),
+      credentials: { apiKey: new Secret(apiKey) },
+      timeoutMs: 2_000,
+      concurrency: 2,
+    });
+    opened.push(destination);
+    return destination;
+  }
+
+  it("updates the customer by its code with every property (new email and address)", async () => {
+    receiver.seed("1000", { email: "old@example.com", address: "Old street" });
+    const destination = await open();
+    expect(await destination.deliver(rowOf(customer("1000")))).toEqual({
+      kind: "delivered",
+      status: 200,
+    });
+    expect(receiver.customer("1000")).toEqual({
+      email: "pnewman2@example.com",
+      name: "John Smith",
+      gender: 1,
+      birthday: "1957-04-16",
+      postelCode: "44139",
+      address: "1 Main St, Solon, OH, US",
+      receiveSmsFlag: 1,
+      receiveEmailFlag: 1,
+      language: "FR",
+    });
+    expect(receiver.requests.at(-1)).toMatchObject({ customerCode: "1000", status: 200 });
+  });
+
+  it("opts the customer out of SMS when the preference is withdrawn", async () => {
+    receiver.seed("1001");
+    const destination = await open();
+    const state = customer("1001");
+    await destination.deliver(rowOf(state));
+    expect(receiver.customer("1001")?.receiveSmsFlag).toBe(1);
+    state.contactPreferences[2]!.permission = false;
+    expect(await destination.deliver(rowOf(state))).toMatchObject({ kind: "delivered" });
+    expect(receiver.customer("1001")?.receiveSmsFlag).toBe(0);
+  });
+
+  it("sends the configured alternate key as the customer code, and nothing without one", async () => {
+    receiver.seed("C-9");
+    const destination = await open({ customerCodeKeyType: "TWCUSTID" });
+    const state = customer("1002");
+    state.alternateKeys = [{ typeCode: "TWCUSTID", alternateID: "C-9" }];
+    expect(await destination.deliver(rowOf(state))).toMatchObject({ kind: "delivered" });
+    expect(receiver.customer("C-9")?.name).toBe("John Smith");
+
+    const before = receiver.requests.length;
+    const result = await destination.deliver(rowOf(customer("1003")));
+    expect(result).toMatchObject({ kind: "rejected" });
+    expect((result as { error: string }).error).toMatch(/Customer Code is required/);
+    expect(receiver.requests.length).toBe(before);
+  });
+
+  it("fails a customer code SocialHub does not know with its 404", async () => {
+    const destination = await open();
+    const result = await destination.deliver(rowOf(customer("4040")));
+    expect(result).toMatchObject({ kind: "failed", status: 404 });
+    expect((result as { error: string }).error).toMatch(/customer 4040 not found/);
+  });
+
+  it("fails with the code of a refusal inside an HTTP 200", async () => {
+    receiver.seed("1004");
+    receiver.respondWith(() => ({
+      status: 200,
+      body: { code: "500", msg: "internal error", data: null },
+    }));
+    const destination = await open();
+    const result = await destination.deliver(rowOf(customer("1004")));
+    expect(result).toMatchObject({ kind: "failed", status: 500 });
+    expect((result as { error: string }).error).toMatch(/internal error/);
+  });
+
+  it("fails with 401 on a wrong API key, and never shows the key", async () => {
+    const careless = await SocialhubReceiver.start({ echoCredentialsInErrors: true });
+    try {
+      careless.seed("1000");
+      const wrong = "sh-wrong-key-81f2";
+      const destination = await open({}, wrong, careless.baseUrl);
+      const result = await destination.deliver(rowOf(customer("1000")));
+      expect(result).toMatchObject({ kind: "failed", status: 401 });
+      expect(careless.requests[0]?.status).toBe(401);
+      const shown = `${JSON.stringify(result)} ${inspect(result)}`;
+      expect(shown).toContain("[redacted]");
+      expect(shown).not.toContain(wrong);
+    } finally {
+      await careless.close();
+    }
+  });
+
+  it("skips a DELETE, which SocialHub's customer API does not offer", async () => {
+    const before = receiver.requests.length;
+    const destination = await open();
+    const result = await destination.deliver(rowOf(customer("1000"), "DELETE"));
+    expect(result).toMatchObject({ kind: "skipped" });
+    expect((result as { reason: string }).reason).toMatch(/no delete/);
+    expect(receiver.requests.length).toBe(before);
+  });
+
+  it("will not open without its API key", () => {
+    expect(() =>
+      socialhubDestination.open({
+        settings: socialhubDestination.parseSettings({ baseUrl: receiver.baseUrl }),
+        credentials: {},
+        timeoutMs: 1_000,
+        concurrency: 1,
+      }),
+    ).toThrow(expect.objectContaining({ code: "CREDENTIALS_NOT_FOUND" }));
+  });
+});
