@@ -224,6 +224,20 @@ export function mergeCustomers(
         if (!held.values.includes(value)) held.values.push(value);
   }
   merged.cards = duplicates.flatMap((c) => copy(c.cards));
+  // Segment memberships and franchisees are the customer's relations, like its cards: every
+  // duplicate's, once each. Associates: the source's, then a duplicate's for a role it lacks.
+  merged.segments = uniqueBy(
+    duplicates.flatMap((c) => c.segments),
+    (segment) => segment.segmentId,
+  ).map((segment) => ({ ...segment }));
+  merged.franchisees = uniqueBy(
+    duplicates.flatMap((c) => c.franchisees),
+    (franchisee) => String(franchisee.franchiseeId),
+  ).map((franchisee) => ({ ...franchisee }));
+  merged.associateAssignments = uniqueBy(
+    duplicates.flatMap((c) => c.associateAssignments),
+    (assignment) => assignment.role,
+  ).map((assignment) => ({ ...assignment }));
   merged.notes = duplicates
     .flatMap((c) => c.notes)
     .map((note, index) => ({ ...note, sequence: index + 1 }));
@@ -244,8 +258,13 @@ export function mergeCustomers(
   merged.firstPurchaseDate = minOf(duplicates.map((c) => c.firstPurchaseDate));
   merged.lastPurchaseDate = maxOf(duplicates.map((c) => c.lastPurchaseDate));
   merged.lifetimeActivitySummary = sumSummaries(duplicates.map((c) => c.lifetimeActivitySummary));
+  // Year-to-date figures add up only within one year: the latest year any duplicate counts.
+  const years = duplicates.flatMap((c) => (c.yearToDateYear === null ? [] : [c.yearToDateYear]));
+  merged.yearToDateYear = years.length === 0 ? null : Math.max(...years);
   merged.yearToDateActivitySummary = sumSummaries(
-    duplicates.map((c) => c.yearToDateActivitySummary),
+    duplicates
+      .filter((c) => c.yearToDateYear === merged.yearToDateYear)
+      .map((c) => c.yearToDateActivitySummary),
   );
   merged.lastUpdateInfo = {
     updateUserID: source.lastUpdateInfo?.updateUserID ?? null,
@@ -270,6 +289,17 @@ export function mergeCustomers(
     merged: { state: merged, changedFields: ["merged"], deletedAlternateKeys: [] },
     retired,
   };
+}
+
+/** The first of each key, in order. */
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** The merge rules from the settings (seeds/003 "Customer Merge" configuration). */

@@ -134,7 +134,7 @@ export class CardService {
       const ids = [customerID, card.customerID].filter(
         (id): id is string => id !== undefined && id !== null,
       );
-      const stored = await loadCustomers(tx, ids);
+      const stored = await loadCustomers(tx, ids, { forUpdate: true });
       const customer = customerID === undefined ? undefined : stored.get(customerID)?.state;
       if (!customer?.active) {
         throw new CusthubError(

@@ -8,6 +8,7 @@ import { chooseSource, mergeCustomers, type MergeRules } from "../domain/merge.j
 import type { CustomerState } from "../domain/customer.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
+import { moveTransactions } from "../store/transactions.js";
 import { allocateCustomerIds, findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
 import type { Database } from "../store/database.js";
 import { dataSyncEnabled, writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
@@ -74,6 +75,7 @@ export async function mergeCustomerRecords(
     const stored = await loadCustomers(
       tx,
       ids.filter((id): id is string => id !== undefined),
+      { forUpdate: true },
     );
     const customers: CustomerState[] = parties.map(({ party, role }, index) => {
       const customer = ids[index] === undefined ? undefined : stored.get(ids[index]!)?.state;
@@ -121,11 +123,9 @@ export async function mergeCustomerRecords(
       context,
       await dataSyncEnabled(tx),
     );
-    await moveCards(
-      tx,
-      customers.map((customer) => customer.customerID),
-      newID!,
-    );
+    const mergedFrom = customers.map((customer) => customer.customerID);
+    await moveCards(tx, mergedFrom, newID!);
+    await moveTransactions(tx, mergedFrom, newID!);
     return {
       customerID: newID!,
       mergedFrom: customers.map((customer) => customer.customerID),

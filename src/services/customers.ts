@@ -202,7 +202,7 @@ export class CustomerService {
       const holders = await findKeyHolders(tx, lookups.keys);
       const candidateIds = new Set(lookups.customerIDs);
       for (const holder of holders.values()) candidateIds.add(holder);
-      const stored = await loadCustomers(tx, [...candidateIds]);
+      const stored = await loadCustomers(tx, [...candidateIds], { forUpdate: true });
 
       const creations: Planned[] = [];
       const claimed = new Set<string>();

@@ -44,15 +44,22 @@ export async function allocateCustomerIds(tx: Queryable, count: number): Promise
   return rows.map((row) => row.id);
 }
 
+/**
+ * The stored customers with these ids. With `forUpdate`, their rows stay locked to the end of the
+ * transaction, taken in id order (so two writers never wait on each other in a circle): a change
+ * read, decided and written under the lock cannot lose another's change made meanwhile.
+ */
 export async function loadCustomers(
   db: Queryable,
   customerIDs: readonly string[],
+  options: { forUpdate?: boolean } = {},
 ): Promise<Map<string, StoredCustomer>> {
   const found = new Map<string, StoredCustomer>();
   const ids = customerIDs.filter((id) => /^\d{1,18}$/.test(id));
   if (ids.length === 0) return found;
   const rows = await db.query<{ id: string; record: CustomerState; version: number }>(
-    "SELECT customer_id::text AS id, record, version FROM customers WHERE customer_id = ANY($1::bigint[])",
+    "SELECT customer_id::text AS id, record, version FROM customers WHERE customer_id = ANY($1::bigint[])" +
+      (options.forUpdate ? " ORDER BY customer_id FOR UPDATE" : ""),
     [ids],
   );
   for (const row of rows) found.set(row.id, { state: row.record, version: row.version });
@@ -198,7 +205,7 @@ export async function readHistory(db: Queryable, customerID: string): Promise<Hi
     changes: unknown;
   }>(
     `SELECT id::text AS id, changed_at, actor, channel, operation, changes
-       FROM customer_history WHERE customer_id = $1::bigint ORDER BY id`,
+       FROM customer_history WHERE customer_id = $1::bigint ORDER BY customer_history.id`,
     [customerID],
   );
   return rows.map((row) => ({

@@ -29,6 +29,18 @@ export interface StoredTransaction {
   transaction: unknown;
 }
 
+/** A merge's transactions follow the customers into the merged one (seeds/003 Table 2-3). */
+export async function moveTransactions(
+  tx: Queryable,
+  fromCustomerIDs: readonly string[],
+  toCustomerID: string,
+): Promise<void> {
+  await tx.query(
+    "UPDATE transactions SET customer_id = $2::bigint WHERE customer_id = ANY($1::bigint[])",
+    [fromCustomerIDs, toCustomerID],
+  );
+}
+
 /** Stores the transaction; false when its retail transaction id is already stored. */
 export async function insertTransaction(tx: Queryable, row: TransactionRow): Promise<boolean> {
   const inserted = await tx.query(

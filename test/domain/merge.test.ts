@@ -74,6 +74,48 @@ describe("merge logic (seeds/003 Table 2-3)", () => {
     expect(merged.state.individual.emails.filter((entry) => entry.primaryFlag)).toHaveLength(1);
   });
 
+  it("keeps every duplicate's segments and franchisees once, the source's associates first", () => {
+    const withRelations = (
+      id: string,
+      year: number | null,
+      sales: string,
+      fill: (s: CustomerState) => void,
+    ) =>
+      customer(id, (s) => {
+        s.yearToDateYear = year;
+        s.yearToDateActivitySummary.totalSalesAmount = sales;
+        fill(s);
+      });
+    const first = withRelations("1", 2026, "5", (s) => {
+      s.segments = [{ segmentId: "1", segmentName: "VIP" }];
+      s.franchisees = [{ franchiseeId: 7, franchiseeName: "North" }];
+      s.associateAssignments = [{ role: "STYLIST", associateID: "A1", retailStoreID: null }];
+    });
+    const second = withRelations("2", 2025, "100", (s) => {
+      s.segments = [
+        { segmentId: "1", segmentName: "VIP" },
+        { segmentId: "2", segmentName: "Runners" },
+      ];
+      s.franchisees = [{ franchiseeId: 8, franchiseeName: "South" }];
+      s.associateAssignments = [
+        { role: "STYLIST", associateID: "B1", retailStoreID: null },
+        { role: "TAILOR", associateID: "B2", retailStoreID: "12" },
+      ];
+    });
+    const third = withRelations("3", 2026, "2.5", () => undefined);
+    const { merged } = mergeCustomers("9", first, [second, third], rules, "now");
+    expect(merged.state.segments.map((segment) => segment.segmentName)).toEqual(["VIP", "Runners"]);
+    expect(merged.state.franchisees.map((franchisee) => franchisee.franchiseeId)).toEqual([7, 8]);
+    expect(
+      merged.state.associateAssignments.map(
+        (assignment) => `${assignment.role}=${assignment.associateID}`,
+      ),
+    ).toEqual(["STYLIST=A1", "TAILOR=B2"]);
+    // Year-to-date sums count only the latest year: 2025's figures are last year's.
+    expect(merged.state.yearToDateYear).toBe(2026);
+    expect(merged.state.yearToDateActivitySummary.totalSalesAmount).toBe("7.5");
+  });
+
   it("retires every duplicate, pointing at the new customer", () => {
     const { retired } = mergeCustomers("9", source, [target], rules, "now");
     expect(

@@ -180,6 +180,30 @@ describe.each(engines)("posting transactions on $name", (engine) => {
   });
   afterEach(async () => hub.close());
 
+  it("moves a merged customer's transactions, and their totals, to the merged customer", async () => {
+    const first = await hub.customers.add({ orgName: "First" }, pos);
+    const second = await hub.customers.add({ orgName: "Second" }, pos);
+    await hub.transactions.post(
+      transaction("M-1", first.customerID, "2026-02-01", 20, [{ type: "Sale" }]),
+      pos,
+    );
+    await hub.transactions.post(
+      transaction("M-2", second.customerID, "2026-03-01", 5, [{ type: "Sale" }]),
+      pos,
+    );
+    const merged = await hub.customers.merge(
+      { source: { customerID: first.customerID }, targets: [{ customerID: second.customerID }] },
+      pos,
+    );
+    for (const id of ["M-1", "M-2"]) {
+      expect((await hub.transactions.get(id)).customerID).toBe(merged.customerID);
+    }
+    expect(merged.record.entityInformation.individual.lifetimeActivitySummary).toMatchObject({
+      totalSalesAmount: "25",
+      totalTransactionCount: "2",
+    });
+  });
+
   it("stores the document's example transaction and counts it for its customer", async () => {
     const customer = await hub.customers.add({ orgName: "Example" }, pos);
     await hub.settings.set("DataSyncEnabled", "Yes");
