@@ -141,6 +141,41 @@ export const SETTINGS = {
     default: "SOURCE",
     description: "Merge: the source's phone numbers, the first duplicate's that has some, or all.",
   },
+  CustomerMergeAttributes: {
+    kind: "text",
+    default: null,
+    description:
+      "Merge: custom attributes (comma-separated names) whose value comes from the source, or the first duplicate holding one, instead of every duplicate's values.",
+  },
+  // "Customer Merge Override": what a merge does in each scenario the document names.
+  CustomerMergeOverrideNotFound: {
+    kind: "choice",
+    choices: ["FAIL", "SKIP"],
+    default: "FAIL",
+    description:
+      "Merge override, a target not found (or inactive): refuse the merge, or merge the others.",
+  },
+  CustomerMergeOverrideHasCards: {
+    kind: "choice",
+    choices: ["MERGE", "SKIP", "FAIL"],
+    default: "MERGE",
+    description:
+      "Merge override, a customer holding cards: merge it, leave it out, or refuse the merge.",
+  },
+  CustomerMergeOverrideHasTransactions: {
+    kind: "choice",
+    choices: ["MERGE", "SKIP", "FAIL"],
+    default: "MERGE",
+    description:
+      "Merge override, a customer with transactions: merge it, leave it out, or refuse the merge.",
+  },
+  CustomerMergeOverrideSourceNotMergeable: {
+    kind: "choice",
+    choices: ["FAIL", "CHOOSE"],
+    default: "FAIL",
+    description:
+      "Merge override, a source that cannot be merged: refuse, or choose one of the targets by DuplicateCustomerRules.",
+  },
   DuplicateCustomerMergeLimit: {
     kind: "integer",
     default: 10,

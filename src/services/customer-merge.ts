@@ -4,8 +4,14 @@
  * duplicate and `CREATE` for the new customer (seeds/001 Table H-1, mergeCustomers).
  */
 import { CusthubError } from "../domain/errors.js";
-import { chooseSource, mergeCustomers, type MergeRules } from "../domain/merge.js";
-import type { CustomerState } from "../domain/customer.js";
+import {
+  applyMergeOverride,
+  chooseSource,
+  mergeCustomers,
+  type MergeParticipant,
+  type MergeRules,
+  type SkippedParticipant,
+} from "../domain/merge.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
 import { moveTransactions } from "../store/transactions.js";
@@ -28,6 +34,8 @@ export interface MergeRequest {
 export interface MergeOutcome {
   customerID: string;
   mergedFrom: string[];
+  /** Customers the Customer Merge Override left out, and why. */
+  skipped: SkippedParticipant[];
   record: CustomerResponse;
 }
 
@@ -77,29 +85,25 @@ export async function mergeCustomerRecords(
       ids.filter((id): id is string => id !== undefined),
       { forUpdate: true },
     );
-    const customers: CustomerState[] = parties.map(({ party, role }, index) => {
-      const customer = ids[index] === undefined ? undefined : stored.get(ids[index]!)?.state;
-      if (!customer?.active) {
-        throw new CusthubError(
-          "CUSTOMER_NOT_FOUND",
-          `No active customer matches the ${describeParty(party, role)}.`,
-          {
-            role,
-          },
-        );
-      }
-      return customer;
-    });
-    if (new Set(customers.map((customer) => customer.customerID)).size !== customers.length) {
+    const participants: MergeParticipant[] = parties.map(({ party, role }, index) => ({
+      role,
+      described: describeParty(party, role),
+      customer: ids[index] === undefined ? undefined : stored.get(ids[index]!)?.state,
+    }));
+    const found = participants.flatMap((p) => (p.customer ? [p.customer.customerID] : []));
+    if (new Set(found).size !== found.length) {
       throw new CusthubError(
         "MERGE_CUSTOMER_CREATION_EXCEPTION",
         "The merge names the same customer more than once.",
-        { customerIDs: customers.map((customer) => customer.customerID) },
+        { customerIDs: found },
       );
     }
+    // "Customer Merge Override" (seeds/003): who is merged, left out, or refuses the merge.
+    const chosen = applyMergeOverride(participants, rules);
+    const customers = [...(chosen.source ? [chosen.source] : []), ...chosen.targets];
     // "If no Source customer is specified, Customer Engagement will choose a source based on the
     // Duplicate Customer Rules configured for the organization." (seeds/003)
-    const source = request.source ? customers[0]! : chooseSource(customers, rules.duplicateRules);
+    const source = chosen.source ?? chooseSource(customers, rules.duplicateRules);
     const targets = customers.filter((customer) => customer !== source);
     const [newID] = await allocateCustomerIds(tx, 1);
     const { merged, retired } = mergeCustomers(
@@ -129,6 +133,7 @@ export async function mergeCustomerRecords(
     return {
       customerID: newID!,
       mergedFrom: customers.map((customer) => customer.customerID),
+      skipped: chosen.skipped,
       record: records.at(-1)!,
     };
   });

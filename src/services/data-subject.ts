@@ -51,7 +51,9 @@ export async function eraseCustomerData(
   context: ChangeContext,
 ): Promise<{ customerID: string; erasedAt: string; queued: boolean }> {
   return db.transaction(async (tx) => {
-    const state = (await loadCustomers(tx, [customerID], { forUpdate: true })).get(customerID)?.state;
+    const state = (await loadCustomers(tx, [customerID], { forUpdate: true })).get(
+      customerID,
+    )?.state;
     if (!state)
       throw new CusthubError("CUSTOMER_NOT_FOUND", `No customer with customerID ${customerID}.`, {
         customerID,

@@ -146,7 +146,9 @@ async function retry(
       { retailTransactionId: earlier.retailTransactionId, customerID: earlier.customerID },
     );
   }
-  const customer = (await loadCustomers(tx, [earlier.customerID], { forUpdate: true })).get(earlier.customerID)!;
+  const customer = (await loadCustomers(tx, [earlier.customerID], { forUpdate: true })).get(
+    earlier.customerID,
+  )!;
   return {
     retailTransactionId: earlier.retailTransactionId,
     customerID: earlier.customerID,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyCustomer, type CustomerState } from "../../src/domain/customer.js";
 import {
+  applyMergeOverride,
   chooseSource,
   mergeCustomers,
   mergeRulesFrom,
@@ -133,5 +134,175 @@ describe("merge logic (seeds/003 Table 2-3)", () => {
   it("chooses the source by the rules in order, then the oldest customer", () => {
     expect(chooseSource([source, target], ["LAST_ACTIVITY"]).customerID).toBe("2");
     expect(chooseSource([target, source], ["HAS_CARD"]).customerID).toBe("1");
+  });
+});
+
+describe("Customer Merge Override and Customer Merge - Attributes (seeds/003)", () => {
+  const card = {
+    cardNumber: "4000",
+    instrumentID: null,
+    program: null,
+    expirationDate: null,
+    status: "ACTIVE",
+    associatedAt: "2026-01-01T00:00:00Z",
+  };
+  const plain = (id: string) => customer(id, () => undefined);
+  const withCard = (id: string) =>
+    customer(id, (s) => {
+      s.cards = [{ ...card }] as CustomerState["cards"];
+    });
+  const withSales = (id: string) =>
+    customer(id, (s) => {
+      s.lifetimeActivitySummary.totalTransactionCount = "3";
+      s.firstPurchaseDate = "2020-01-01";
+    });
+  const inactive = (id: string) =>
+    customer(id, (s) => {
+      s.active = false;
+    });
+  const as = (role: string, state: CustomerState | undefined) => ({
+    role,
+    described: `${role} CustomerID ${state?.customerID ?? "404"}`,
+    customer: state,
+  });
+
+  it.each([
+    {
+      scenario: "a target not found, FAIL (the default)",
+      override: {},
+      parties: [as("source", plain("1")), as("target 1", undefined), as("target 2", plain("3"))],
+      outcome: "CUSTOMER_NOT_FOUND",
+    },
+    {
+      scenario: "a target not found, SKIP",
+      override: { notFound: "SKIP" },
+      parties: [as("source", plain("1")), as("target 1", undefined), as("target 2", plain("3"))],
+      outcome: { source: "1", targets: ["3"], skipped: ["target 1:NOT_FOUND"] },
+    },
+    {
+      scenario: "an inactive (merged-away) target, SKIP",
+      override: { notFound: "SKIP" },
+      parties: [
+        as("source", plain("1")),
+        as("target 1", inactive("2")),
+        as("target 2", plain("3")),
+      ],
+      outcome: { source: "1", targets: ["3"], skipped: ["target 1:NOT_FOUND"] },
+    },
+    {
+      scenario: "a target holding cards, MERGE (the default)",
+      override: {},
+      parties: [as("source", plain("1")), as("target 1", withCard("2"))],
+      outcome: { source: "1", targets: ["2"], skipped: [] },
+    },
+    {
+      scenario: "a target holding cards, SKIP",
+      override: { hasCards: "SKIP" },
+      parties: [
+        as("source", plain("1")),
+        as("target 1", withCard("2")),
+        as("target 2", plain("3")),
+      ],
+      outcome: { source: "1", targets: ["3"], skipped: ["target 1:HAS_CARDS"] },
+    },
+    {
+      scenario: "a target holding cards, FAIL",
+      override: { hasCards: "FAIL" },
+      parties: [as("source", plain("1")), as("target 1", withCard("2"))],
+      outcome: "MERGE_CUSTOMER_CREATION_EXCEPTION",
+    },
+    {
+      scenario: "a target with transactions, SKIP",
+      override: { hasTransactions: "SKIP" },
+      parties: [
+        as("source", plain("1")),
+        as("target 1", withSales("2")),
+        as("target 2", plain("3")),
+      ],
+      outcome: { source: "1", targets: ["3"], skipped: ["target 1:HAS_TRANSACTIONS"] },
+    },
+    {
+      scenario: "a target with transactions, FAIL",
+      override: { hasTransactions: "FAIL" },
+      parties: [as("source", plain("1")), as("target 1", withSales("2"))],
+      outcome: "MERGE_CUSTOMER_CREATION_EXCEPTION",
+    },
+    {
+      scenario: "a source not found, FAIL (the default)",
+      override: {},
+      parties: [as("source", undefined), as("target 1", plain("2")), as("target 2", plain("3"))],
+      outcome: "CUSTOMER_NOT_FOUND",
+    },
+    {
+      scenario: "a source not found, CHOOSE: the targets merge, the rules pick the source",
+      override: { sourceNotMergeable: "CHOOSE" },
+      parties: [as("source", undefined), as("target 1", plain("2")), as("target 2", plain("3"))],
+      outcome: { source: null, targets: ["2", "3"], skipped: ["source:NOT_FOUND"] },
+    },
+    {
+      scenario: "a source holding cards, SKIP with CHOOSE",
+      override: { hasCards: "SKIP", sourceNotMergeable: "CHOOSE" },
+      parties: [
+        as("source", withCard("1")),
+        as("target 1", plain("2")),
+        as("target 2", plain("3")),
+      ],
+      outcome: { source: null, targets: ["2", "3"], skipped: ["source:HAS_CARDS"] },
+    },
+    {
+      scenario: "everyone but one left out",
+      override: { notFound: "SKIP" },
+      parties: [as("source", plain("1")), as("target 1", undefined)],
+      outcome: "MERGE_CUSTOMER_CREATION_EXCEPTION",
+    },
+  ])("$scenario", ({ override, parties, outcome }) => {
+    const withOverride = { ...rules, override: { ...rules.override, ...override } } as MergeRules;
+    if (typeof outcome === "string") {
+      expect(() => applyMergeOverride(parties, withOverride)).toThrow(
+        expect.objectContaining({ code: outcome }),
+      );
+      return;
+    }
+    const chosen = applyMergeOverride(parties, withOverride);
+    expect({
+      source: chosen.source?.customerID ?? null,
+      targets: chosen.targets.map((c) => c.customerID),
+      skipped: chosen.skipped.map((s) => `${s.role}:${s.reason}`),
+    }).toEqual(outcome);
+  });
+
+  it("takes a preferred attribute from the source alone, and combines the others", () => {
+    const attributes = (id: string, values: Record<string, string[]>) =>
+      customer(id, (s) => {
+        s.customAttributes = Object.entries(values).map(([name, held]) => ({ name, values: held }));
+      });
+    const { merged } = mergeCustomers(
+      "9",
+      attributes("1", { TIER: ["GOLD"], HOBBY: ["golf"] }),
+      [attributes("2", { TIER: ["SILVER"], HOBBY: ["chess"] })],
+      { ...rules, preferredAttributes: ["TIER"] },
+      "now",
+    );
+    expect(merged.state.customAttributes).toEqual([
+      { name: "TIER", values: ["GOLD"] },
+      { name: "HOBBY", values: ["golf", "chess"] },
+    ]);
+  });
+
+  it("reads the settings into the rules", () => {
+    const settings = resolveSettings(
+      new Map<string, string>([
+        ["CustomerMergeAttributes", " tier, Loyalty_Level "],
+        ["CustomerMergeOverrideHasCards", "SKIP"],
+      ]),
+    );
+    const read = mergeRulesFrom(settings);
+    expect(read.preferredAttributes).toEqual(["TIER", "LOYALTY_LEVEL"]);
+    expect(read.override).toEqual({
+      notFound: "FAIL",
+      hasCards: "SKIP",
+      hasTransactions: "MERGE",
+      sourceNotMergeable: "FAIL",
+    });
   });
 });

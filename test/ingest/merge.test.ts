@@ -173,4 +173,42 @@ describe.each(engines)("customer merge on $name", (engine) => {
     const state = await hub.customers.getState(merged.customerID);
     expect(state.individual.emails.map((email) => email.emailAddress)).toEqual(["ann@old.example"]);
   });
+
+  it("follows the Customer Merge Override and Customer Merge - Attributes settings", async () => {
+    const hub = await engine.freshHub();
+    const { a, b, c } = await duplicates(hub);
+    await hub.cards.add({ cardNumber: "CARD-B" });
+    await hub.cards.associate({ cardNumber: "CARD-B", customerID: b.customerID }, context);
+    await hub.settings.set("CustomerMergeOverrideHasCards", "SKIP");
+    await hub.settings.set("CustomerMergeOverrideNotFound", "SKIP");
+    await hub.settings.set("CustomerMergeAttributes", "COLOR");
+    const merged = await hub.customers.merge(
+      {
+        source: { customerID: c.customerID },
+        targets: [
+          { customerID: a.customerID },
+          { customerID: b.customerID },
+          { customerID: "999999" },
+        ],
+      },
+      context,
+    );
+    expect(merged.mergedFrom).toEqual([c.customerID, a.customerID]);
+    expect(merged.skipped.map((skip) => `${skip.role}:${skip.reason}`)).toEqual([
+      "target 2:HAS_CARDS",
+      "target 3:NOT_FOUND",
+    ]);
+    // B, holding a card, stays as it was.
+    expect((await hub.customers.getState(b.customerID)).active).toBe(true);
+    const state = await hub.customers.getState(merged.customerID);
+    expect(state.customAttributes).toEqual([{ name: "COLOR", values: ["red"] }]);
+    await hub.settings.set("CustomerMergeOverrideHasCards", "FAIL");
+    await expect(
+      hub.customers.merge(
+        { source: { customerID: b.customerID }, targets: [{ customerID: merged.customerID }] },
+        context,
+      ),
+    ).rejects.toMatchObject({ code: "MERGE_CUSTOMER_CREATION_EXCEPTION" });
+    await hub.close();
+  });
 });
