@@ -13,6 +13,7 @@ import type { Hub } from "../services/hub.js";
 import type { DataSync } from "../sync/data-sync.js";
 import { registerSettingsRoutes } from "./settings.js";
 import { registerSyncRoutes } from "./sync.js";
+import { registerDestinationRoutes } from "./destinations.js";
 import { authenticateApiKeys, requireDeclaredAccess } from "./auth.js";
 import { registerCardRoutes } from "./cards.js";
 import { registerSegmentRoutes } from "./segments.js";
@@ -118,6 +119,7 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
       registerImportRoutes(api, hub, options.dataDir);
       registerSettingsRoutes(api, hub);
       if (options.dataSync) registerSyncRoutes(api, options.dataSync);
+      if (options.dataSync) registerDestinationRoutes(api, options.dataSync.destinations);
       registerOpenApiRoutes(api, routes, version);
     },
     { prefix: "/api/v1" },

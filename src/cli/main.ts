@@ -10,6 +10,8 @@ import { registerTransactions } from "./commands/transactions.js";
 import { registerConfig } from "./commands/config.js";
 import { registerCredentials } from "./commands/credentials.js";
 import { registerCustomers } from "./commands/customers.js";
+import { registerDatanuum } from "./commands/datanuum.js";
+import { registerDestinations } from "./commands/destinations.js";
 import { registerImports } from "./commands/imports.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerReferenceData } from "./commands/reference-data.js";
@@ -58,6 +60,8 @@ export function buildProgram(): Command {
   registerTransactions(program);
   registerCredentials(program);
   registerSync(program);
+  registerDestinations(program);
+  registerDatanuum(program);
   registerApiKeys(program);
   return program;
 }

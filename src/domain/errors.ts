@@ -57,6 +57,15 @@ export const ERROR_CODES = [
   "UNSUPPORTED_SYNC_MESSAGE",
   /** A dead-letter id that no dead letter has. */
   "DEAD_LETTER_NOT_FOUND",
+  // Destinations and connectors (SPEC 7):
+  /** A destination name the registry does not list (`custhub destinations list`). */
+  "DESTINATION_NOT_FOUND",
+  /** A destination that is disabled, asked to run over its queue. */
+  "DESTINATION_DISABLED",
+  /** A Datanuum reward-points configuration code or id that no configuration has (seeds/000). */
+  "REWARD_CONFIG_NOT_FOUND",
+  /** A Datanuum reward-points configuration that is disabled (seeds/000: invalid configuration). */
+  "REWARD_CONFIG_DISABLED",
   // The REST API (SPEC 5, 10):
   /** No API key, or one that is unknown, malformed or revoked. */
   "UNAUTHORIZED",

@@ -24,6 +24,8 @@ const PERMISSIONS = {
   runSyncJob: [["sysadmin"], ["jobadmin"]],
   manageDeadLetters: [["sysadmin"], ["jobadmin"]],
   viewSyncStatus: [["sysadmin"], ["sysconfig"], ["jobadmin"], ["operator"], ["viewer"]],
+  /** Enabling a destination and changing its settings: as the data-sync settings (changeSettings). */
+  configureDestinations: [["sysadmin"], ["sysconfig"]],
 } as const satisfies Record<string, readonly (readonly Role[])[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -64,6 +66,7 @@ function describe(permission: Permission): string {
     runSyncJob: "run the data-sync job",
     manageDeadLetters: "re-queue dead letters",
     viewSyncStatus: "view the data-sync status",
+    configureDestinations: "configure the sync destinations",
   }[permission];
 }
 

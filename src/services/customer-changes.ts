@@ -1,7 +1,7 @@
 /**
  * Writing changed customers: the one path every operation that changes a customer takes, so the
- * customer, its alternate keys, its history row and (with `DataSyncEnabled`) its pending-queue
- * row are always written together, in the caller's transaction (seeds/001 Table H-1; SPEC 6).
+ * customer, its alternate keys, its history row and (with `DataSyncEnabled`, or any destination
+ * enabled) its pending-queue row are always written together, in the caller's transaction (seeds/001 Table H-1; SPEC 6).
  */
 import type { Applied } from "../domain/apply-request.js";
 import { isValid } from "../domain/customer.js";
@@ -10,6 +10,7 @@ import { searchTermsOf } from "../domain/search-terms.js";
 import { resolveSettings } from "../domain/settings.js";
 import { insertHistory, saveCustomers } from "../store/customers.js";
 import type { Queryable } from "../store/database.js";
+import { anyDestinationEnabled } from "../store/destinations.js";
 import { dropQueuedForCustomers, enqueueCustomerChanges } from "../store/outbox.js";
 import { readStoredSettings } from "../store/reference-data.js";
 
@@ -29,8 +30,15 @@ export interface CustomerChange {
   operation: string;
 }
 
+/**
+ * Whether changes are queued: `DataSyncEnabled` (the data-sync endpoint), or any other
+ * destination enabled (`custhub destinations enable`; docs/sync.md "Destinations").
+ */
 export async function dataSyncEnabled(tx: Queryable): Promise<boolean> {
-  return resolveSettings(await readStoredSettings(tx)).DataSyncEnabled;
+  return (
+    resolveSettings(await readStoredSettings(tx)).DataSyncEnabled ||
+    (await anyDestinationEnabled(tx))
+  );
 }
 
 /** Writes the changes; returns each customer's record as the API and the sync payload show it. */
@@ -62,7 +70,8 @@ export async function writeCustomerChanges(
     })),
   );
   const records = changes.map((item) => toCustomerResponse(item.applied.state));
-  if (queueForSync) {
+  // Callers pass DataSyncEnabled; a connector enabled on its own also needs the pending rows.
+  if (queueForSync || (await anyDestinationEnabled(tx))) {
     // "all records related to the customer in the pending and in progress queues will also be
     // deleted" before its DELETE is queued (seeds/001).
     await dropQueuedForCustomers(

@@ -24,8 +24,16 @@ function commitMode(db: Database): string {
   return `set_config('synchronous_commit', '${db.kind === "postgres" ? "off" : "on"}', true)`;
 }
 
+/** The destination of the rows written before there were several: the data-sync endpoint. */
+export const DEFAULT_DESTINATION = "datasync";
+
 export interface ClaimedRow {
   id: string;
+  /**
+   * The destination this row is queued for (each destination has its own rows); always set on a
+   * claimed row, optional so that rows built by hand (tests of a destination) need not name it.
+   */
+  destination?: string;
   sourceQueue: string;
   objName: string;
   uniqueId: string;
@@ -61,6 +69,23 @@ export interface DeliveryOutcomes {
   dead: DeadOutcome[];
   /** Claimed but not sent (the run stopped): free again at once, no attempt counted. */
   released: string[];
+  /** Per-delivery results kept for review (manual runs, destinations that ask for it). */
+  results?: RunResult[];
+}
+
+export type RunResultOutcome = "sent" | "skipped" | "failed" | "dead";
+
+/** What one delivery of a run did, as `sync_run_results` keeps it. */
+export interface RunResult {
+  runId: string;
+  destination: string;
+  uniqueId: string;
+  objName: string;
+  action: string;
+  messageId: string;
+  outcome: RunResultOutcome;
+  status: number | null;
+  error: string | null;
 }
 
 /**
@@ -79,72 +104,164 @@ export async function pendingHighWater(db: Queryable): Promise<string> {
  * Moves the `batchSize` oldest pending rows of both queues (none newer than `highWater`) into the
  * progress queue and removes them from the pending queues, in one statement, so in one
  * transaction (seeds/001: "moves records in batches from the pending queues into the progress
- * queue"). Moves are serialized by an advisory lock and number their progress rows in pending
- * order, so a customer's progress rows are in the order of its changes whatever the number of
- * workers. A transaction is ordered with its customer's messages (SPEC 6: order per customer).
+ * queue"). Each pending row fans out to one progress row per destination in `destinations` (the
+ * enabled ones): each destination then works its own rows. Moves are serialized by an advisory
+ * lock and number their progress rows in pending order, so a customer's progress rows are in the
+ * order of its changes, per destination, whatever the number of workers. A transaction is ordered
+ * with its customer's messages (SPEC 6: order per customer). With no destination nothing moves.
  */
 export async function movePendingBatch(
   db: Database,
   batchSize: number,
   highWater: string,
+  destinations: readonly string[] = [DEFAULT_DESTINATION],
 ): Promise<number> {
+  if (destinations.length === 0) return 0;
   return db.transaction(async (tx) => {
     await tx.query(`SELECT ${commitMode(db)}, pg_advisory_xact_lock($1)`, [
       PROGRESS_APPEND_LOCK_KEY,
     ]);
-    const [row] = await tx.query<{ moved: number }>(
-      `WITH batch AS (
-         SELECT id, source_queue FROM (
-           (SELECT id, 'customer' AS source_queue FROM data_sync_cust_pending_queue
-             WHERE id <= $2::bigint ORDER BY id LIMIT $1)
-           UNION ALL
-           (SELECT id, 'transaction' AS source_queue FROM data_sync_trn_pending_queue
-             WHERE id <= $2::bigint ORDER BY id LIMIT $1)
-         ) oldest ORDER BY id LIMIT $1
-       ), moved_customers AS (
-         DELETE FROM data_sync_cust_pending_queue q USING batch
-          WHERE batch.source_queue = 'customer' AND q.id = batch.id
-         RETURNING 'customer' AS source_queue, q.id, q.obj_name, q.unique_id, q.action,
-                   q.json_object, q.created_at, q.unique_id AS ordering_key
-       ), moved_transactions AS (
-         DELETE FROM data_sync_trn_pending_queue q USING batch
-          WHERE batch.source_queue = 'transaction' AND q.id = batch.id
-         RETURNING 'transaction' AS source_queue, q.id, q.obj_name, q.unique_id, q.action,
-                   q.json_object, q.created_at, coalesce(q.customer_id, q.unique_id) AS ordering_key
-       ), numbered AS (
-         SELECT nextval('data_sync_progress_queue_id_seq') AS progress_id, m.*
-           FROM (SELECT * FROM moved_customers UNION ALL SELECT * FROM moved_transactions
-                 ORDER BY id) m
-       ), inserted AS (
-         INSERT INTO data_sync_progress_queue
-                (id, source_queue, source_id, obj_name, unique_id, action, json_object, message_id,
-                 ordering_key, enqueued_at)
-         SELECT progress_id, source_queue, id, obj_name, unique_id, action, json_object,
-                progress_id::text, ordering_key, created_at
-           FROM numbered
-         RETURNING 1
-       )
-       SELECT count(*)::int AS moved FROM inserted`,
-      [batchSize, highWater],
+    return movePending(tx, { batchSize, highWater, destinations, customers: null });
+  });
+}
+
+/**
+ * The move itself, inside a transaction holding the append lock. `customers` limits it to the
+ * rows of those customers (their customer rows, and transactions whose customer they are): a
+ * manual run moves them before it queues their current record, so none of their older changes
+ * can arrive after it.
+ */
+async function movePending(
+  tx: Queryable,
+  move: {
+    batchSize: number;
+    highWater: string;
+    destinations: readonly string[];
+    customers: readonly string[] | null;
+  },
+): Promise<number> {
+  const [row] = await tx.query<{ moved: number }>(
+    `WITH batch AS (
+       SELECT id, source_queue FROM (
+         (SELECT id, 'customer' AS source_queue FROM data_sync_cust_pending_queue
+           WHERE id <= $2::bigint AND ($4::text[] IS NULL OR unique_id = ANY($4::text[]))
+           ORDER BY id LIMIT $1)
+         UNION ALL
+         (SELECT id, 'transaction' AS source_queue FROM data_sync_trn_pending_queue
+           WHERE id <= $2::bigint
+             AND ($4::text[] IS NULL OR coalesce(customer_id, unique_id) = ANY($4::text[]))
+           ORDER BY id LIMIT $1)
+       ) oldest ORDER BY id LIMIT $1
+     ), moved_customers AS (
+       DELETE FROM data_sync_cust_pending_queue q USING batch
+        WHERE batch.source_queue = 'customer' AND q.id = batch.id
+       RETURNING 'customer' AS source_queue, q.id, q.obj_name, q.unique_id, q.action,
+                 q.json_object, q.created_at, q.unique_id AS ordering_key
+     ), moved_transactions AS (
+       DELETE FROM data_sync_trn_pending_queue q USING batch
+        WHERE batch.source_queue = 'transaction' AND q.id = batch.id
+       RETURNING 'transaction' AS source_queue, q.id, q.obj_name, q.unique_id, q.action,
+                 q.json_object, q.created_at, coalesce(q.customer_id, q.unique_id) AS ordering_key
+     ), numbered AS (
+       SELECT nextval('data_sync_progress_queue_id_seq') AS progress_id, f.*
+         FROM (SELECT m.*, d.destination
+                 FROM (SELECT * FROM moved_customers UNION ALL SELECT * FROM moved_transactions) m
+                 CROSS JOIN unnest($3::text[]) WITH ORDINALITY AS d (destination, ord)
+                ORDER BY m.id, d.ord) f
+     ), inserted AS (
+       INSERT INTO data_sync_progress_queue
+              (id, destination, source_queue, source_id, obj_name, unique_id, action, json_object,
+               message_id, ordering_key, enqueued_at)
+       SELECT progress_id, destination, source_queue, id, obj_name, unique_id, action, json_object,
+              progress_id::text, ordering_key, created_at
+         FROM numbered
+       RETURNING 1
+     )
+     SELECT ((SELECT count(*) FROM moved_customers)
+             + (SELECT count(*) FROM moved_transactions))::int AS moved`,
+    [move.batchSize, move.highWater, [...move.destinations], move.customers],
+  );
+  return row?.moved ?? 0;
+}
+
+/** A customer's current record, queued as an UPDATE for one destination by a manual run. */
+export interface ManualUpdate {
+  customerID: string;
+  /** The `CustomerResponseType` JSON text. */
+  json: string;
+}
+
+/**
+ * Queues the customers' current records as UPDATE rows for `destination` only (the documents'
+ * manual execution), at the end of its progress queue. Their pending changes are moved first
+ * (fanned out to `enabled`), so that none of them can reach a destination after the current
+ * record. Returns the new progress rows' ids.
+ */
+export async function queueManualUpdates(
+  db: Database,
+  destination: string,
+  enabled: readonly string[],
+  updates: readonly ManualUpdate[],
+): Promise<string[]> {
+  if (updates.length === 0) return [];
+  const customers = updates.map((update) => update.customerID);
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [PROGRESS_APPEND_LOCK_KEY]);
+    const highWater = await pendingHighWater(tx);
+    if (enabled.length > 0) {
+      while (
+        (await movePending(tx, {
+          batchSize: 10_000,
+          highWater,
+          destinations: enabled,
+          customers,
+        })) > 0
+      );
+    }
+    // "Send now": their rows already queued for this destination stop waiting out a retry delay.
+    await tx.query(
+      `UPDATE data_sync_progress_queue SET next_attempt_at = now()
+        WHERE destination = $1 AND ordering_key = ANY($2::text[]) AND next_attempt_at > now()`,
+      [destination, customers],
     );
-    return row?.moved ?? 0;
+    const rows = await tx.query<{ id: string }>(
+      `WITH numbered AS (
+         SELECT nextval('data_sync_progress_queue_id_seq') AS progress_id, u.*
+           FROM (SELECT * FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u (customer_id, json, ord)
+                 ORDER BY ord) u
+       )
+       INSERT INTO data_sync_progress_queue
+              (id, destination, source_queue, source_id, obj_name, unique_id, action, json_object,
+               message_id, ordering_key)
+       SELECT progress_id, $1, 'customer', 0, 'Customer', customer_id, 'UPDATE', json::json,
+              progress_id::text, customer_id
+         FROM numbered
+       RETURNING id::text AS id`,
+      [destination, customers, updates.map((update) => update.json)],
+    );
+    return rows.map((row) => row.id).sort(compareIds);
   });
 }
 
 /**
  * Claims up to `limit` deliverable rows for `worker` for `leaseSeconds`. Deliverable: due, not
  * leased, the oldest row of its customer (an earlier row that is failing or in flight makes the
- * later ones wait), and no hold on the customer. SKIP LOCKED lets workers on one server claim
- * side by side without taking the same row.
+ * later ones wait), and no hold on the customer; all of it within one destination's rows, so
+ * another destination's failing or slow rows never hold these back. SKIP LOCKED lets workers on
+ * one server claim side by side without taking the same row. `orderingKeys` limits the claim to
+ * those customers (a manual run for chosen customers).
  */
 export async function claimDeliverable(
   db: Database,
   worker: string,
   limit: number,
   leaseSeconds: number,
+  destination: string = DEFAULT_DESTINATION,
+  orderingKeys: readonly string[] | null = null,
 ): Promise<ClaimedRow[]> {
   const rows = await db.query<{
     id: string;
+    destination: string;
     source_queue: string;
     obj_name: string;
     unique_id: string;
@@ -158,12 +275,16 @@ export async function claimDeliverable(
     `WITH commit_mode AS MATERIALIZED (SELECT ${commitMode(db)}),
      candidates AS (
        SELECT p.id FROM data_sync_progress_queue p
-        WHERE p.next_attempt_at <= now()
+        WHERE p.destination = $4
+          AND p.next_attempt_at <= now()
           AND (p.lease_until IS NULL OR p.lease_until <= now())
+          AND ($5::text[] IS NULL OR p.ordering_key = ANY($5::text[]))
           AND NOT EXISTS (SELECT 1 FROM data_sync_progress_queue earlier
-                           WHERE earlier.ordering_key = p.ordering_key AND earlier.id < p.id)
+                           WHERE earlier.destination = p.destination
+                             AND earlier.ordering_key = p.ordering_key AND earlier.id < p.id)
           AND NOT EXISTS (SELECT 1 FROM data_sync_ordering_holds hold
-                           WHERE hold.ordering_key = p.ordering_key AND hold.hold_until > now())
+                           WHERE hold.destination = p.destination
+                             AND hold.ordering_key = p.ordering_key AND hold.hold_until > now())
         ORDER BY p.id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
@@ -172,14 +293,15 @@ export async function claimDeliverable(
         SET lease_owner = $1, lease_until = now() + make_interval(secs => $3)
        FROM candidates c, commit_mode
       WHERE p.id = c.id
-     RETURNING p.id::text AS id, p.source_queue, p.obj_name, p.unique_id, p.action,
+     RETURNING p.id::text AS id, p.destination, p.source_queue, p.obj_name, p.unique_id, p.action,
                p.json_object::text AS json, p.message_id, p.ordering_key, p.attempts,
                (extract(epoch FROM p.enqueued_at) * 1000)::float8 AS enqueued_ms`,
-    [worker, limit, leaseSeconds],
+    [worker, limit, leaseSeconds, destination, orderingKeys === null ? null : [...orderingKeys]],
   );
   return rows
     .map((row) => ({
       id: row.id,
+      destination: row.destination,
       sourceQueue: row.source_queue,
       objName: row.obj_name,
       uniqueId: row.unique_id,
@@ -210,8 +332,9 @@ export async function recordOutcomes(
   outcomes: DeliveryOutcomes,
 ): Promise<void> {
   const { delivered, retry, dead, released } = outcomes;
+  const results = outcomes.results ?? [];
   const finished = [...delivered, ...retry.map((item) => item.id), ...dead.map((item) => item.id)];
-  if (finished.length === 0 && released.length === 0) return;
+  if (finished.length === 0 && released.length === 0 && results.length === 0) return;
   // One statement, so one round trip and one transaction. The session CTE names this worker, so
   // the deletions of its own rows leave no ordering hold (the trigger in 0002_data_sync.sql runs
   // at the end of the statement, after the main query has read the CTE).
@@ -235,16 +358,21 @@ export async function recordOutcomes(
        RETURNING p.*, f.status AS final_status, f.error AS final_error
      ), buried AS (
        INSERT INTO data_sync_dead_letters
-              (source_queue, source_id, obj_name, unique_id, action, json_object, message_id,
-               ordering_key, enqueued_at, attempts, last_status, last_error)
-       SELECT source_queue, source_id, obj_name, unique_id, action, json_object, message_id,
-              ordering_key, enqueued_at, attempts + 1, final_status, final_error
+              (destination, source_queue, source_id, obj_name, unique_id, action, json_object,
+               message_id, ordering_key, enqueued_at, attempts, last_status, last_error)
+       SELECT destination, source_queue, source_id, obj_name, unique_id, action, json_object,
+              message_id, ordering_key, enqueued_at, attempts + 1, final_status, final_error
          FROM dead ORDER BY id
      ), released AS (
        UPDATE data_sync_progress_queue SET lease_owner = NULL, lease_until = NULL
         WHERE id = ANY($10::bigint[]) AND lease_owner = $1
      ), holds AS (
        DELETE FROM data_sync_ordering_holds WHERE progress_id = ANY($11::bigint[])
+     ), results AS (
+       INSERT INTO sync_run_results
+              (run_id, destination, unique_id, obj_name, action, message_id, outcome, status, error)
+       SELECT * FROM unnest($12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[],
+                            $17::text[], $18::text[], $19::int[], $20::text[])
      )
      SELECT worker FROM session`,
     [
@@ -259,6 +387,15 @@ export async function recordOutcomes(
       dead.map((item) => item.error),
       released,
       finished,
+      results.map((item) => item.runId),
+      results.map((item) => item.destination),
+      results.map((item) => item.uniqueId),
+      results.map((item) => item.objName),
+      results.map((item) => item.action),
+      results.map((item) => item.messageId),
+      results.map((item) => item.outcome),
+      results.map((item) => item.status),
+      results.map((item) => item.error),
     ],
   );
 }
@@ -279,14 +416,21 @@ export interface SyncQueueDepths {
   deadLetters: number;
 }
 
-export async function syncQueueDepths(db: Queryable): Promise<SyncQueueDepths> {
+/** The queue depths; the progress and dead-letter counts of one destination, or of all. */
+export async function syncQueueDepths(
+  db: Queryable,
+  destination: string | null = null,
+): Promise<SyncQueueDepths> {
   const [row] = await db.query<Record<keyof SyncQueueDepths, number>>(
-    `SELECT (SELECT count(*) FROM data_sync_cust_pending_queue)::int AS "customerPending",
+    `WITH p AS (SELECT * FROM data_sync_progress_queue WHERE $1::text IS NULL OR destination = $1)
+     SELECT (SELECT count(*) FROM data_sync_cust_pending_queue)::int AS "customerPending",
             (SELECT count(*) FROM data_sync_trn_pending_queue)::int AS "transactionPending",
-            (SELECT count(*) FROM data_sync_progress_queue)::int AS progress,
-            (SELECT count(*) FROM data_sync_progress_queue WHERE lease_until > now())::int AS "inFlight",
-            (SELECT count(*) FROM data_sync_progress_queue WHERE attempts > 0)::int AS retrying,
-            (SELECT count(*) FROM data_sync_dead_letters)::int AS "deadLetters"`,
+            (SELECT count(*) FROM p)::int AS progress,
+            (SELECT count(*) FROM p WHERE lease_until > now())::int AS "inFlight",
+            (SELECT count(*) FROM p WHERE attempts > 0)::int AS retrying,
+            (SELECT count(*) FROM data_sync_dead_letters
+              WHERE $1::text IS NULL OR destination = $1)::int AS "deadLetters"`,
+    [destination],
   );
   return {
     customerPending: row?.customerPending ?? 0,
@@ -300,6 +444,7 @@ export async function syncQueueDepths(db: Queryable): Promise<SyncQueueDepths> {
 
 export interface DeadLetter {
   id: string;
+  destination: string;
   messageId: string;
   objName: string;
   action: string;
@@ -312,9 +457,15 @@ export interface DeadLetter {
   deadAt: string;
 }
 
-export async function listDeadLetters(db: Queryable, limit: number): Promise<DeadLetter[]> {
+/** The dead letters, oldest first: of one destination, or of all. */
+export async function listDeadLetters(
+  db: Queryable,
+  limit: number,
+  destination: string | null = null,
+): Promise<DeadLetter[]> {
   const rows = await db.query<{
     id: string;
+    destination: string;
     message_id: string;
     obj_name: string;
     action: string;
@@ -325,13 +476,16 @@ export async function listDeadLetters(db: Queryable, limit: number): Promise<Dea
     enqueued_at: Date;
     dead_at: Date;
   }>(
-    `SELECT id::text AS id, message_id, obj_name, action, unique_id, attempts, last_status,
-            last_error, enqueued_at, dead_at
-       FROM data_sync_dead_letters ORDER BY id LIMIT $1`,
-    [limit],
+    `SELECT id::text AS id, destination, message_id, obj_name, action, unique_id, attempts,
+            last_status, last_error, enqueued_at, dead_at
+       FROM data_sync_dead_letters
+      WHERE $2::text IS NULL OR destination = $2
+      ORDER BY id LIMIT $1`,
+    [limit, destination],
   );
   return rows.map((row) => ({
     id: row.id,
+    destination: row.destination,
     messageId: row.message_id,
     objName: row.obj_name,
     action: row.action,
@@ -347,32 +501,35 @@ export async function listDeadLetters(db: Queryable, limit: number): Promise<Dea
 /**
  * Moves dead letters (the given ids, or all with `null`) back to the end of the progress queue
  * with their attempts reset and their message id kept, so the receiver can tell a re-sent
- * message by its `uniqueId`. Returns the ids moved.
+ * message by its `uniqueId`. Each goes back to its own destination's queue; `destination` limits
+ * the re-queue to that destination's dead letters. Returns the ids moved.
  */
 export async function requeueDeadLetters(
   db: Database,
   ids: readonly string[] | null,
+  destination: string | null = null,
 ): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [PROGRESS_APPEND_LOCK_KEY]);
     const rows = await tx.query<{ id: string }>(
       `WITH requeued AS (
          DELETE FROM data_sync_dead_letters
-          WHERE $1::bigint[] IS NULL OR id = ANY($1::bigint[])
+          WHERE ($1::bigint[] IS NULL OR id = ANY($1::bigint[]))
+            AND ($2::text IS NULL OR destination = $2)
          RETURNING *
        ), numbered AS (
          SELECT nextval('data_sync_progress_queue_id_seq') AS progress_id, r.*
            FROM (SELECT * FROM requeued ORDER BY id) r
        ), inserted AS (
          INSERT INTO data_sync_progress_queue
-                (id, source_queue, source_id, obj_name, unique_id, action, json_object, message_id,
-                 ordering_key, enqueued_at)
-         SELECT progress_id, source_queue, source_id, obj_name, unique_id, action, json_object,
-                message_id, ordering_key, enqueued_at
+                (id, destination, source_queue, source_id, obj_name, unique_id, action, json_object,
+                 message_id, ordering_key, enqueued_at)
+         SELECT progress_id, destination, source_queue, source_id, obj_name, unique_id, action,
+                json_object, message_id, ordering_key, enqueued_at
            FROM numbered
        )
        SELECT id::text AS id FROM numbered ORDER BY id`,
-      [ids],
+      [ids, destination],
     );
     return rows.map((row) => row.id);
   });
@@ -389,6 +546,7 @@ export interface JobRunCounts {
 
 export interface JobRun extends JobRunCounts {
   id: string;
+  destination: string;
   worker: string;
   trigger: string;
   startedAt: string;
@@ -406,6 +564,7 @@ export async function startJobRun(
   worker: string,
   trigger: string,
   staleSeconds: number,
+  destination: string = DEFAULT_DESTINATION,
 ): Promise<string> {
   await db.query(
     `UPDATE data_sync_job_runs SET outcome = 'abandoned', finished_at = heartbeat_at,
@@ -414,8 +573,9 @@ export async function startJobRun(
     [staleSeconds],
   );
   const [row] = await db.query<{ id: string }>(
-    "INSERT INTO data_sync_job_runs (worker, trigger) VALUES ($1, $2) RETURNING id::text AS id",
-    [worker, trigger],
+    `INSERT INTO data_sync_job_runs (worker, trigger, destination) VALUES ($1, $2, $3)
+     RETURNING id::text AS id`,
+    [worker, trigger, destination],
   );
   if (!row) throw new Error("INSERT ... RETURNING gave no row");
   return row.id;
@@ -454,19 +614,35 @@ export async function finishJobRun(
   return toJobRun(row);
 }
 
-export async function listJobRuns(db: Queryable, limit: number): Promise<JobRun[]> {
+/** The newest runs first: of one destination, or of all. */
+export async function listJobRuns(
+  db: Queryable,
+  limit: number,
+  destination: string | null = null,
+): Promise<JobRun[]> {
   const rows = await db.query<JobRunRow>(
-    `SELECT ${JOB_RUN_COLUMNS} FROM data_sync_job_runs ORDER BY id DESC LIMIT $1`,
-    [limit],
+    `SELECT ${JOB_RUN_COLUMNS} FROM data_sync_job_runs
+      WHERE $2::text IS NULL OR destination = $2
+      ORDER BY id DESC LIMIT $1`,
+    [limit, destination],
   );
   return rows.map(toJobRun);
 }
 
-const JOB_RUN_COLUMNS = `id::text AS id, worker, trigger, started_at, finished_at, outcome, moved,
+export async function getJobRun(db: Queryable, runId: string): Promise<JobRun | null> {
+  const [row] = await db.query<JobRunRow>(
+    `SELECT ${JOB_RUN_COLUMNS} FROM data_sync_job_runs WHERE id = $1::bigint`,
+    [runId],
+  );
+  return row ? toJobRun(row) : null;
+}
+
+const JOB_RUN_COLUMNS = `id::text AS id, destination, worker, trigger, started_at, finished_at, outcome, moved,
   delivered, failed, dead_lettered, error`;
 
 interface JobRunRow {
   id: string;
+  destination: string;
   worker: string;
   trigger: string;
   started_at: Date;
@@ -482,6 +658,7 @@ interface JobRunRow {
 function toJobRun(row: JobRunRow): JobRun {
   return {
     id: row.id,
+    destination: row.destination,
     worker: row.worker,
     trigger: row.trigger,
     startedAt: new Date(row.started_at).toISOString(),
@@ -493,4 +670,84 @@ function toJobRun(row: JobRunRow): JobRun {
     deadLettered: row.dead_lettered,
     error: row.error,
   };
+}
+
+/** A stored per-delivery result of a run (`sync_run_results`). */
+export interface StoredRunResult {
+  uniqueId: string;
+  objName: string;
+  action: string;
+  messageId: string;
+  outcome: RunResultOutcome;
+  status: number | null;
+  error: string | null;
+  at: string;
+}
+
+/** The results a run kept, in the order they were written. */
+export async function listRunResults(db: Queryable, runId: string): Promise<StoredRunResult[]> {
+  const rows = await db.query<{
+    unique_id: string;
+    obj_name: string;
+    action: string;
+    message_id: string;
+    outcome: RunResultOutcome;
+    status: number | null;
+    error: string | null;
+    at: Date;
+  }>(
+    `SELECT unique_id, obj_name, action, message_id, outcome, status, error, at
+       FROM sync_run_results WHERE run_id = $1::bigint ORDER BY id`,
+    [runId],
+  );
+  return rows.map((row) => ({
+    uniqueId: row.unique_id,
+    objName: row.obj_name,
+    action: row.action,
+    messageId: row.message_id,
+    outcome: row.outcome,
+    status: row.status,
+    error: row.error,
+    at: new Date(row.at).toISOString(),
+  }));
+}
+
+/** One destination's queue state, for `custhub destinations list`. */
+export interface DestinationQueueStats {
+  destination: string;
+  /** Progress rows waiting for it. */
+  progress: number;
+  inFlight: number;
+  /** Rows that failed at least once and wait for their next attempt. */
+  failing: number;
+  deadLetters: number;
+}
+
+export async function destinationQueueStats(
+  db: Queryable,
+): Promise<Map<string, DestinationQueueStats>> {
+  const rows = await db.query<DestinationQueueStats>(
+    `WITH p AS (
+       SELECT destination, count(*)::int AS progress,
+              count(*) FILTER (WHERE lease_until > now())::int AS "inFlight",
+              count(*) FILTER (WHERE attempts > 0)::int AS failing
+         FROM data_sync_progress_queue GROUP BY destination
+     ), d AS (
+       SELECT destination, count(*)::int AS dead FROM data_sync_dead_letters GROUP BY destination
+     )
+     SELECT coalesce(p.destination, d.destination) AS destination,
+            coalesce(p.progress, 0) AS progress, coalesce(p."inFlight", 0) AS "inFlight",
+            coalesce(p.failing, 0) AS failing, coalesce(d.dead, 0) AS "deadLetters"
+       FROM p FULL JOIN d ON d.destination = p.destination`,
+  );
+  return new Map(rows.map((row) => [row.destination, row]));
+}
+
+/** Each destination's newest run. */
+export async function lastJobRuns(db: Queryable): Promise<Map<string, JobRun>> {
+  const rows = await db.query<JobRunRow>(
+    `SELECT DISTINCT ON (destination) ${JOB_RUN_COLUMNS}
+       FROM data_sync_job_runs ORDER BY destination, id DESC`,
+  );
+  return new Map(rows.map((row) => [row.destination, toJobRun(row)]));
 }

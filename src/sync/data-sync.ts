@@ -13,19 +13,21 @@ import type { Settings } from "../domain/settings.js";
 import { SAMPLE_MESSAGE, type DataSyncMessage } from "../domain/sync-messages.js";
 import type { Hub } from "../services/hub.js";
 import {
-  finishJobRun,
   listDeadLetters,
   listJobRuns,
   requeueDeadLetters,
-  startJobRun,
   syncQueueDepths,
   type DeadLetter,
   type JobRun,
   type SyncQueueDepths,
 } from "../store/sync-queue.js";
-import { DataSyncDestination } from "./destinations/datasync/datasync-destination.js";
+import type { DestinationDefinition } from "./destination.js";
+import { DestinationService } from "./destinations-service.js";
+import {
+  DataSyncDestination,
+  datasyncDestination,
+} from "./destinations/datasync/datasync-destination.js";
 import { credentialLocationOf, dataSyncSettingsOf } from "./destinations/datasync/settings.js";
-import { runSyncJob } from "./job-run.js";
 import { startSyncScheduler, type SyncScheduler } from "./scheduler.js";
 import { CredentialStore, type CredentialDescription } from "./secrets/credential-store.js";
 import type { MasterKeySource } from "./secrets/master-key.js";
@@ -69,6 +71,8 @@ export class DataSync {
   readonly worker: string;
   readonly #logger: SyncLogger;
   readonly #credentials: CredentialStore;
+  /** The engine of every destination; the data sync is its `datasync` destination. */
+  readonly destinations: DestinationService;
 
   constructor(
     private readonly hub: Hub,
@@ -78,6 +82,7 @@ export class DataSync {
       options.worker ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
     this.#logger = options.logger ?? silentLogger;
     this.#credentials = new CredentialStore(hub.db, options.masterKey);
+    this.destinations = new DestinationService(hub, { ...options, worker: this.worker });
   }
 
   /** Saves the client ID and secret (seeds/001: `sysadmin` only); returns where, never what. */
@@ -106,7 +111,11 @@ export class DataSync {
     }
   }
 
-  /** One job run. A run that cannot reach its destination is recorded as failed, with why. */
+  /**
+   * One job run of the data-sync endpoint (the `datasync` destination). A run that cannot reach
+   * its destination is recorded as failed, with why. Its moves fan pending rows out to every
+   * enabled destination, as any destination's run does.
+   */
   async runOnce(
     actor: Actor,
     options: { trigger?: string; signal?: AbortSignal } = {},
@@ -120,32 +129,22 @@ export class DataSync {
         { settings: ["DataSyncEnabled"] },
       );
     }
-    const tuning = tuningOf(settings, this.options.tuning);
-    const trigger = options.trigger ?? "once";
-    let destination: DataSyncDestination;
-    try {
-      destination = await this.#openDestination(settings, tuning);
-    } catch (error) {
-      if (!(error instanceof CusthubError)) throw error;
-      const runId = await startJobRun(this.hub.db, this.worker, trigger, tuning.leaseSeconds);
-      const counts = { moved: 0, delivered: 0, failed: 0, deadLettered: 0 };
-      return finishJobRun(this.hub.db, runId, "failed", counts, error.message);
-    }
-    try {
-      return await runSyncJob(this.hub.db, destination, {
-        worker: this.worker,
-        trigger,
-        tuning,
-        logger: this.#logger,
+    return this.destinations.runDestination(
+      datasyncDestination as DestinationDefinition<unknown>,
+      settings,
+      await this.destinations.enabledNames(settings),
+      {
+        trigger: options.trigger ?? "once",
         ...(options.signal ? { signal: options.signal } : {}),
-        ...(this.options.random ? { random: this.options.random } : {}),
-      });
-    } finally {
-      await destination.close();
-    }
+      },
+    );
   }
 
-  /** Runs the job on its schedule (DataSyncIntervalSeconds) until stopped. */
+  /**
+   * Runs the job on its schedule (DataSyncIntervalSeconds, DataSyncCron) until stopped: each
+   * tick runs every enabled destination side by side, each at its own pace (the data-sync
+   * endpoint while DataSyncEnabled, the others while `custhub destinations enable`d).
+   */
   startScheduler(actor: Actor, onRun: (run: JobRun) => void = () => undefined): SyncScheduler {
     assertAllowed("runSyncJob", actor);
     return startSyncScheduler({
@@ -153,15 +152,15 @@ export class DataSync {
       readSchedule: async () => {
         const settings = await this.hub.settings.all();
         return {
-          enabled: settings.DataSyncEnabled,
+          enabled: (await this.destinations.enabledNames(settings)).length > 0,
           intervalSeconds: settings.DataSyncIntervalSeconds,
           cron: settings.DataSyncCron === null ? null : parseCron(settings.DataSyncCron),
         };
       },
       runJob: async (signal) => {
-        const run = await this.runOnce(actor, { trigger: "schedule", signal });
-        onRun(run);
-        return run;
+        const runs = await this.destinations.runEnabled(actor, { trigger: "schedule", signal });
+        for (const run of runs) onRun(run);
+        return runs;
       },
     });
   }
@@ -178,14 +177,14 @@ export class DataSync {
       apiUrl: settings.DataSyncApiUrl,
       tokenUrl: settings.DataSyncTokenUrl,
       credentials,
-      queues: await syncQueueDepths(this.hub.db),
-      lastRuns: await listJobRuns(this.hub.db, LAST_RUNS),
+      queues: await syncQueueDepths(this.hub.db, "datasync"),
+      lastRuns: await listJobRuns(this.hub.db, LAST_RUNS, "datasync"),
     };
   }
 
   async deadLetters(actor: Actor, limit = 100): Promise<DeadLetter[]> {
     assertAllowed("viewSyncStatus", actor);
-    return listDeadLetters(this.hub.db, limit);
+    return listDeadLetters(this.hub.db, limit, "datasync");
   }
 
   /** Puts dead letters back at the end of the progress queue, attempts reset, same uniqueId. */
@@ -203,7 +202,11 @@ export class DataSync {
         );
       }
     }
-    const moved = await requeueDeadLetters(this.hub.db, target === "all" ? null : target);
+    const moved = await requeueDeadLetters(
+      this.hub.db,
+      target === "all" ? null : target,
+      "datasync",
+    );
     if (target !== "all" && moved.length < new Set(target).size) {
       throw new CusthubError(
         "DEAD_LETTER_NOT_FOUND",

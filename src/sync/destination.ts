@@ -5,7 +5,9 @@
  * puts them together as a `Destination`, and exports its `DestinationDefinition`). The job run
  * claims rows and hands each to `deliver`.
  */
+import type { Queryable } from "../store/database.js";
 import type { ClaimedRow } from "../store/sync-queue.js";
+import type { CredentialLocation } from "./secrets/credential-store.js";
 import type { Secret } from "./secrets/secret.js";
 
 export type DeliveryResult =
@@ -53,6 +55,17 @@ export interface DestinationContext<S> {
   timeoutMs: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /**
+   * For destinations that keep records of their own beside their settings (Datanuum's
+   * reward-points configurations): the database, read only, and sealed credentials by location.
+   * Always given by the engine; optional so that a test may open a destination without them.
+   */
+  lookup?: DestinationLookup;
+}
+
+export interface DestinationLookup {
+  db: Queryable;
+  loadCredentials(location: CredentialLocation): Promise<Record<string, Secret>>;
 }
 
 /**
@@ -71,4 +84,20 @@ export interface DestinationDefinition<S = unknown> {
    */
   parseSettings(values: Readonly<Record<string, string | null>>): S;
   open(context: DestinationContext<S>): Promise<Destination> | Destination;
+  /**
+   * Where the settings and the enabled flag live. Default `destination`: the destination's own
+   * rows (`sync_destinations`, `sync_destination_settings`), credentials sealed under map
+   * `destinations`, key the name. `hub`: the settings are hub settings under the spec's keys, the
+   * flag is the boolean hub setting `enabledSetting`, and `credentialLocation` says where the
+   * credentials are (the data-sync endpoint: seeds/001's `DataSync*` settings).
+   */
+  storage?:
+    | { kind: "destination" }
+    | {
+        kind: "hub";
+        enabledSetting: string;
+        credentialLocation(values: Readonly<Record<string, string | null>>): CredentialLocation;
+      };
+  /** Keep every run's per-delivery results for review (seeds/000: "accumulates ... results"). */
+  keepResults?: boolean;
 }

@@ -16,6 +16,9 @@
  *   fewer than about half a batch of moved rows is left unclaimed.
  * At most one claim, one move and one flush are in progress at once; on PostgreSQL they use
  * separate connections, on PGlite they take turns.
+ *
+ * A run works one destination's rows (`destination.name`); its moves fan each pending row out to
+ * every enabled destination (`fanOut`), so any destination's run feeds them all.
  */
 import { toError } from "../domain/errors.js";
 import type { Database } from "../store/database.js";
@@ -32,6 +35,7 @@ import {
   type DeliveryOutcomes,
   type JobRun,
   type JobRunCounts,
+  type RunResultOutcome,
 } from "../store/sync-queue.js";
 import { retryDelayMs } from "./backoff.js";
 import type { DeliveryResult, Destination } from "./destination.js";
@@ -48,6 +52,12 @@ export interface RunJobOptions {
   logger?: SyncLogger;
   /** Jitter source (tests pin it). */
   random?: () => number;
+  /** The destinations a move fans pending rows out to (the enabled ones); default the run's own. */
+  fanOut?: readonly string[];
+  /** Only these customers' rows (a manual run for chosen customers); no pending rows are moved. */
+  customers?: readonly string[];
+  /** Keep each delivery's result in `sync_run_results` (manual runs; Datanuum's accumulated results). */
+  keepResults?: boolean;
 }
 
 /** Runs one job run against `destination` and returns its record. */
@@ -72,6 +82,8 @@ const LOGGED_FAILURES = 10;
 class JobRunner {
   readonly #tuning: JobTuning;
   readonly #logger: SyncLogger;
+  /** How log lines name the destination: the data-sync endpoint keeps its `data-sync` lines. */
+  readonly #label: string;
   readonly #counts: JobRunCounts = { moved: 0, delivered: 0, failed: 0, deadLettered: 0 };
   #outcomes: DeliveryOutcomes = emptyOutcomes();
   #outcomesSince = 0;
@@ -109,11 +121,18 @@ class JobRunner {
   ) {
     this.#tuning = options.tuning;
     this.#logger = options.logger ?? silentLogger;
+    this.#label = destination.name === "datasync" ? "data-sync" : destination.name;
   }
 
   async execute(): Promise<JobRun> {
     const { worker, trigger, signal } = this.options;
-    this.#runId = await startJobRun(this.db, worker, trigger, this.#tuning.leaseSeconds);
+    this.#runId = await startJobRun(
+      this.db,
+      worker,
+      trigger,
+      this.#tuning.leaseSeconds,
+      this.destination.name,
+    );
     const runId = this.#runId;
     const onAbort = (): void => {
       this.#end("stopped", null);
@@ -123,6 +142,8 @@ class JobRunner {
     try {
       await dropExpiredHolds(this.db);
       const highWater = await pendingHighWater(this.db);
+      // A run for chosen customers has had their pending rows moved already (queueManualUpdates).
+      if (this.options.customers) this.#pendingLeft = false;
       const deadline = Date.now() + this.#tuning.maxRunMs;
       if (signal?.aborted) this.#end("stopped", null);
       for (;;) {
@@ -144,7 +165,7 @@ class JobRunner {
     const run = await finishJobRun(this.db, runId, this.#outcome(), this.#counts, this.#error());
     this.#logger[run.outcome === "failed" ? "warn" : "info"](
       { runId, outcome: run.outcome, ...this.#counts, error: run.error },
-      "data-sync run finished",
+      `${this.#label} run finished`,
     );
     return run;
   }
@@ -200,6 +221,8 @@ class JobRunner {
           this.options.worker,
           limit,
           this.#tuning.leaseSeconds,
+          this.destination.name,
+          this.options.customers ?? null,
         );
         for (const row of rows) this.#buffered.push({ ...row, sendBy });
         this.#lastClaimShort = rows.length < limit;
@@ -224,7 +247,12 @@ class JobRunner {
     this.#moving = true;
     this.#background(
       async () => {
-        const moved = await movePendingBatch(this.db, batchSize, highWater);
+        const moved = await movePendingBatch(
+          this.db,
+          batchSize,
+          highWater,
+          this.options.fanOut ?? [this.destination.name],
+        );
         this.#counts.moved += moved;
         this.#movedUnclaimed += moved;
         if (moved === 0) this.#pendingLeft = false;
@@ -295,12 +323,36 @@ class JobRunner {
     }
   }
 
+  #keep(
+    row: ClaimedRow,
+    outcome: RunResultOutcome,
+    status: number | null,
+    error: string | null,
+  ): void {
+    if (!this.options.keepResults) return;
+    this.#addOutcome((outcomes) =>
+      (outcomes.results ??= []).push({
+        runId: this.#runId,
+        destination: row.destination ?? this.destination.name,
+        uniqueId: row.uniqueId,
+        objName: row.objName,
+        action: row.action,
+        messageId: row.messageId,
+        outcome,
+        status,
+        error,
+      }),
+    );
+  }
+
   #record(row: ClaimedRow, result: DeliveryResult): void {
     if (result.kind === "delivered" || result.kind === "skipped") {
       // A skipped change is done with as a delivered one is: nothing is left to send.
       this.#consecutiveFailures = 0;
       this.#counts.delivered += 1;
       this.#addOutcome((outcomes) => outcomes.delivered.push(row.id));
+      if (result.kind === "delivered") this.#keep(row, "sent", result.status, null);
+      else this.#keep(row, "skipped", null, result.reason);
       return;
     }
     this.#counts.failed += 1;
@@ -308,6 +360,7 @@ class JobRunner {
     const status = result.kind === "failed" ? result.status : null;
     const attempts = row.attempts + 1;
     const dead = result.kind === "rejected" || attempts >= this.#tuning.maxAttempts;
+    this.#keep(row, dead ? "dead" : "failed", status, result.error);
     if (dead) {
       this.#counts.deadLettered += 1;
       this.#addOutcome((outcomes) =>
@@ -323,7 +376,7 @@ class JobRunner {
       this.#loggedFailures += 1;
       this.#logger.warn(
         { runId: this.#runId, messageId: row.messageId, status, attempts, deadLettered: dead },
-        `data-sync delivery failed: ${result.error}`,
+        `${this.#label} delivery failed: ${result.error}`,
       );
     }
     if (result.kind === "failed") {
@@ -354,7 +407,7 @@ class JobRunner {
       .catch((error: unknown) => {
         // Outcomes of a failed flush are lost; their rows come back when their leases end.
         const message = `database: ${toError(error).message}`;
-        this.#logger.error({ runId: this.#runId, error: message }, "data-sync run stopped");
+        this.#logger.error({ runId: this.#runId, error: message }, `${this.#label} run stopped`);
         this.#end("fatal", message);
       })
       .finally(() => {
@@ -394,6 +447,7 @@ function emptyOutcomes(): DeliveryOutcomes {
   return { delivered: [], retry: [], dead: [], released: [] };
 }
 
+/** Results are not counted: each travels with a delivered, retry or dead outcome. */
 function countOutcomes(outcomes: DeliveryOutcomes): number {
   return (
     outcomes.delivered.length +

@@ -20,7 +20,8 @@ export interface ScheduleSettings {
 
 export interface SchedulerOptions {
   readSchedule(): Promise<ScheduleSettings>;
-  runJob(signal: AbortSignal): Promise<JobRun>;
+  /** One tick's runs: one per enabled destination. */
+  runJob(signal: AbortSignal): Promise<JobRun[]>;
   logger: SyncLogger;
 }
 

@@ -12,7 +12,9 @@
  * - ordering key: the customer a row belongs to; its rows are delivered one at a time, in order.
  * - hold: what keeps a customer's next message waiting when the row in flight was deleted.
  * - message: `{action, payload, type, uniqueId}` (Table H-5), POSTed in `{"messages": [...]}`.
- * - destination: a receiver of messages (the data-sync endpoint; later the connectors).
+ * - destination: a receiver of messages (the data-sync endpoint, Datanuum, NewBase, SocialHub);
+ *   each progress row, dead letter and job run is one destination's (docs/sync.md "Destinations").
+ * - fan-out: a move turns each pending row into one progress row per enabled destination.
  * - dead letter: a message that failed `DataSyncMaxAttempts` times, set aside until re-queued.
  */
 import type { RetryPolicy } from "./backoff.js";

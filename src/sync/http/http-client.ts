@@ -35,6 +35,16 @@ export class HttpClient {
    * of the answer: no stream per response, which matters at thousands of requests a second.
    */
   post(url: URL, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
+    return this.request("POST", url, headers, body);
+  }
+
+  /** Any method, the same way as `post`; `body` null for none. */
+  request(
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+    url: URL,
+    headers: Record<string, string>,
+    body: string | null,
+  ): Promise<HttpAnswer> {
     const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     return new Promise((resolve, reject) => {
       let status = 0;
@@ -42,7 +52,7 @@ export class HttpClient {
       const chunks: Buffer[] = [];
       this.#poolFor(url.origin).dispatch(
         {
-          method: "POST",
+          method,
           path: `${url.pathname}${url.search}`,
           headers,
           body,
@@ -68,7 +78,7 @@ export class HttpClient {
             reject(
               new CusthubError(
                 "DELIVERY_FAILED",
-                `POST ${describeUrl(url)} failed: ${describeTransportError(error)}.`,
+                `${method} ${describeUrl(url)} failed: ${describeTransportError(error)}.`,
                 { url: describeUrl(url), reason: transportErrorCode(error) },
                 { cause: error },
               ),

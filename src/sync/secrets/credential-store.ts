@@ -3,6 +3,10 @@
  * map under a key). Values are sealed with AES-256-GCM under the master key; the map and key names
  * are bound into each seal as associated data, so a value copied to another key does not open.
  * Nothing here returns a value to a caller outside the sync job: `load` hands back `Secret`s.
+ *
+ * A sealed value is a record of named fields (JSON). The data-sync client credentials are the
+ * record `{clientId, clientSecret}`; other destinations keep the fields their definition lists
+ * (`saveFields`/`loadFields`), so one format serves every destination.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { CusthubError } from "../../domain/errors.js";
@@ -61,15 +65,66 @@ export class CredentialStore {
     return { ...location, saved: true, updatedAt };
   }
 
+  /**
+   * Saves a record of fields (every one of `required` non-empty, no others than `allowed`);
+   * returns where, never what.
+   */
+  async saveFields(
+    location: CredentialLocation,
+    fields: Readonly<Record<string, string>>,
+    spec: { required: readonly string[]; allowed: readonly string[] },
+  ): Promise<CredentialDescription> {
+    const unknown = Object.keys(fields).filter((name) => !spec.allowed.includes(name));
+    if (unknown.length > 0) {
+      throw new CusthubError(
+        "INVALID_REQUEST",
+        `Unknown credential field ${unknown.join(", ")}: the fields are ${spec.allowed.join(", ")}.`,
+        { field: unknown[0], fields: [...spec.allowed] },
+      );
+    }
+    const missing = spec.required.filter((name) => (fields[name] ?? "").trim() === "");
+    if (missing.length > 0) {
+      throw new CusthubError(
+        "INVALID_REQUEST",
+        `Credential field ${missing.join(", ")} is needed.`,
+        { field: missing[0], fields: [...spec.required] },
+      );
+    }
+    const key = loadMasterKey(this.masterKey, { create: true });
+    const updatedAt = await writeSealedCredential(this.db, {
+      ...location,
+      encryptedValue: seal(key, JSON.stringify(fields), associatedData(location)),
+      masterKeyId: key.id,
+    });
+    return { ...location, saved: true, updatedAt };
+  }
+
+  /** The saved record of fields as `Secret`s; `notFound` is the error's message when none are. */
+  async loadFields(
+    location: CredentialLocation,
+    notFound = `No credentials are saved in credential map ${location.mapName} under key ${location.keyName}.`,
+  ): Promise<Record<string, Secret>> {
+    const parsed = await this.#open(location, notFound);
+    const fields: Record<string, Secret> = {};
+    for (const [name, value] of Object.entries(parsed)) {
+      if (typeof value === "string") fields[name] = new Secret(value);
+    }
+    return fields;
+  }
+
   async load(location: CredentialLocation): Promise<ClientCredentials> {
+    const parsed = (await this.#open(
+      location,
+      `No client ID and secret are saved in credential map ${location.mapName} under key ${location.keyName}; ` +
+        "save them with `custhub credentials set`.",
+    )) as { clientId: string; clientSecret: string };
+    return { clientId: new Secret(parsed.clientId), clientSecret: new Secret(parsed.clientSecret) };
+  }
+
+  async #open(location: CredentialLocation, notFound: string): Promise<Record<string, unknown>> {
     const sealed = await readSealedCredential(this.db, location.mapName, location.keyName);
     if (!sealed) {
-      throw new CusthubError(
-        "CREDENTIALS_NOT_FOUND",
-        `No client ID and secret are saved in credential map ${location.mapName} under key ${location.keyName}; ` +
-          "save them with `custhub credentials set`.",
-        { ...location },
-      );
+      throw new CusthubError("CREDENTIALS_NOT_FOUND", notFound, { ...location });
     }
     const key = loadMasterKey(this.masterKey, { create: false });
     if (key.id !== sealed.masterKeyId) {
@@ -80,11 +135,10 @@ export class CredentialStore {
         { ...location, savedWith: sealed.masterKeyId, current: key.id },
       );
     }
-    const parsed = JSON.parse(open(key, sealed.encryptedValue, associatedData(location))) as {
-      clientId: string;
-      clientSecret: string;
-    };
-    return { clientId: new Secret(parsed.clientId), clientSecret: new Secret(parsed.clientSecret) };
+    return JSON.parse(open(key, sealed.encryptedValue, associatedData(location))) as Record<
+      string,
+      unknown
+    >;
   }
 
   async describe(location: CredentialLocation): Promise<CredentialDescription> {

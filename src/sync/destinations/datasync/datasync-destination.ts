@@ -2,13 +2,15 @@
 import { isCusthubError } from "../../../domain/errors.js";
 import type { DataSyncMessage } from "../../../domain/sync-messages.js";
 import type { ClaimedRow } from "../../../store/sync-queue.js";
-import type { Destination, DeliveryResult } from "../../destination.js";
+import type { DestinationDefinition, Destination, DeliveryResult } from "../../destination.js";
 import { HttpClient, type HttpAnswer } from "../../http/http-client.js";
 import { ClientCredentialsTokenSource } from "../../oauth2.js";
 import type { ClientCredentials } from "../../secrets/credential-store.js";
 import { DataSyncClient } from "./client.js";
 import { dataSyncMessageOf } from "./mapping.js";
-import type { DataSyncSettings } from "./settings.js";
+import { DATASYNC_SETTING_KEYS, parseDataSyncSettings, type DataSyncSettings } from "./settings.js";
+import { CusthubError } from "../../../domain/errors.js";
+import { SETTINGS } from "../../../domain/settings.js";
 
 export interface DataSyncDestinationOptions {
   settings: DataSyncSettings;
@@ -75,3 +77,54 @@ export class DataSyncDestination implements Destination {
     return this.#http.close();
   }
 }
+
+/**
+ * The data-sync endpoint (seeds/001) as a destination kind: its settings are the documented hub
+ * settings (`DataSyncApiUrl`, ...), its enabled flag `DataSyncEnabled`, its credentials the client
+ * ID and secret under `DataSyncCredentialMapName`/`DataSyncCredentialKeyName`.
+ */
+export const datasyncDestination: DestinationDefinition<DataSyncSettings> = {
+  name: "datasync",
+  description: "the data-sync endpoint of seeds/001: Table H-5 messages, OAuth2 client credentials",
+  settings: DATASYNC_SETTING_KEYS.map((key) => ({
+    key,
+    description: SETTINGS[key].description,
+    defaultValue: SETTINGS[key].default === null ? null : String(SETTINGS[key].default),
+  })),
+  credentialFields: [
+    { name: "clientId", description: "the OAuth2 client ID", secret: false },
+    { name: "clientSecret", description: "the OAuth2 client secret", secret: true },
+  ],
+  parseSettings: (values) => parseDataSyncSettings(values),
+  storage: {
+    kind: "hub",
+    enabledSetting: "DataSyncEnabled",
+    credentialLocation(values) {
+      const keyName = values.DataSyncCredentialKeyName;
+      if (!keyName) {
+        throw new CusthubError(
+          "SYNC_NOT_CONFIGURED",
+          "Data sync needs DataSyncCredentialKeyName: set it with `custhub config set`.",
+          { settings: ["DataSyncCredentialKeyName"] },
+        );
+      }
+      return { mapName: values.DataSyncCredentialMapName ?? "ce_credentials", keyName };
+    },
+  },
+  open(context) {
+    const { clientId, clientSecret } = context.credentials;
+    if (!clientId || !clientSecret) {
+      throw new CusthubError(
+        "CREDENTIALS_NOT_FOUND",
+        "The data-sync credentials lack the client ID or secret: save them again.",
+        {},
+      );
+    }
+    return new DataSyncDestination({
+      settings: context.settings,
+      credentials: { clientId, clientSecret },
+      concurrency: context.concurrency,
+      timeoutMs: context.timeoutMs,
+    });
+  },
+};

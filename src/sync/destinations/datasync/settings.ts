@@ -23,14 +23,32 @@ export function credentialLocationOf(settings: Settings): CredentialLocation {
 }
 
 export function dataSyncSettingsOf(settings: Settings): DataSyncSettings {
+  return parseDataSyncSettings(settings);
+}
+
+/** The keys of seeds/001 "Configuration" this destination reads, as `destinations config` shows them. */
+export const DATASYNC_SETTING_KEYS = [
+  "DataSyncApiUrl",
+  "DataSyncTokenUrl",
+  "DataSyncCredentialMapName",
+  "DataSyncCredentialKeyName",
+] as const;
+
+type DataSyncValues = Partial<Record<(typeof DATASYNC_SETTING_KEYS)[number], string | null>>;
+
+/** The settings from their stored values (the hub settings, checked when they were set). */
+export function parseDataSyncSettings(values: Readonly<DataSyncValues>): DataSyncSettings {
   const missing = (
     ["DataSyncApiUrl", "DataSyncTokenUrl", "DataSyncCredentialKeyName"] as const
-  ).filter((key) => !settings[key]);
+  ).filter((key) => !values[key]);
   if (missing.length > 0) throw notConfigured(missing);
   return {
-    apiUrl: new URL(settings.DataSyncApiUrl!),
-    tokenUrl: new URL(settings.DataSyncTokenUrl!),
-    credentials: credentialLocationOf(settings),
+    apiUrl: new URL(values.DataSyncApiUrl!),
+    tokenUrl: new URL(values.DataSyncTokenUrl!),
+    credentials: {
+      mapName: values.DataSyncCredentialMapName ?? "ce_credentials",
+      keyName: values.DataSyncCredentialKeyName!,
+    },
   };
 }
 

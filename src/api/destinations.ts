@@ -1,0 +1,348 @@
+/**
+ * Destination routes (SPEC 7): list the destinations, enable and disable them, show and change
+ * their settings, save their credentials, run one now (also for chosen customers), read its runs
+ * and dead letters; and Datanuum's reward-points configurations (seeds/000). Any API key reaches
+ * them; the permissions of src/domain/roles.ts then decide, as they do for the CLI: configuring
+ * needs `sysadmin` or `sysconfig` (as the data-sync settings), credentials `sysadmin`, runs and
+ * re-queues `sysadmin` or `jobadmin`, reading any role.
+ */
+import type { FastifyInstance } from "fastify";
+import { CusthubError } from "../domain/errors.js";
+import type { Actor } from "../domain/roles.js";
+import type { DestinationService } from "../sync/destinations-service.js";
+import "./route-options.js";
+
+const nameParams = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name"],
+  properties: { name: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" } },
+} as const;
+
+const keyParams = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "key"],
+  properties: {
+    name: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" },
+    key: { type: "string", minLength: 1, maxLength: 100 },
+  },
+} as const;
+
+const runParams = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "runId"],
+  properties: {
+    name: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" },
+    runId: { type: "string", pattern: "^[0-9]{1,18}$" },
+  },
+} as const;
+
+const valueBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["value"],
+  properties: { value: { type: "string", nullable: true, maxLength: 10_000 } },
+} as const;
+
+const credentialsBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["fields"],
+  properties: {
+    fields: {
+      type: "object",
+      additionalProperties: { type: "string", maxLength: 4096 },
+      maxProperties: 20,
+    },
+  },
+} as const;
+
+const runBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    customers: {
+      type: "array",
+      items: { type: "string", minLength: 1, maxLength: 100 },
+      minItems: 1,
+      maxItems: 1000,
+    },
+  },
+} as const;
+
+const limitQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { limit: { type: "integer", minimum: 1, maximum: 1000 } },
+} as const;
+
+const requeueBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    ids: {
+      type: "array",
+      items: { type: "string", pattern: "^[0-9]{1,18}$" },
+      minItems: 1,
+      maxItems: 1000,
+    },
+    all: { type: "boolean" },
+  },
+} as const;
+
+const configParams = {
+  type: "object",
+  additionalProperties: false,
+  required: ["config"],
+  properties: { config: { type: "string", minLength: 1, maxLength: 64 } },
+} as const;
+
+const rewardConfigBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["code", "apiUrl", "apiKey"],
+  properties: {
+    code: { type: "string", minLength: 1, maxLength: 64 },
+    apiUrl: { type: "string", minLength: 1, maxLength: 2000 },
+    apiKey: { type: "string", minLength: 1, maxLength: 4096 },
+    enabled: { type: "boolean" },
+  },
+} as const;
+
+const apiKeyBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["apiKey"],
+  properties: { apiKey: { type: "string", minLength: 1, maxLength: 4096 } },
+} as const;
+
+function actorOf(actor: Actor | null): Actor {
+  if (!actor) throw new CusthubError("UNAUTHORIZED", "A valid API key is needed.", {});
+  return actor;
+}
+
+export function registerDestinationRoutes(
+  api: FastifyInstance,
+  destinations: DestinationService,
+): void {
+  const config = { access: "useDataSync" } as const;
+  const tags = ["destinations"];
+  api.get(
+    "/destinations",
+    {
+      config,
+      schema: {
+        summary: "Every destination: enabled, queue depth, last run, failures, dead letters",
+        tags,
+      },
+    },
+    async (request) => destinations.list(actorOf(request.actor)),
+  );
+  for (const [verb, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
+    api.post<{ Params: { name: string } }>(
+      `/destinations/:name/${verb}`,
+      {
+        config,
+        schema: {
+          summary: `${verb === "enable" ? "Enable" : "Disable"} a destination (sysadmin, sysconfig)`,
+          tags,
+          params: nameParams,
+        },
+      },
+      async (request) =>
+        destinations.setEnabled(actorOf(request.actor), request.params.name, enabled),
+    );
+  }
+  api.get<{ Params: { name: string } }>(
+    "/destinations/:name/config",
+    {
+      config,
+      schema: {
+        summary: "A destination's settings and credential state",
+        tags,
+        params: nameParams,
+      },
+    },
+    async (request) => destinations.config(actorOf(request.actor), request.params.name),
+  );
+  api.put<{ Params: { name: string; key: string }; Body: { value: string | null } }>(
+    "/destinations/:name/config/:key",
+    {
+      config,
+      bodyLimit: 16 * 1024,
+      schema: {
+        summary: "Change one setting of a destination, checked; null restores the default",
+        tags,
+        params: keyParams,
+        body: valueBody,
+      },
+    },
+    async (request) =>
+      destinations.setConfig(
+        actorOf(request.actor),
+        request.params.name,
+        request.params.key,
+        request.body.value,
+      ),
+  );
+  api.put<{ Params: { name: string }; Body: { fields: Record<string, string> } }>(
+    "/destinations/:name/credentials",
+    {
+      config,
+      bodyLimit: 16 * 1024,
+      schema: {
+        summary: "Save a destination's credential fields, sealed (sysadmin); never returned",
+        tags,
+        params: nameParams,
+        body: credentialsBody,
+      },
+    },
+    async (request) =>
+      destinations.saveCredentials(
+        actorOf(request.actor),
+        request.params.name,
+        request.body.fields,
+      ),
+  );
+  api.post<{ Params: { name: string }; Body: { customers?: string[] } | undefined }>(
+    "/destinations/:name/run",
+    {
+      config,
+      schema: {
+        summary:
+          "Run a destination now; with `customers`, queue their current records for it and send only those",
+        tags,
+        params: nameParams,
+        body: runBody,
+      },
+    },
+    async (request) =>
+      destinations.run(actorOf(request.actor), request.params.name, {
+        trigger: "api",
+        ...(request.body?.customers ? { customers: request.body.customers } : {}),
+      }),
+  );
+  api.get<{ Params: { name: string }; Querystring: { limit?: number } }>(
+    "/destinations/:name/runs",
+    {
+      config,
+      schema: {
+        summary: "A destination's runs, newest first",
+        tags,
+        params: nameParams,
+        querystring: limitQuery,
+      },
+    },
+    async (request) =>
+      destinations.runs(actorOf(request.actor), request.params.name, request.query.limit),
+  );
+  api.get<{ Params: { name: string; runId: string } }>(
+    "/destinations/:name/runs/:runId",
+    {
+      config,
+      schema: { summary: "One run and the results it kept", tags, params: runParams },
+    },
+    async (request) =>
+      destinations.runReport(actorOf(request.actor), request.params.name, request.params.runId),
+  );
+  api.get<{ Params: { name: string }; Querystring: { limit?: number } }>(
+    "/destinations/:name/dead-letters",
+    {
+      config,
+      schema: {
+        summary: "A destination's dead letters, oldest first",
+        tags,
+        params: nameParams,
+        querystring: limitQuery,
+      },
+    },
+    async (request) =>
+      destinations.deadLetters(actorOf(request.actor), request.params.name, request.query.limit),
+  );
+  api.post<{ Params: { name: string }; Body: { ids?: string[]; all?: boolean } }>(
+    "/destinations/:name/dead-letters/requeue",
+    {
+      config,
+      schema: {
+        summary: "Put a destination's dead letters back in its queue: `ids`, or `all: true`",
+        tags,
+        params: nameParams,
+        body: requeueBody,
+      },
+    },
+    async (request) => {
+      const { ids, all } = request.body;
+      if ((all === true) === (ids !== undefined)) {
+        throw new CusthubError("INVALID_REQUEST", "Give either `ids` or `all: true`.", {
+          field: "body",
+        });
+      }
+      return destinations.requeue(actorOf(request.actor), request.params.name, all ? "all" : ids!);
+    },
+  );
+
+  // Datanuum's reward-points configurations (seeds/000 "RewardPointsConfig").
+  api.get(
+    "/datanuum/configs",
+    { config, schema: { summary: "Datanuum reward-points configurations", tags } },
+    async (request) => destinations.listRewardConfigs(actorOf(request.actor)),
+  );
+  api.post<{ Body: { code: string; apiUrl: string; apiKey: string; enabled?: boolean } }>(
+    "/datanuum/configs",
+    {
+      config,
+      bodyLimit: 16 * 1024,
+      schema: {
+        summary: "Add a Datanuum reward-points configuration with its API key (sysadmin)",
+        tags,
+        body: rewardConfigBody,
+      },
+    },
+    async (request, reply) => {
+      const created = await destinations.addRewardConfig(actorOf(request.actor), request.body);
+      return reply.status(201).send(created);
+    },
+  );
+  for (const [verb, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
+    api.post<{ Params: { config: string } }>(
+      `/datanuum/configs/:config/${verb}`,
+      {
+        config,
+        schema: {
+          summary: `${verb === "enable" ? "Enable" : "Disable"} a reward-points configuration, by code or id`,
+          tags,
+          params: configParams,
+        },
+      },
+      async (request) =>
+        destinations.setRewardConfigEnabled(actorOf(request.actor), request.params.config, enabled),
+    );
+  }
+  api.put<{ Params: { config: string }; Body: { apiKey: string } }>(
+    "/datanuum/configs/:config/credentials",
+    {
+      config,
+      bodyLimit: 16 * 1024,
+      schema: {
+        summary: "Replace a reward-points configuration's API key (sysadmin); never returned",
+        tags,
+        params: configParams,
+        body: apiKeyBody,
+      },
+    },
+    async (request) =>
+      destinations.saveRewardConfigKey(
+        actorOf(request.actor),
+        request.params.config,
+        request.body.apiKey,
+      ),
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * A queued customer record to Datanuum's customer body (seeds/000 "Builds customer payload"):
+ * personal information (first name, last name, gender, birth date), contact details (mobile
+ * phone, email address), nationality from the country, and the POS register code. The field
+ * names are written down in docs/connectors.md ("Datanuum").
+ */
+import { CusthubError } from "../../../domain/errors.js";
+import type { CustomerResponse } from "../../../domain/customer-response.js";
+import type { DatanuumSettings, PosRegisterField } from "./settings.js";
+
+export interface DatanuumCustomer {
+  customerCode: string;
+  firstName: string | null;
+  lastName: string | null;
+  gender: "Male" | "Female" | null;
+  /** `yyyy-MM-dd` (seeds/000: "Date formats must match API specifications (yyyy-MM-dd)"). */
+  birthDate: string | null;
+  mobilePhone: string | null;
+  emailAddress: string | null;
+  /** The primary address's country. */
+  nationality: string | null;
+  posRegisterCode: string | null;
+}
+
+type Individual = CustomerResponse["entityInformation"]["individual"];
+type Contact = Individual["contactInformation"];
+
+const GENDERS: Record<string, "Male" | "Female"> = { M: "Male", F: "Female" };
+
+export function datanuumCustomerOf(
+  record: CustomerResponse,
+  settings: Pick<DatanuumSettings, "posRegisterField" | "mobilePhoneTypes">,
+): DatanuumCustomer {
+  const individual = record.entityInformation.individual;
+  const name = (location: string): string | null =>
+    blankToNull(individual.name.name.find((entry) => entry.location === location)?.value);
+  const summary = individual.personalSummary;
+  return {
+    customerCode: record.customerID,
+    firstName: name("FIRST"),
+    lastName: name("LAST"),
+    gender: GENDERS[(summary.genderType ?? "").toUpperCase()] ?? null,
+    birthDate: isoDate(summary.birthDate),
+    mobilePhone: mobilePhoneOf(individual.contactInformation, settings.mobilePhoneTypes),
+    emailAddress: blankToNull(preferred(individual.contactInformation.email)?.emailAddress),
+    nationality: blankToNull(preferred(individual.contactInformation.address)?.country),
+    posRegisterCode: posRegisterOf(record, settings.posRegisterField),
+  };
+}
+
+/** Parses the queued JSON text; a record that is not a customer cannot be sent. */
+export function parseQueuedCustomer(json: string | null): CustomerResponse {
+  try {
+    const record = JSON.parse(json ?? "null") as CustomerResponse | null;
+    if (record && typeof record.customerID === "string" && record.entityInformation) return record;
+  } catch {
+    // Reported below, with the same words as a record of the wrong shape.
+  }
+  throw new CusthubError("INVALID_REQUEST", "The queued change holds no customer record.", {});
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim() ?? "";
+  return trimmed === "" ? null : trimmed;
+}
+
+function isoDate(value: string | null): string | null {
+  const match = /^(\d{4}-\d{2}-\d{2})/.exec(value ?? "");
+  return match ? match[1]! : null;
+}
+
+/** The primary entry among the active ones, else the first active one. */
+function preferred<T extends { primaryFlag: string; activeFlag: string }>(
+  entries: readonly T[],
+): T | undefined {
+  const active = entries.filter((entry) => entry.activeFlag !== "false");
+  return active.find((entry) => entry.primaryFlag === "true") ?? active[0];
+}
+
+function mobilePhoneOf(contact: Contact, types: readonly string[]): string | null {
+  const phones = contact.telephone.filter((phone) => phone.activeFlag !== "false");
+  for (const type of types) {
+    const ofType = phones.filter((phone) => (phone.typeCode ?? "").toUpperCase() === type);
+    const found = ofType.find((phone) => phone.primaryFlag === "true") ?? ofType[0];
+    if (found) return blankToNull(found.phoneNumber);
+  }
+  const primary = phones.find(
+    (phone) => phone.primaryFlag === "true" && (phone.typeCode ?? "").toUpperCase() !== "FAX",
+  );
+  return blankToNull(primary?.phoneNumber);
+}
+
+/** seeds/000: "Invalid or missing POS register references are handled gracefully": null. */
+function posRegisterOf(record: CustomerResponse, field: PosRegisterField): string | null {
+  switch (field.kind) {
+    case "customAttribute": {
+      const wanted = field.name.toUpperCase();
+      const attribute = record.customAttribute.find((entry) => entry.name.toUpperCase() === wanted);
+      return blankToNull(attribute?.attributeValue[0]);
+    }
+    case "alternateKey":
+      return blankToNull(
+        record.alternateKey.find((key) => key.typeCode === field.typeCode)?.alternateID,
+      );
+    case "retailStoreID":
+      return blankToNull(record.retailStoreID);
+    case "homeRetailStoreID":
+      return blankToNull(record.affiliation[0]?.retailStoreID);
+  }
+}
