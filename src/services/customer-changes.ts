@@ -1,7 +1,8 @@
 /**
  * Writing changed customers: the one path every operation that changes a customer takes, so the
- * customer, its alternate keys, its history row and (with `DataSyncEnabled`, or any destination
- * enabled) its pending-queue row are always written together, in the caller's transaction (seeds/001 Table H-1; SPEC 6).
+ * customer, its alternate keys, its history row and (with `DataSyncEnabled`, or any other
+ * destination enabled) its pending-queue row are always written together, in the caller's
+ * transaction (seeds/001 Table H-1; SPEC 6).
  */
 import type { Applied } from "../domain/apply-request.js";
 import { isValid } from "../domain/customer.js";
@@ -70,8 +71,8 @@ export async function writeCustomerChanges(
     })),
   );
   const records = changes.map((item) => toCustomerResponse(item.applied.state));
-  // Callers pass DataSyncEnabled; a connector enabled on its own also needs the pending rows.
-  if (queueForSync || (await anyDestinationEnabled(tx))) {
+  // Callers pass `dataSyncEnabled(tx)`: DataSyncEnabled, or any other destination enabled.
+  if (queueForSync) {
     // "all records related to the customer in the pending and in progress queues will also be
     // deleted" before its DELETE is queued (seeds/001).
     await dropQueuedForCustomers(

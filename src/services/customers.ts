@@ -8,6 +8,7 @@
  * rolls back another (SPEC 4). Design notes: docs/storage.md.
  */
 import type { AttributeType } from "../domain/attributes.js";
+import { anyDestinationEnabled } from "../store/destinations.js";
 import { writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
 import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
@@ -368,7 +369,8 @@ async function loadApplyContext(
   const attributeTypes = await listAttributeTypes(tx);
   const now = new Date();
   return {
-    dataSyncEnabled: settings.DataSyncEnabled,
+    // Changes are queued for the data-sync endpoint, and for any other destination enabled.
+    dataSyncEnabled: settings.DataSyncEnabled || (await anyDestinationEnabled(tx)),
     applyContext: {
       attributeTypes: new Map<string, AttributeType>(
         attributeTypes.map((type) => [type.name.toUpperCase(), type]),

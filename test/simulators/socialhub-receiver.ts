@@ -1,7 +1,7 @@
 /**
  * The far side of the SocialHub connector: "Update Customer Information" (seeds/004) as
  * docs/connectors.md defines it, a real HTTP server on 127.0.0.1. Customers are held in memory
- * and seeded by the test; `POST /openapi/v1/consumer/updateInfo/{customerCode}` takes the API key
+ * and seeded by the test; `PUT /openapi/v1/consumer/updateInfo/{customerCode}` takes the API key
  * in `Authorization` and a body of exactly the document's properties, and refuses what SocialHub
  * would: a wrong key, an unknown customer code, a missing or unknown field, a birthday not in
  * yyyy-MM-dd, a gender or flag out of its codes. Answers are `{code, msg, data}`. It records every
@@ -132,7 +132,7 @@ export class SocialhubReceiver {
       reply(response, status, { code, msg, data });
     };
     if (encodedCode === undefined) return answer(404, "404", `no operation at ${path}`);
-    if (request.method !== "POST") return answer(405, "405", "POST only");
+    if (request.method !== "PUT") return answer(405, "405", "PUT only");
     const contentType = (request.headers["content-type"] ?? "").split(";")[0]?.trim();
     if (contentType !== "application/json") {
       return answer(415, "415", "the body must be application/json");

@@ -18,7 +18,7 @@ import type { JobRun } from "../../sync/data-sync.js";
 import { withHub } from "../context.js";
 import { io } from "../io.js";
 import { EXIT, fail, printResult, setExitCode, table } from "../output.js";
-import { cliActor, openDataSync } from "./sync.js";
+import { cliActor, deadLetterTable, openDataSync } from "./sync.js";
 
 interface JsonOption {
   json?: boolean;
@@ -326,32 +326,7 @@ export function registerDestinations(program: Command): void {
           name,
           options.limit ?? 100,
         );
-        printResult(options, letters, () =>
-          letters.length === 0
-            ? "no dead letters"
-            : table(
-                [
-                  "ID",
-                  "MESSAGE",
-                  "ACTION",
-                  "KEY",
-                  "ATTEMPTS",
-                  "STATUS",
-                  "DEAD SINCE",
-                  "LAST ERROR",
-                ],
-                letters.map((letter) => [
-                  letter.id,
-                  letter.messageId,
-                  letter.action,
-                  letter.uniqueId,
-                  String(letter.attempts),
-                  letter.lastStatus === null ? "-" : String(letter.lastStatus),
-                  letter.deadAt,
-                  (letter.lastError ?? "").slice(0, 80),
-                ]),
-              ),
-        );
+        printResult(options, letters, () => deadLetterTable(letters, { objectColumn: false }));
       });
     });
 

@@ -7,7 +7,13 @@ import { InvalidArgumentError, type Command } from "commander";
 import { CusthubError } from "../../domain/errors.js";
 import type { Actor } from "../../domain/roles.js";
 import type { Hub } from "../../services/hub.js";
-import { DataSync, type JobRun, type SampleAnswer, type SyncStatus } from "../../sync/data-sync.js";
+import {
+  DataSync,
+  type DeadLetter,
+  type JobRun,
+  type SampleAnswer,
+  type SyncStatus,
+} from "../../sync/data-sync.js";
 import { MASTER_KEY_ENV, masterKeyFileOf } from "../../sync/secrets/master-key.js";
 import type { SyncLogger } from "../../sync/types.js";
 import { configOf, withHub } from "../context.js";
@@ -30,6 +36,39 @@ export function openDataSync(hub: Hub, command: Command, logger?: SyncLogger): D
     },
     ...(logger ? { logger } : {}),
   });
+}
+
+/** Dead letters for people: one row each, the error cut to a line. */
+export function deadLetterTable(
+  letters: readonly DeadLetter[],
+  options: { objectColumn?: boolean } = {},
+): string {
+  if (letters.length === 0) return "no dead letters";
+  const objectColumn = options.objectColumn ?? true;
+  return table(
+    [
+      "ID",
+      "UNIQUE ID",
+      ...(objectColumn ? ["OBJECT"] : []),
+      "ACTION",
+      "KEY",
+      "ATTEMPTS",
+      "STATUS",
+      "DEAD SINCE",
+      "LAST ERROR",
+    ],
+    letters.map((letter) => [
+      letter.id,
+      letter.messageId,
+      ...(objectColumn ? [letter.objName] : []),
+      letter.action,
+      letter.uniqueId,
+      String(letter.attempts),
+      letter.lastStatus === null ? "-" : String(letter.lastStatus),
+      letter.deadAt,
+      (letter.lastError ?? "").slice(0, 80),
+    ]),
+  );
 }
 
 /** Warnings for people on stderr; nothing with --json, where stdout carries the one document. */
@@ -156,34 +195,7 @@ export function registerSync(program: Command): void {
           cliActor,
           options.limit ?? 100,
         );
-        printResult(options, letters, () =>
-          letters.length === 0
-            ? "no dead letters"
-            : table(
-                [
-                  "ID",
-                  "UNIQUE ID",
-                  "OBJECT",
-                  "ACTION",
-                  "KEY",
-                  "ATTEMPTS",
-                  "STATUS",
-                  "DEAD SINCE",
-                  "LAST ERROR",
-                ],
-                letters.map((letter) => [
-                  letter.id,
-                  letter.messageId,
-                  letter.objName,
-                  letter.action,
-                  letter.uniqueId,
-                  String(letter.attempts),
-                  letter.lastStatus === null ? "-" : String(letter.lastStatus),
-                  letter.deadAt,
-                  (letter.lastError ?? "").slice(0, 80),
-                ]),
-              ),
-        );
+        printResult(options, letters, () => deadLetterTable(letters));
       });
     });
   deadLetters

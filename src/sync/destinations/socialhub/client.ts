@@ -1,5 +1,5 @@
 /**
- * SocialHub's "Update Customer Information" as docs/connectors.md defines it: `POST
+ * SocialHub's "Update Customer Information" as docs/connectors.md defines it: `PUT
  * {baseUrl}v1/consumer/updateInfo/{customerCode}` with the JSON body of mapping.ts and the API key
  * in `Authorization`; the answer is `{code, msg, data}` and the update took only when HTTP 200
  * carries `code` "200" (SocialHub reports refusals in `code` too: seeds/004 "If the API returns
@@ -32,7 +32,8 @@ export class SocialhubClient {
     );
     let answer;
     try {
-      answer = await this.http.post(
+      answer = await this.http.request(
+        "PUT",
         url,
         {
           "content-type": "application/json",
