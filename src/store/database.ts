@@ -4,7 +4,7 @@
  * set). Both speak the same SQL; the rest of the code never knows which one it has.
  */
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
+import type pg from "pg";
 
 /** Something SQL can be sent to: the database itself, or an open transaction. */
 export interface Queryable {
@@ -103,7 +103,9 @@ async function openServer(
   schema: string | undefined,
   poolSize: number,
 ): Promise<Database> {
-  const pool = new pg.Pool({
+  // Loaded only for a server: the embedded database never needs it.
+  const { default: pgModule } = await import("pg");
+  const pool = new pgModule.Pool({
     connectionString: url,
     max: poolSize,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),

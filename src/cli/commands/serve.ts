@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { buildServer } from "../../api/server.js";
 import { startIncomingWatcher } from "../../ingest/incoming-watcher.js";
 import { describeConfig } from "../../services/config.js";
 import type { Config } from "../../services/config.js";
@@ -56,6 +55,8 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
           });
         }
         hub = await openHub(config, { purpose: "serve", ...(lock ? { lock } : {}) });
+        // The HTTP stack loads here, for `serve` alone: other commands start without it.
+        const { buildServer } = await import("../../api/server.js");
         opened({ hub, config });
         const app = buildServer(hub, {
           logger: true,

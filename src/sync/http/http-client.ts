@@ -5,7 +5,7 @@
  * receiver cannot fill memory; transport failures become `DELIVERY_FAILED` naming the URL without
  * its query.
  */
-import { Pool, errors as undiciErrors } from "undici";
+import type { Pool } from "undici";
 import { CusthubError, toError } from "../../domain/errors.js";
 
 export interface HttpClientOptions {
@@ -25,6 +25,11 @@ export interface HttpAnswer {
 
 const DEFAULT_MAX_BODY = 64 * 1024;
 
+/** undici, loaded the first time a request goes out: a CLI command that sends none never pays. */
+let undiciPool: Promise<typeof Pool> | undefined;
+const loadPool = (): Promise<typeof Pool> =>
+  (undiciPool ??= import("undici").then((undici) => undici.Pool));
+
 export class HttpClient {
   readonly #pools = new Map<string, Pool>();
 
@@ -39,18 +44,19 @@ export class HttpClient {
   }
 
   /** Any method, the same way as `post`; `body` null for none. */
-  request(
+  async request(
     method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
     url: URL,
     headers: Record<string, string>,
     body: string | null,
   ): Promise<HttpAnswer> {
     const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const pool = this.#pools.get(url.origin) ?? (await this.#newPool(url.origin));
     return new Promise((resolve, reject) => {
       let status = 0;
       let size = 0;
       const chunks: Buffer[] = [];
-      this.#poolFor(url.origin).dispatch(
+      pool.dispatch(
         {
           method,
           path: `${url.pathname}${url.search}`,
@@ -95,10 +101,12 @@ export class HttpClient {
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
   }
 
-  #poolFor(origin: string): Pool {
+  async #newPool(origin: string): Promise<Pool> {
+    const PoolClass = await loadPool();
+    // Another request may have made it while undici loaded.
     let pool = this.#pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, {
+      pool = new PoolClass(origin, {
         connections: this.options.connections,
         connectTimeout: this.options.connectTimeoutMs,
         headersTimeout: this.options.responseTimeoutMs,
@@ -120,13 +128,18 @@ function transportErrorCode(error: unknown): string {
   return typeof code === "string" ? code : "UNKNOWN";
 }
 
+/** undici's error codes (`errors.*Error.code`), read as codes so undici can load lazily. */
+const UNDICI_ERRORS: Record<string, string> = {
+  UND_ERR_CONNECT_TIMEOUT: "no connection within the timeout",
+  UND_ERR_HEADERS_TIMEOUT: "no answer within the timeout",
+  UND_ERR_BODY_TIMEOUT: "the answer stalled past the timeout",
+  UND_ERR_SOCKET: "the connection was closed before an answer",
+};
+
 function describeTransportError(error: unknown): string {
-  if (error instanceof undiciErrors.ConnectTimeoutError) return "no connection within the timeout";
-  if (error instanceof undiciErrors.HeadersTimeoutError) return "no answer within the timeout";
-  if (error instanceof undiciErrors.BodyTimeoutError) return "the answer stalled past the timeout";
-  if (error instanceof undiciErrors.SocketError)
-    return "the connection was closed before an answer";
   const code = transportErrorCode(error);
+  const known = UNDICI_ERRORS[code];
+  if (known !== undefined) return known;
   if (code === "ECONNREFUSED") return "connection refused";
   if (code === "ECONNRESET") return "the connection was reset";
   return toError(error).message;
