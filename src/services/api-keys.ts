@@ -51,8 +51,22 @@ const unauthorized = (): CusthubError =>
   // One message for every refusal: which part of a key was wrong is not told to the caller.
   new CusthubError("UNAUTHORIZED", "A valid API key is needed: Authorization: Bearer <key>.");
 
+/**
+ * How long a key read from the database is trusted without reading it again. A revoke made by
+ * this process applies at once; one made by another process (on a shared PostgreSQL server)
+ * applies within this time. It spares every request its own key look-up.
+ */
+export const API_KEY_CACHE_MS = 5_000;
+const API_KEY_CACHE_SIZE = 1_000;
+
 export class ApiKeyService {
-  constructor(private readonly db: Database) {}
+  /** keyId -> the stored key (null: none) and when it was read. */
+  readonly #cache = new Map<string, { stored: StoredApiKey | null; readAt: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * Makes a key. The only way to make one is this service, reached from the CLI on the machine
@@ -88,6 +102,7 @@ export class ApiKeyService {
 
   async revoke(id: string): Promise<ApiKeyInfo> {
     const revoked = await revokeApiKey(this.db, id.trim());
+    this.#cache.delete(id.trim());
     if (!revoked) {
       throw new CusthubError("API_KEY_NOT_FOUND", `No API key with id ${id}.`, { id });
     }
@@ -98,7 +113,7 @@ export class ApiKeyService {
   async authenticate(presented: string): Promise<Actor> {
     const match = KEY_PATTERN.exec(presented.trim());
     if (!match) throw unauthorized();
-    const stored = await readApiKey(this.db, match[1]!);
+    const stored = await this.#read(match[1]!);
     const offered = hashSecret(match[2]!);
     if (
       !stored ||
@@ -109,5 +124,15 @@ export class ApiKeyService {
       throw unauthorized();
     }
     return { name: `api key ${stored.name} (${stored.keyId})`, roles: describeKey(stored).roles };
+  }
+
+  async #read(keyId: string): Promise<StoredApiKey | null> {
+    const cached = this.#cache.get(keyId);
+    if (cached && this.now() - cached.readAt < API_KEY_CACHE_MS) return cached.stored;
+    const stored = await readApiKey(this.db, keyId);
+    // Unknown ids are cached too (a client retrying a wrong key), within a bounded size.
+    if (this.#cache.size >= API_KEY_CACHE_SIZE) this.#cache.clear();
+    this.#cache.set(keyId, { stored, readAt: this.now() });
+    return stored;
   }
 }
