@@ -10,6 +10,7 @@
 import type { AttributeType } from "../domain/attributes.js";
 import { anyDestinationEnabled } from "../store/destinations.js";
 import { writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
+import { WriteCoalescer } from "./write-coalescer.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
 import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
 import { mergeRulesFrom } from "../domain/merge.js";
@@ -99,7 +100,17 @@ interface Planned {
 }
 
 export class CustomerService {
-  constructor(private readonly db: Database) {}
+  /** Single writes (the API's) arriving together go to the database together. */
+  readonly #writes: WriteCoalescer<CustomerOperation, ChangeContext, OperationOutcome>;
+
+  constructor(private readonly db: Database) {
+    this.#writes = new WriteCoalescer(
+      (operations, context) => this.applyBatch(operations, context),
+      (context) => `${context.channel}\u0000${context.actor}`,
+      // One session on the embedded database; a few connections' worth on a server.
+      { maxInFlight: db.kind === "pglite" ? 1 : 2, maxBatch: 200 },
+    );
+  }
 
   add(request: CustomerRequest, context: ChangeContext): Promise<OperationOutcome & { ok: true }> {
     return this.one({ action: "Add", request }, context);
@@ -151,8 +162,7 @@ export class CustomerService {
     operation: CustomerOperation,
     context: ChangeContext,
   ): Promise<OperationOutcome & { ok: true }> {
-    const [outcome] = await this.applyBatch([operation], context);
-    if (!outcome) throw new CusthubError("GENERAL_ERROR", "No outcome for the operation.");
+    const outcome = await this.#writes.submit(operation, context);
     if (!outcome.ok) throw outcome.error;
     return outcome;
   }
