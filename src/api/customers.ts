@@ -45,7 +45,10 @@ export function registerCustomerRoutes(api: FastifyInstance, hub: Hub): void {
       config: { access: "readCustomerData" },
       schema: { summary: "The customer's record", tags: ["customers"], params: customerParams },
     },
-    async (request) => hub.customers.get(request.params.customerID),
+    async (request, reply) =>
+      reply
+        .type("application/json; charset=utf-8")
+        .send(await hub.customers.getJson(request.params.customerID)),
   );
 
   api.get<{ Querystring: SearchQuery }>(

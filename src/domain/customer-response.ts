@@ -34,7 +34,13 @@ export function toCustomerResponse(state: CustomerState) {
     householdKey: "",
     customerNumber: state.customerNumber,
     customerReference: state.customerReference,
-    lastUpdateInfo: state.lastUpdateInfo,
+    lastUpdateInfo:
+      state.lastUpdateInfo === null
+        ? null
+        : {
+            updateUserID: state.lastUpdateInfo.updateUserID,
+            updateDate: state.lastUpdateInfo.updateDate,
+          },
     affiliation: [{ retailStoreID: state.homeRetailStoreID }],
     entityInformation: {
       individual: {
@@ -102,7 +108,15 @@ export function toCustomerResponse(state: CustomerState) {
           netWorth: individual.netWorth,
           highestEducationalLevelName: individual.highestEducationalLevelName,
         },
-        lifetimeActivitySummary: { ...state.lifetimeActivitySummary },
+        // Named one by one, in the document's order: a record read back from JSONB has its keys
+        // in JSONB's order, which a spread would carry into the response.
+        lifetimeActivitySummary: {
+          totalReturnsAmount: state.lifetimeActivitySummary.totalReturnsAmount,
+          totalSalesAmount: state.lifetimeActivitySummary.totalSalesAmount,
+          totalTransactionCount: state.lifetimeActivitySummary.totalTransactionCount,
+          totalItemsSoldCount: state.lifetimeActivitySummary.totalItemsSoldCount,
+          totalItemsReturnedCount: state.lifetimeActivitySummary.totalItemsReturnedCount,
+        },
         yearToDateActivitySummary: {
           yearToDateReturnsAmount: state.yearToDateActivitySummary.totalReturnsAmount,
           yearToDateSalesAmount: state.yearToDateActivitySummary.totalSalesAmount,

@@ -50,10 +50,14 @@ export async function writeCustomerChanges(
   queueForSync: boolean,
 ): Promise<CustomerResponse[]> {
   if (changes.length === 0) return [];
+  const records = changes.map((item) => toCustomerResponse(item.applied.state));
+  // Rendered once: stored for reads, and queued as the sync payload.
+  const texts = records.map((record) => JSON.stringify(record));
   await saveCustomers(
     tx,
-    changes.map(({ applied }) => ({
+    changes.map(({ applied }, at) => ({
       state: applied.state,
+      responseText: texts[at]!,
       valid: isValid(applied.state),
       search: searchTermsOf(applied.state),
       deletedAlternateKeys: applied.deletedAlternateKeys,
@@ -70,7 +74,6 @@ export async function writeCustomerChanges(
       changes: { fields: item.applied.changedFields },
     })),
   );
-  const records = changes.map((item) => toCustomerResponse(item.applied.state));
   // Callers pass `dataSyncEnabled(tx)`: DataSyncEnabled, or any other destination enabled.
   if (queueForSync) {
     // "all records related to the customer in the pending and in progress queues will also be
@@ -86,7 +89,7 @@ export async function writeCustomerChanges(
       changes.map((item, at) => ({
         customerID: item.applied.state.customerID,
         action: item.change,
-        json: item.change === "DELETE" ? null : JSON.stringify(records[at]),
+        json: item.change === "DELETE" ? null : texts[at]!,
       })),
     );
   }

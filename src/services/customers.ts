@@ -36,6 +36,7 @@ import {
   findKeyHolders,
   keyId,
   loadCustomers,
+  loadResponseText,
   readHistory,
   type HistoryEntry,
   type StoredCustomer,
@@ -271,6 +272,15 @@ export class CustomerService {
 
   async get(customerID: string): Promise<CustomerResponse> {
     return toCustomerResponse(await this.getState(customerID));
+  }
+
+  /**
+   * The customer's record as JSON text, exactly `JSON.stringify(get(customerID))`: the text kept
+   * when the customer was written, sent as it is (reads pay no parsing or rendering).
+   */
+  async getJson(customerID: string): Promise<string> {
+    const text = await loadResponseText(this.db, customerID);
+    return text ?? JSON.stringify(await this.get(customerID));
   }
 
   /** The stored record with what the response shape leaves out: validation findings, inactive state. */

@@ -21,6 +21,8 @@ export interface SearchColumns {
 
 export interface CustomerWrite {
   state: CustomerState;
+  /** The record as the API shows it (CustomerResponseType), as JSON text. */
+  responseText: string;
   valid: boolean;
   search: SearchColumns;
   /** Keys removed outright (UpdateType="DELETE"), not just deactivated. */
@@ -67,6 +69,22 @@ export async function loadCustomers(
 }
 
 /** Which active customer holds each of these keys: `TYPE\0ID` -> customerID. */
+/**
+ * The customer's record as JSON text, as it was rendered when the customer was last written;
+ * undefined when no customer has the id, null when it was written before that text was kept.
+ */
+export async function loadResponseText(
+  db: Queryable,
+  customerID: string,
+): Promise<string | null | undefined> {
+  if (!/^\d{1,18}$/.test(customerID)) return undefined;
+  const [row] = await db.query<{ response_text: string | null }>(
+    "SELECT response_text FROM customers WHERE customer_id = $1::bigint",
+    [customerID],
+  );
+  return row === undefined ? undefined : row.response_text;
+}
+
 export async function findKeyHolders(
   db: Queryable,
   keys: readonly AlternateKey[],
@@ -98,12 +116,23 @@ export async function saveCustomers(
   existing: ReadonlySet<string>,
 ): Promise<void> {
   if (writes.length === 0) return;
-  const casts = ["bigint", "boolean", "boolean", "jsonb", "text[]", "text[]", "text[]", "text[]"];
+  const casts = [
+    "bigint",
+    "boolean",
+    "boolean",
+    "jsonb",
+    "text",
+    "text[]",
+    "text[]",
+    "text[]",
+    "text[]",
+  ];
   await tx.query(
-    `INSERT INTO customers (customer_id, active, valid, record, emails, phones, postal_codes, name_tokens)
+    `INSERT INTO customers (customer_id, active, valid, record, response_text, emails, phones, postal_codes, name_tokens)
      ${valuesList(casts, writes.length)}
      ON CONFLICT (customer_id) DO UPDATE
         SET active = excluded.active, valid = excluded.valid, record = excluded.record,
+            response_text = excluded.response_text,
             emails = excluded.emails, phones = excluded.phones, postal_codes = excluded.postal_codes,
             name_tokens = excluded.name_tokens, version = customers.version + 1, updated_at = now()`,
     writes.flatMap((write) => [
@@ -111,6 +140,7 @@ export async function saveCustomers(
       write.state.active,
       write.valid,
       JSON.stringify(write.state),
+      write.responseText,
       textArrayLiteral(write.search.emails),
       textArrayLiteral(write.search.phones),
       textArrayLiteral(write.search.postalCodes),
