@@ -29,6 +29,14 @@ export async function dropQueuedForCustomers(
     "DELETE FROM data_sync_progress_queue WHERE source_queue = 'customer' AND unique_id = ANY($1::text[])",
     [customerIDs],
   );
+  // "all records related to the customer": its posted transactions' messages too.
+  await tx.query("DELETE FROM data_sync_trn_pending_queue WHERE customer_id = ANY($1::text[])", [
+    customerIDs,
+  ]);
+  await tx.query(
+    "DELETE FROM data_sync_progress_queue WHERE source_queue = 'transaction' AND ordering_key = ANY($1::text[])",
+    [customerIDs],
+  );
 }
 
 export async function enqueueCustomerChanges(

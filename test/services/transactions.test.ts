@@ -180,6 +180,22 @@ describe.each(engines)("posting transactions on $name", (engine) => {
   });
   afterEach(async () => hub.close());
 
+  it("drops a deleted customer's queued transaction messages with its other rows (seeds/001)", async () => {
+    await hub.settings.set("DataSyncEnabled", "Yes");
+    const kept = await hub.customers.add({ orgName: "Kept" }, pos);
+    const gone = await hub.customers.add({ orgName: "Gone" }, pos);
+    await hub.transactions.post(
+      transaction("D-1", kept.customerID, "2026-02-01", 5, [{ type: "Sale" }]),
+      pos,
+    );
+    await hub.transactions.post(
+      transaction("D-2", gone.customerID, "2026-02-01", 5, [{ type: "Sale" }]),
+      pos,
+    );
+    await hub.customers.delete({ customerID: gone.customerID }, pos);
+    expect((await readTransactionPending(hub.db)).map((row) => row.uniqueId)).toEqual(["D-1"]);
+  });
+
   it("moves a merged customer's transactions, and their totals, to the merged customer", async () => {
     const first = await hub.customers.add({ orgName: "First" }, pos);
     const second = await hub.customers.add({ orgName: "Second" }, pos);
