@@ -2,14 +2,15 @@
  * The CLI beside a running `custhub serve` (SPEC 1): real processes, no mocks. Commands on a data
  * dir that a server holds are run by that server and print what they print on their own.
  */
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { lockFileOf } from "../../src/services/data-dir-lock.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
-import { runCli, type CliResult } from "../support/cli.js";
+import { CLI, runCli, type CliResult } from "../support/cli.js";
 import { createServerDatabase, serverUrl } from "../support/server-database.js";
-import { killServers, startServe } from "../support/serve-process.js";
+import { exited, killServers, startServe } from "../support/serve-process.js";
 import { tempDir } from "../support/temp-dirs.js";
 import { waitFor } from "../support/wait.js";
 
@@ -134,6 +135,23 @@ describe("the CLI beside custhub serve on the embedded database", () => {
     const second = await runCli(["--data", dir, "serve", "--port", "0"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`in use by process ${server.pid}`);
+
+    // Ctrl-C at the terminal of a forwarded `sync run` stops it in the server: it prints its
+    // summary and exits 0, as it does on its own.
+    const looping = spawn(process.execPath, [CLI, "--data", dir, "sync", "run", "--json"], {
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let printed = "";
+    looping.stdout.on("data", (chunk: Buffer) => (printed += chunk.toString("utf8")));
+    const ended = exited(looping);
+    await waitFor(async () =>
+      /"command":"sync run".*forwarded command started/.test(server.output()),
+    );
+    looping.kill("SIGINT");
+    expect(await ended).toBe(0);
+    expect(JSON.parse(printed)).toMatchObject({ runs: expect.any(Number), failedRuns: 0 });
+    expect(server.output()).toMatch(/"command":"sync run","exitCode":0,.*forwarded command ended/);
     await server.stop();
   }, 120_000);
 

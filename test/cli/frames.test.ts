@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { commandPathOf } from "../../src/cli/admin-socket/admin-server.js";
 import { describe, expect, it } from "vitest";
 import {
   decodeData,
@@ -10,6 +11,18 @@ import {
 } from "../../src/cli/admin-socket/frames.js";
 
 const kinds = Object.values(FRAME);
+
+describe("the command path logged for a forwarded command", () => {
+  it.each([
+    [["sync", "run", "--json"], "sync run"],
+    [["--data", "/srv/data", "customers", "find", "--email", "ann@example.com"], "customers find"],
+    [["customers", "get", "1000"], "customers get"],
+    [["import", "/home/ann/customers.xml", "--json"], "import"],
+    [["--config", "c.json", "config", "set", "DataSyncEnabled", "true"], "config set"],
+  ])("%j -> %s, nothing of its arguments", (argv, path) => {
+    expect(commandPathOf(argv)).toBe(path);
+  });
+});
 
 describe("admin socket frames", () => {
   it("come out as they went in, however the byte stream is cut", () => {

@@ -47,6 +47,8 @@ export interface AdminServerOptions {
   /** Runs one command line (without `node custhub`) under the current `io()`. */
   runCommand(argv: readonly string[]): Promise<void>;
   onError?(error: unknown): void;
+  /** A forwarded command starts and ends (for the log: its command path and exit code only). */
+  onCommand?(event: { command: string; exitCode?: number }): void;
 }
 
 export interface AdminServer {
@@ -102,6 +104,8 @@ async function serveConnection(socket: Socket, options: AdminServerOptions): Pro
   if (!start) return;
   let exitCode = 0;
   const commandIo = session.io(start, (code) => (exitCode = code));
+  const command = commandPathOf(start.argv);
+  options.onCommand?.({ command });
   await runWithIo(commandIo, async () => {
     try {
       const server = await options.ready;
@@ -113,6 +117,24 @@ async function serveConnection(socket: Socket, options: AdminServerOptions): Pro
     }
   });
   await session.finish(exitCode);
+  options.onCommand?.({ command, exitCode });
+}
+
+/**
+ * The command's words (`sync run`, `customers get`), without its options and arguments: those may
+ * carry customer data (an email to find, a file name), which stays out of the log.
+ */
+export function commandPathOf(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (let at = 0; at < argv.length && words.length < 2; at += 1) {
+    const token = argv[at]!;
+    // Global options with a value come before the command: `--data DIR`, `--config FILE`.
+    if (token === "--data" || token === "--config") at += 1;
+    else if (token.startsWith("-")) continue;
+    else if (/^[a-z][a-z-]*$/.test(token)) words.push(token);
+    else break;
+  }
+  return words.join(" ");
 }
 
 class Session {

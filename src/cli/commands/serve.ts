@@ -37,7 +37,11 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
         opened = resolve;
         failed = reject;
       });
-      const log: { error(fields: object, message: string): void } = {
+      const log: {
+        info(fields: object, message: string): void;
+        error(fields: object, message: string): void;
+      } = {
+        info: () => undefined,
         error: (_fields, message) => void process.stderr.write(`${message}\n`),
       };
       try {
@@ -52,6 +56,11 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
             ready,
             runCommand,
             onError: (error) => log.error({ err: error }, "a forwarded command failed"),
+            onCommand: ({ command, exitCode }) =>
+              log.info(
+                { command, ...(exitCode === undefined ? {} : { exitCode }) },
+                exitCode === undefined ? "forwarded command started" : "forwarded command ended",
+              ),
           });
         }
         hub = await openHub(config, { purpose: "serve", ...(lock ? { lock } : {}) });
@@ -65,6 +74,7 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
         });
         const openedHub = hub;
         log.error = (fields, message) => app.log.error(fields, message);
+        log.info = (fields, message) => app.log.info(fields, message);
         const watcher = options.watch
           ? startIncomingWatcher(hub, {
               dataDir: config.dataDir,
