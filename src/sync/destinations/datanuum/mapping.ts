@@ -6,6 +6,7 @@
  */
 import { CusthubError } from "../../../domain/errors.js";
 import type { CustomerResponse } from "../../../domain/customer-response.js";
+import { text } from "../customer-record.js";
 import type { DatanuumSettings, PosRegisterField } from "./settings.js";
 
 export interface DatanuumCustomer {
@@ -33,7 +34,7 @@ export function datanuumCustomerOf(
 ): DatanuumCustomer {
   const individual = record.entityInformation.individual;
   const name = (location: string): string | null =>
-    blankToNull(individual.name.name.find((entry) => entry.location === location)?.value);
+    text(individual.name.name.find((entry) => entry.location === location)?.value);
   const summary = individual.personalSummary;
   return {
     customerCode: record.customerID,
@@ -42,8 +43,8 @@ export function datanuumCustomerOf(
     gender: GENDERS[(summary.genderType ?? "").toUpperCase()] ?? null,
     birthDate: isoDate(summary.birthDate),
     mobilePhone: mobilePhoneOf(individual.contactInformation, settings.mobilePhoneTypes),
-    emailAddress: blankToNull(preferred(individual.contactInformation.email)?.emailAddress),
-    nationality: blankToNull(preferred(individual.contactInformation.address)?.country),
+    emailAddress: text(preferred(individual.contactInformation.email)?.emailAddress),
+    nationality: text(preferred(individual.contactInformation.address)?.country),
     posRegisterCode: posRegisterOf(record, settings.posRegisterField),
   };
 }
@@ -57,11 +58,6 @@ export function parseQueuedCustomer(json: string | null): CustomerResponse {
     // Reported below, with the same words as a record of the wrong shape.
   }
   throw new CusthubError("INVALID_REQUEST", "The queued change holds no customer record.", {});
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim() ?? "";
-  return trimmed === "" ? null : trimmed;
 }
 
 function isoDate(value: string | null): string | null {
@@ -82,12 +78,12 @@ function mobilePhoneOf(contact: Contact, types: readonly string[]): string | nul
   for (const type of types) {
     const ofType = phones.filter((phone) => (phone.typeCode ?? "").toUpperCase() === type);
     const found = ofType.find((phone) => phone.primaryFlag === "true") ?? ofType[0];
-    if (found) return blankToNull(found.phoneNumber);
+    if (found) return text(found.phoneNumber);
   }
   const primary = phones.find(
     (phone) => phone.primaryFlag === "true" && (phone.typeCode ?? "").toUpperCase() !== "FAX",
   );
-  return blankToNull(primary?.phoneNumber);
+  return text(primary?.phoneNumber);
 }
 
 /** seeds/000: "Invalid or missing POS register references are handled gracefully": null. */
@@ -96,15 +92,13 @@ function posRegisterOf(record: CustomerResponse, field: PosRegisterField): strin
     case "customAttribute": {
       const wanted = field.name.toUpperCase();
       const attribute = record.customAttribute.find((entry) => entry.name.toUpperCase() === wanted);
-      return blankToNull(attribute?.attributeValue[0]);
+      return text(attribute?.attributeValue[0]);
     }
     case "alternateKey":
-      return blankToNull(
-        record.alternateKey.find((key) => key.typeCode === field.typeCode)?.alternateID,
-      );
+      return text(record.alternateKey.find((key) => key.typeCode === field.typeCode)?.alternateID);
     case "retailStoreID":
-      return blankToNull(record.retailStoreID);
+      return text(record.retailStoreID);
     case "homeRetailStoreID":
-      return blankToNull(record.affiliation[0]?.retailStoreID);
+      return text(record.affiliation[0]?.retailStoreID);
   }
 }

@@ -9,6 +9,7 @@
  * that skips empty fields, or that function would have nothing to do.
  */
 import type { CustomerResponse } from "../../../domain/customer-response.js";
+import { customerCodeOf, preferred, text } from "../customer-record.js";
 import type { CustomFieldMapping, NewbaseSettings, StandardSourceField } from "./settings.js";
 
 /** The NewBase tables the connector reads or writes (seeds/002 "Data Source Configuration"). */
@@ -78,15 +79,6 @@ type Individual = CustomerResponse["entityInformation"]["individual"];
 type Contacts = Individual["contactInformation"];
 type AddressEntry = Contacts["address"][number];
 type TelephoneEntry = Contacts["telephone"][number];
-
-/** The customer code the record has, or null when the configured alternate key is missing. */
-export function customerCodeOf(record: CustomerResponse, keyType: string | null): string | null {
-  if (keyType === null) return record.customerID;
-  const key = record.alternateKey.find(
-    (candidate) => candidate.typeCode.toUpperCase() === keyType.toUpperCase(),
-  );
-  return key && key.alternateID.trim() !== "" ? key.alternateID : null;
-}
 
 /**
  * The record in NewBase's terms; null when it has no customer code.
@@ -221,11 +213,6 @@ function chooseAddress(
   return preferred(ofType) ?? preferred(active);
 }
 
-/** The primary entry, else the first; null for none. */
-function preferred<T extends { primaryFlag: string }>(entries: readonly T[]): T | null {
-  return entries.find((entry) => entry.primaryFlag === "true") ?? entries[0] ?? null;
-}
-
 const MOBILE_TYPES = new Set(["MOBILE", "CELL", "CELLULAR"]);
 
 /** A telephone's kind from its type code: MOBILE/CELL, FAX, or any other type a phone. */
@@ -309,12 +296,6 @@ function standardField(record: CustomerResponse, field: StandardSourceField): st
     fax: () => phoneOf(individual, "fax"),
   };
   return text(readers[field]());
-}
-
-/** The trimmed text, or null when there is none. */
-function text(value: string | null | undefined): string | null {
-  const trimmed = value?.trim() ?? "";
-  return trimmed === "" ? null : trimmed;
 }
 
 /** The columns that have a value. */

@@ -10,6 +10,7 @@
  * SocialHub too.
  */
 import type { CustomerResponse } from "../../../domain/customer-response.js";
+import { customerCodeOf, preferred, text } from "../customer-record.js";
 
 /** The body of `v1/consumer/updateInfo/{customerCode}`; seeds/004's properties, in its order. */
 export interface SocialhubCustomerUpdate {
@@ -41,15 +42,6 @@ export interface SocialhubMessage {
 
 type Individual = CustomerResponse["entityInformation"]["individual"];
 type AddressEntry = Individual["contactInformation"]["address"][number];
-
-/** The customer code the record has, or null when the configured alternate key is missing. */
-export function customerCodeOf(record: CustomerResponse, keyType: string | null): string | null {
-  if (keyType === null) return record.customerID;
-  const key = record.alternateKey.find(
-    (candidate) => candidate.typeCode.toUpperCase() === keyType.toUpperCase(),
-  );
-  return key && key.alternateID.trim() !== "" ? key.alternateID : null;
-}
 
 /**
  * The update for one customer; null when it has no customer code (seeds/004 "Troubleshooting":
@@ -146,15 +138,4 @@ function consentOf(record: CustomerResponse, contactTypes: readonly string[]): 0
     if (preference) return preference.permission === "true" ? 1 : 0;
   }
   return 0;
-}
-
-/** The primary entry, else the first; null for none. */
-function preferred<T extends { primaryFlag: string }>(entries: readonly T[]): T | null {
-  return entries.find((entry) => entry.primaryFlag === "true") ?? entries[0] ?? null;
-}
-
-/** The trimmed text, or null when there is none. */
-function text(value: string | null | undefined): string | null {
-  const trimmed = value?.trim() ?? "";
-  return trimmed === "" ? null : trimmed;
 }

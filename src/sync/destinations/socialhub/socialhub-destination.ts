@@ -5,7 +5,6 @@
  * skipped. Wire: docs/connectors.md.
  */
 import { CusthubError } from "../../../domain/errors.js";
-import type { CustomerResponse } from "../../../domain/customer-response.js";
 import type { ClaimedRow } from "../../../store/sync-queue.js";
 import type {
   DeliveryResult,
@@ -13,6 +12,7 @@ import type {
   DestinationContext,
   DestinationDefinition,
 } from "../../destination.js";
+import { customerRecordOf } from "../customer-record.js";
 import { HttpClient } from "../../http/http-client.js";
 import { SocialhubClient } from "./client.js";
 import { socialhubMessageOf } from "./mapping.js";
@@ -76,27 +76,6 @@ export class SocialhubDestination implements Destination {
   close(): Promise<void> {
     return this.#http.close();
   }
-}
-
-/** The record a row carries, or why it cannot be read. */
-function customerRecordOf(row: ClaimedRow): CustomerResponse | string {
-  if (row.json === null) return `Customer change ${row.uniqueId} (${row.action}) carries no record`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(row.json);
-  } catch {
-    return `Customer change ${row.uniqueId} carries a record that is not JSON`;
-  }
-  const record = parsed as Partial<CustomerResponse> | null;
-  if (
-    typeof record !== "object" ||
-    record === null ||
-    typeof record.customerID !== "string" ||
-    typeof record.entityInformation?.individual !== "object"
-  ) {
-    return `Customer change ${row.uniqueId} carries a record that is not a customer record`;
-  }
-  return record as CustomerResponse;
 }
 
 export const socialhubDestination: DestinationDefinition<SocialhubSettings> = {
