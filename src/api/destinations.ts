@@ -10,6 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
 import type { Actor } from "../domain/roles.js";
 import type { DestinationService } from "../sync/destinations-service.js";
+import { limitQuery, requeueBody } from "./sync.js";
 import "./route-options.js";
 
 const nameParams = {
@@ -69,26 +70,6 @@ const runBody = {
       minItems: 1,
       maxItems: 1000,
     },
-  },
-} as const;
-
-const limitQuery = {
-  type: "object",
-  additionalProperties: false,
-  properties: { limit: { type: "integer", minimum: 1, maximum: 1000 } },
-} as const;
-
-const requeueBody = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    ids: {
-      type: "array",
-      items: { type: "string", pattern: "^[0-9]{1,18}$" },
-      minItems: 1,
-      maxItems: 1000,
-    },
-    all: { type: "boolean" },
   },
 } as const;
 

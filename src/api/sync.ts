@@ -9,7 +9,8 @@ import type { Actor } from "../domain/roles.js";
 import type { DataSync } from "../sync/data-sync.js";
 import "./route-options.js";
 
-const requeueBody = {
+/** Dead letters to re-queue: ids, or all (the sync and the destinations routes alike). */
+export const requeueBody = {
   type: "object",
   additionalProperties: false,
   properties: {
@@ -23,7 +24,8 @@ const requeueBody = {
   },
 } as const;
 
-const deadLetterQuery = {
+/** How many to list (dead letters, runs). */
+export const limitQuery = {
   type: "object",
   additionalProperties: false,
   properties: { limit: { type: "integer", minimum: 1, maximum: 1000 } },
@@ -70,7 +72,7 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
       schema: {
         summary: "The dead letters, newest first",
         tags: ["sync"],
-        querystring: deadLetterQuery,
+        querystring: limitQuery,
       },
     },
     async (request) => dataSync.deadLetters(actorOf(request.actor), request.query.limit),
