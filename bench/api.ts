@@ -1,9 +1,10 @@
 /**
  * bench:api — `custhub serve` on 127.0.0.1 under load from undici's Pool (issue 6, "Measured, not
  * asserted"), on PGlite and, given a URL, on PostgreSQL: requests/s and p50/p99 latency for
- * `GET /api/v1/customers/{id}` and `POST /api/v1/customers/add-or-update`, a fixed-rate write run
- * at `--rate` requests/s, and the same reads against a bare Fastify route returning a fixed record
- * (the ceiling), with the ratios. Each run is bounded by `--seconds` and by `--max-requests`.
+ * `GET /api/v1/customers/{id}` (with the record cache `serve` keeps by default, and again without
+ * it) and `POST /api/v1/customers/add-or-update`, a fixed-rate write run at `--rate` requests/s,
+ * and the same reads against a bare Fastify route returning a fixed record (the ceiling), with the
+ * ratios. Each run is bounded by `--seconds` and by `--max-requests`.
  *
  * The issue names autocannon; it is not a dependency, and undici (already one) drives the same
  * closed-loop load: `--connections` workers, each sending its next request when the last returns.
@@ -253,13 +254,17 @@ async function benchEngine(
     .split("\n")
     .at(-1)!;
   const port = await freePort();
-  const serve = spawn(process.execPath, [CLI, "serve", "--port", String(port)], {
-    env,
-    stdio: "ignore",
-  });
   const origin = `http://127.0.0.1:${port}`;
+  const startServe = async (...flags: string[]): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, [CLI, "serve", "--port", String(port), ...flags], {
+      env,
+      stdio: "ignore",
+    });
+    await waitUntilAnswering(`${origin}/readyz`, child);
+    return child;
+  };
+  let serve = await startServe();
   try {
-    await waitUntilAnswering(`${origin}/readyz`, serve);
     const seedPool = new Pool(origin, { connections: 8 });
     const ids: string[] = [];
     for (let index = 0; index < seedCount; index += 8) {
@@ -286,6 +291,13 @@ async function benchEngine(
     }));
     const writes = await closedLoop(origin, key, (index) => addOrUpdate(seedCount + index));
     const paced = await fixedRate(origin, key, (index) => addOrUpdate(index * 7));
+    // The same reads with no records kept in memory: every one a database round trip.
+    await stop(serve);
+    serve = await startServe("--record-cache-mb", "0");
+    const uncached = await closedLoop(origin, key, (index) => ({
+      method: "GET",
+      path: `/api/v1/customers/${ids[index % ids.length]!}`,
+    }));
     const line = (label: string, result: Result, ratio?: string) =>
       `  ${label.padEnd(46)} ${String(result.requests).padStart(7)} req ${result.perSecond.toFixed(0).padStart(7)}/s  p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  failed ${result.failures}${ratio ? `  ${ratio}` : ""}`;
     console.log(
@@ -297,6 +309,13 @@ async function benchEngine(
         "GET /api/v1/customers/{id}",
         reads,
         `${((reads.perSecond / ceiling.perSecond) * 100).toFixed(0)}% of ceiling (target >= 50%)`,
+      ),
+    );
+    console.log(
+      line(
+        "GET, no record cache (--record-cache-mb 0)",
+        uncached,
+        `${((uncached.perSecond / ceiling.perSecond) * 100).toFixed(0)}% of ceiling`,
       ),
     );
     console.log(

@@ -4,7 +4,12 @@
  * record nests its names and addresses at several depths; so every logged plain object is walked
  * and the values under these keys replaced, wherever they sit.
  */
-import type { FastifyServerOptions } from "fastify";
+import {
+  LogController,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 
 /** Where log lines go: one JSON line per `write`. */
 export interface LogDestination {
@@ -81,12 +86,42 @@ export function redactPersonalData(value: unknown, depth = 0): unknown {
   return copy;
 }
 
-/** The request as logged: id, method, and the path without its query (`?email=` is personal). */
+/** The path without its query: `?email=` is personal. */
+const pathOf = (url: string): string => {
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+};
+
+/** The request as logged: id, method, and the path without its query. */
 const requestForLog = (request: { id: string; method: string; url: string }) => ({
   id: request.id,
   method: request.method,
-  path: request.url.split("?")[0],
+  path: pathOf(request.url),
 });
+
+/**
+ * One line per request, as it ends: method, path, status and milliseconds, beside the `reqId`
+ * every line of the request carries. Fastify's default is two lines (in, out) through the
+ * request and reply serializers; on a cached read that logging was a third of the time served.
+ */
+export class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = {
+      method: request.method,
+      path: pathOf(request.url),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    if (error) reply.log.error({ ...line, err: error }, "request errored");
+    else reply.log.info(line, "request completed");
+  }
+}
 
 export function loggerOptions(stream: LogDestination | undefined): LoggerOptions {
   return {

@@ -4,6 +4,7 @@
  * end; customers and queue depths are read from the database at scrape time, so they are exact.
  */
 import type { Health } from "../services/hub.js";
+import type { RecordCacheStats } from "../services/record-cache.js";
 
 /** Seconds; a read from an index is a few ms, an import request can take seconds. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -54,7 +55,8 @@ export class HttpMetrics {
     this.latencies.set(latencyKey, latency);
   }
 
-  render(health: Health): string {
+  /** `cache`: the record cache's figures, when `serve` keeps one. */
+  render(health: Health, cache?: RecordCacheStats): string {
     const lines: string[] = [
       "# HELP custhub_http_requests_total HTTP requests answered, by route and status.",
       "# TYPE custhub_http_requests_total counter",
@@ -91,6 +93,20 @@ export class HttpMetrics {
       `custhub_queue_depth${labels({ queue: "transaction_pending" })} ${health.queues.transactionPending}`,
       `custhub_queue_depth${labels({ queue: "progress" })} ${health.queues.progress}`,
     );
+    if (cache) {
+      lines.push(
+        "# HELP custhub_record_cache_reads_total Customer reads, by whether the record cache had the record.",
+        "# TYPE custhub_record_cache_reads_total counter",
+        `custhub_record_cache_reads_total${labels({ result: "hit" })} ${cache.hits}`,
+        `custhub_record_cache_reads_total${labels({ result: "miss" })} ${cache.misses}`,
+        "# HELP custhub_record_cache_bytes Memory the kept records take, about.",
+        "# TYPE custhub_record_cache_bytes gauge",
+        `custhub_record_cache_bytes ${cache.bytes}`,
+        "# HELP custhub_record_cache_trusted 1 while every write is heard; 0 while nothing is kept.",
+        "# TYPE custhub_record_cache_trusted gauge",
+        `custhub_record_cache_trusted ${cache.trusted ? 1 : 0}`,
+      );
+    }
     return `${lines.join("\n")}\n`;
   }
 }

@@ -24,7 +24,7 @@ import { registerCustomerRoutes } from "./customers.js";
 import { installErrorReplies } from "./error-replies.js";
 import { registerImportRoutes } from "./imports.js";
 import { registerNoteRoutes } from "./notes.js";
-import { loggerOptions, type LogDestination } from "./log-redaction.js";
+import { AccessLog, loggerOptions, type LogDestination } from "./log-redaction.js";
 import { HttpMetrics } from "./metrics.js";
 import { collectRoutes, registerOpenApiRoutes } from "./openapi.js";
 
@@ -53,16 +53,19 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     // Each log line of a request carries its id (Fastify binds it as `reqId`); the caller sees it
     // in `x-request-id`, to quote when reporting a problem.
     genReqId: () => randomUUID(),
+    logController: new AccessLog(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
   });
   installErrorReplies(app);
   const routes = collectRoutes(app);
   const metrics = new HttpMetrics();
 
-  app.addHook("onSend", async (request, reply) => {
+  // Hooks in callback form: on every request, a promise apiece is measurable.
+  app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     // The route pattern, never the path: ids in paths would make one series per customer.
     metrics.observe(
       request.method,
@@ -70,6 +73,7 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   app.get("/healthz", { schema: { summary: "Liveness", tags: ["operations"] } }, async () => ({
@@ -102,7 +106,7 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     async (_request, reply) =>
       reply
         .type("text/plain; version=0.0.4; charset=utf-8")
-        .send(metrics.render(await hub.health())),
+        .send(metrics.render(await hub.health(), hub.customers.recordCache?.stats())),
   );
 
   app.register(

@@ -10,7 +10,10 @@ export interface GlobalOptions {
   config?: string;
 }
 
-export function configOf(command: Command, extra: { host?: string; port?: string } = {}): Config {
+export function configOf(
+  command: Command,
+  extra: { host?: string; port?: string; recordCacheMb?: string } = {},
+): Config {
   // Inside the serving process the server's own configuration holds, whatever the caller had.
   const server = io().server;
   if (server) return server.config;

@@ -14,6 +14,8 @@ export interface Config {
   databaseUrl: string | undefined;
   host: string;
   port: number;
+  /** Memory `custhub serve` keeps customer records in for reads, in MiB; 0 keeps none. */
+  recordCacheMb: number;
 }
 
 export interface ConfigOverrides {
@@ -21,12 +23,15 @@ export interface ConfigOverrides {
   databaseUrl?: string | undefined;
   host?: string | undefined;
   port?: string | number | undefined;
+  recordCacheMb?: string | number | undefined;
   configFile?: string | undefined;
 }
 
-const DEFAULTS = { dataDir: "./data", host: "127.0.0.1", port: 8080 } as const;
+const DEFAULTS = { dataDir: "./data", host: "127.0.0.1", port: 8080, recordCacheMb: 64 } as const;
 
-type FileConfig = Partial<Record<"dataDir" | "databaseUrl" | "host" | "port", unknown>>;
+const FILE_KEYS = ["dataDir", "databaseUrl", "host", "port", "recordCacheMb"] as const;
+
+type FileConfig = Partial<Record<(typeof FILE_KEYS)[number], unknown>>;
 
 function readConfigFile(path: string, required: boolean): FileConfig {
   if (!existsSync(path)) {
@@ -54,7 +59,7 @@ function readConfigFile(path: string, required: boolean): FileConfig {
       { path },
     );
   }
-  const known = new Set(["dataDir", "databaseUrl", "host", "port"]);
+  const known = new Set<string>(FILE_KEYS);
   const unknown = Object.keys(parsed).filter((key) => !known.has(key));
   if (unknown.length > 0) {
     throw new CusthubError(
@@ -91,6 +96,22 @@ function port(value: unknown): number | undefined {
   return number;
 }
 
+/** Most memory the record cache may be given: 64 GiB. */
+const MOST_RECORD_CACHE_MB = 65_536;
+
+function megabytes(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const number = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > MOST_RECORD_CACHE_MB) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `${name} must be a whole number of MiB, 0-${MOST_RECORD_CACHE_MB}, not ${JSON.stringify(value)}.`,
+      { name },
+    );
+  }
+  return number;
+}
+
 export function loadConfig(
   overrides: ConfigOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
@@ -116,6 +137,11 @@ export function loadConfig(
       text(file.host, "host") ??
       DEFAULTS.host,
     port: port(overrides.port) ?? port(env.PORT) ?? port(file.port) ?? DEFAULTS.port,
+    recordCacheMb:
+      megabytes(overrides.recordCacheMb, "--record-cache-mb") ??
+      megabytes(env.CUSTHUB_RECORD_CACHE_MB, "CUSTHUB_RECORD_CACHE_MB") ??
+      megabytes(file.recordCacheMb, "recordCacheMb") ??
+      DEFAULTS.recordCacheMb,
   };
 }
 
@@ -126,6 +152,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
     database: config.databaseUrl ? maskUrl(config.databaseUrl) : `embedded (${config.dataDir}/db)`,
     host: config.host,
     port: config.port,
+    recordCacheMb: config.recordCacheMb,
   };
 }
 

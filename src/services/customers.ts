@@ -9,6 +9,7 @@
  */
 import type { AttributeType } from "../domain/attributes.js";
 import { anyDestinationEnabled } from "../store/destinations.js";
+import type { RecordCache } from "./record-cache.js";
 import { writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
@@ -101,6 +102,8 @@ interface Planned {
 }
 
 export class CustomerService {
+  /** Records kept in memory for `getJson` (`Hub.keepRecords`; `custhub serve`). */
+  recordCache: RecordCache | undefined;
   /** Single writes (the API's) arriving together go to the database together. */
   readonly #writes: WriteCoalescer<CustomerOperation, ChangeContext, OperationOutcome>;
 
@@ -278,9 +281,16 @@ export class CustomerService {
    * The customer's record as JSON text, exactly `JSON.stringify(get(customerID))`: the text kept
    * when the customer was written, sent as it is (reads pay no parsing or rendering).
    */
+  /** The record as `get` gives it, as JSON text: from the record cache when one is kept. */
   async getJson(customerID: string): Promise<string> {
-    const text = await loadResponseText(this.db, customerID);
-    return text ?? JSON.stringify(await this.get(customerID));
+    const cache = this.recordCache;
+    const cached = cache?.get(customerID);
+    if (cached !== undefined) return cached;
+    const begun = cache?.begin() ?? 0;
+    const text =
+      (await loadResponseText(this.db, customerID)) ?? JSON.stringify(await this.get(customerID));
+    cache?.fill(customerID, text, begun);
+    return text;
   }
 
   /** The stored record with what the response shape leaves out: validation findings, inactive state. */

@@ -11,11 +11,12 @@ import {
   migrate,
   type MigrationReport,
 } from "../store/migrate.js";
-import { countCustomers } from "../store/customers.js";
+import { countCustomers, CUSTOMERS_TABLE } from "../store/customers.js";
 import { queueDepths } from "../store/outbox.js";
 import type { Config } from "./config.js";
 import { acquireDataDirLock, lockStateOf, type DataDirLock } from "./data-dir-lock.js";
 import { CustomerService } from "./customers.js";
+import { RecordCache } from "./record-cache.js";
 import { ApiKeyService } from "./api-keys.js";
 import { CardService } from "./cards.js";
 import { ImportService } from "./imports.js";
@@ -57,6 +58,7 @@ export class Hub {
   readonly franchisees: FranchiseeService;
   readonly associateAssignments: AssociateAssignmentService;
   readonly transactions: TransactionService;
+  #stopWatching: (() => Promise<void>) | undefined;
 
   constructor(
     readonly db: Database,
@@ -94,8 +96,21 @@ export class Hub {
     };
   }
 
+  /**
+   * Keeps up to `maxBytes` of customer records in memory for reads (`custhub serve`), told of
+   * every write to customers by this process and, on a server, by every other one.
+   */
+  async keepRecords(maxBytes: number): Promise<RecordCache> {
+    if (this.#stopWatching) throw new Error("Records are already kept.");
+    const cache = new RecordCache(maxBytes);
+    this.#stopWatching = await this.db.watch(CUSTOMERS_TABLE, cache);
+    this.customers.recordCache = cache;
+    return cache;
+  }
+
   async close(): Promise<void> {
     try {
+      await this.#stopWatching?.();
       await this.db.close();
     } finally {
       this.onClose();

@@ -6,6 +6,9 @@ import type { AlternateKey, CustomerState } from "../domain/customer.js";
 import type { Queryable } from "./database.js";
 import { textArrayLiteral, valuesList } from "./sql-arrays.js";
 
+/** The table whose writes `Database.watch` reports, keyed by customer id. */
+export const CUSTOMERS_TABLE = "customers";
+
 export interface StoredCustomer {
   state: CustomerState;
   version: number;
@@ -146,6 +149,12 @@ export async function saveCustomers(
       textArrayLiteral(write.search.postalCodes),
       textArrayLiteral(write.search.nameTokens),
     ]),
+  );
+  // This process's record caches hear of the write as it commits; other processes', through the
+  // change trigger's notification (migration 0009).
+  tx.announce(
+    CUSTOMERS_TABLE,
+    writes.map((write) => write.state.customerID),
   );
   // A deleted customer's keys stop counting: "unique among active customers" (SPEC 2).
   const held = writes.flatMap((write) =>

@@ -5,6 +5,14 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
+import {
+  changeChannel,
+  keysOfPayload,
+  quoteIdentifier,
+  ServerNotifications,
+  TableWatchers,
+  type Announcements,
+} from "./table-watch.js";
 
 /** Something SQL can be sent to: the database itself, or an open transaction. */
 export interface Queryable {
@@ -12,12 +20,36 @@ export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Tells this process's watchers of `table` (see `Database.watch`) which of its rows were
+   * written: once the transaction commits, before `transaction()` resolves (never when it rolls
+   * back); at once outside a transaction. `keys` are the rows' keys, as the table's change
+   * trigger sends them.
+   */
+  announce(table: string, keys: readonly string[]): void;
+}
+
+/** Hears of rows written to a table (`Database.watch`). */
+export interface TableWatcher {
+  /** These rows were written (by this process, or by another one through the server). */
+  changed(keys: readonly string[]): void;
+  /** Changes may go unheard from now on: the server connection that hears them was lost. */
+  lost(): void;
+  /** Changes are heard again; any made while they were not are unknown. */
+  restored(): void;
 }
 
 export interface Database extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Hears of every row written to `table`: this process's writes when they commit (`announce`),
+   * and, on a PostgreSQL server, every other process's too, through the notifications the
+   * table's change trigger sends (docs/storage.md, "Record cache"). Resolves once listening;
+   * the returned function stops it. On the embedded database every writer is in this process.
+   */
+  watch(table: string, watcher: TableWatcher): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -33,6 +65,20 @@ export interface OpenOptions {
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function checkIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) {
+    throw new Error(`${JSON.stringify(name)} must be a lower-case SQL identifier.`);
+  }
+  return name;
+}
+
+/** The schema unqualified table names resolve to: the one the change trigger names. */
+async function currentSchema(db: Queryable): Promise<string> {
+  const [row] = await db.query<{ schema: string | null }>("SELECT current_schema() AS schema");
+  if (!row?.schema) throw new Error("No current schema: the search path names none that exists.");
+  return row.schema;
+}
 
 function checkSchema(schema: string | undefined): string | undefined {
   if (schema !== undefined && !IDENTIFIER.test(schema)) {
@@ -79,7 +125,8 @@ export async function wrapEmbedded(
   if (schema) {
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
   }
-  const wrap = (target: Pick<PGlite, "query" | "exec">): Queryable => ({
+  const watchers = new TableWatchers();
+  const wrap = (target: Pick<PGlite, "query" | "exec">, commit?: Announcements): Queryable => ({
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       const result = await target.query<Row>(sql, [...params]);
       return result.rows;
@@ -87,11 +134,35 @@ export async function wrapEmbedded(
     async exec(sql: string) {
       await target.exec(sql);
     },
+    announce: (table, keys) => watchers.announce(table, keys, commit),
   });
+  const base = wrap(db);
   return {
     kind: "pglite",
-    ...wrap(db),
-    transaction: (work) => db.transaction((tx) => work(wrap(tx))),
+    ...base,
+    async transaction(work) {
+      const commit: Announcements = [];
+      const result = await db.transaction((tx) => work(wrap(tx, commit)));
+      watchers.deliver(commit);
+      return result;
+    },
+    // The embedded database is this process's alone (the data dir's lock), and its session is
+    // shared: the change trigger's notifications are heard in-process, raw SQL writes included.
+    async watch(table, watcher) {
+      const channel = changeChannel(await currentSchema(base), checkIdentifier(table));
+      const stopLocal = watchers.add(table, watcher);
+      const quoted = quoteIdentifier(channel);
+      const heard = (payload: string) => watcher.changed(keysOfPayload(payload));
+      await db.listen(quoted, heard).catch((error: unknown) => {
+        stopLocal();
+        throw error;
+      });
+      return async () => {
+        stopLocal();
+        // Not the function listen() returns: it drops the quotes, and `schema.table` needs them.
+        await db.unlisten(quoted, heard);
+      };
+    },
     close: async () => {
       if (options.ownsInstance) await db.close();
     },
@@ -119,7 +190,9 @@ async function openServer(
       if (error.code !== "23505" && error.code !== "42P06") throw error;
     });
   }
-  const wrap = (target: pg.Pool | pg.PoolClient): Queryable => ({
+  const watchers = new TableWatchers();
+  let notifications: ServerNotifications | undefined;
+  const wrap = (target: pg.Pool | pg.PoolClient, commit?: Announcements): Queryable => ({
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       const result = await target.query(sql, [...params]);
       return result.rows as Row[];
@@ -127,16 +200,20 @@ async function openServer(
     async exec(sql: string) {
       await target.query(sql);
     },
+    announce: (table, keys) => watchers.announce(table, keys, commit),
   });
+  const base = wrap(pool);
   return {
     kind: "postgres",
-    ...wrap(pool),
+    ...base,
     async transaction(work) {
       const client = await pool.connect();
+      const commit: Announcements = [];
       try {
         await client.query("BEGIN");
-        const result = await work(wrap(client));
+        const result = await work(wrap(client, commit));
         await client.query("COMMIT");
+        watchers.deliver(commit);
         return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
@@ -145,6 +222,24 @@ async function openServer(
         client.release();
       }
     },
-    close: () => pool.end(),
+    async watch(table, watcher) {
+      const channel = changeChannel(await currentSchema(base), checkIdentifier(table));
+      notifications ??= new ServerNotifications(
+        () => new pgModule.Client({ connectionString: url, keepAlive: true }),
+      );
+      const stopLocal = watchers.add(table, watcher);
+      const stopServer = await notifications.listen(channel, watcher).catch((error: unknown) => {
+        stopLocal();
+        throw error;
+      });
+      return async () => {
+        stopLocal();
+        await stopServer();
+      };
+    },
+    async close() {
+      await notifications?.close();
+      await pool.end();
+    },
   };
 }

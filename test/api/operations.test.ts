@@ -120,6 +120,7 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
 
   it("exposes Prometheus metrics: requests by route and status, latency, customers and queue depths", async () => {
     server = await startServer(engine);
+    await server.hub.keepRecords(1 << 20);
     await server.hub.settings.set("DataSyncEnabled", "Yes");
     const { customerID } = await server.hub.customers.add(
       { orgName: "Metrics Ltd" },
@@ -152,6 +153,15 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
     expect(text).toContain('custhub_customers{state="active"} 1');
     expect(text).toContain('custhub_customers{state="total"} 1');
     expect(text).toContain('custhub_queue_depth{queue="customer_pending"} 1');
+    // Three reads reached the record cache (the one without a key did not).
+    const reads = (result: string) =>
+      Number(
+        new RegExp(`custhub_record_cache_reads_total\\{result="${result}"\\} (\\d+)`).exec(
+          text,
+        )?.[1],
+      );
+    expect(reads("hit") + reads("miss")).toBe(3);
+    expect(text).toContain("custhub_record_cache_trusted 1");
     // Every sample line is `name{labels} number`.
     for (const line of text
       .trim()
@@ -190,11 +200,18 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
     );
 
     const parsed = lines.map((line) => JSON.parse(line) as LogLine);
-    const requestLines = parsed.filter(
-      (line) => line.msg === "incoming request" || line.msg === "request completed",
-    );
-    expect(requestLines.length).toBeGreaterThanOrEqual(6);
-    for (const line of requestLines) expect(line.reqId).toMatch(/^[0-9a-f-]{36}$/);
+    // One line per request, as it ends.
+    expect(parsed.filter((line) => line.msg === "incoming request")).toEqual([]);
+    const requestLines = parsed.filter((line) => line.msg === "request completed");
+    expect(requestLines.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+      { method: "POST", path: "/api/v1/customers", status: 201 },
+      { method: "GET", path: "/api/v1/customers", status: 200 },
+      { method: "GET", path: "/api/v1/customers/1", status: 401 },
+    ]);
+    for (const line of requestLines) {
+      expect(line.reqId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(typeof line.ms).toBe("number");
+    }
     expect(parsed.map((line) => line.reqId)).toContain(failing.headers.get("x-request-id"));
 
     const all = lines.join("\n");

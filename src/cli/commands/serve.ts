@@ -14,6 +14,7 @@ import { cliActor, openDataSync } from "./sync.js";
 interface ServeOptions {
   host?: string;
   port?: string;
+  recordCacheMb?: string;
   watch?: boolean;
 }
 
@@ -26,6 +27,10 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
     .description("serve the REST API on the configured address until stopped (SIGINT/SIGTERM)")
     .option("--host <host>", "address to listen on (default 127.0.0.1, or HOST)")
     .option("--port <port>", "port to listen on (default 8080, or PORT)")
+    .option(
+      "--record-cache-mb <MiB>",
+      "memory for customer records kept for reads (default 64, or CUSTHUB_RECORD_CACHE_MB; 0: none)",
+    )
     .option("--watch", "import the files dropped into <data>/incoming/<fileset>/, each once")
     .action(async (options: ServeOptions, command: Command) => {
       let hub: Hub | undefined;
@@ -64,6 +69,7 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
           });
         }
         hub = await openHub(config, { purpose: "serve", ...(lock ? { lock } : {}) });
+        if (config.recordCacheMb > 0) await hub.keepRecords(config.recordCacheMb * 1024 * 1024);
         // The HTTP stack loads here, for `serve` alone: other commands start without it.
         const { buildServer } = await import("../../api/server.js");
         opened({ hub, config });
