@@ -279,9 +279,9 @@ export class CustomerService {
 
   /**
    * The customer's record as JSON text, exactly `JSON.stringify(get(customerID))`: the text kept
-   * when the customer was written, sent as it is (reads pay no parsing or rendering).
+   * when the customer was written, sent as it is (reads pay no parsing or rendering); from the
+   * record cache when one is kept (`Hub.keepRecords`).
    */
-  /** The record as `get` gives it, as JSON text: from the record cache when one is kept. */
   async getJson(customerID: string): Promise<string> {
     const cache = this.recordCache;
     const cached = cache?.get(customerID);
