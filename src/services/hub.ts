@@ -98,7 +98,8 @@ export class Hub {
 
   /**
    * Keeps up to `maxBytes` of customer records in memory for reads (`custhub serve`), told of
-   * every write to customers by this process and, on a server, by every other one.
+   * every write to customers: by this process as it commits, by any other writer through the
+   * change trigger's notifications.
    */
   async keepRecords(maxBytes: number): Promise<RecordCache> {
     if (this.#stopWatching) throw new Error("Records are already kept.");
