@@ -18,7 +18,7 @@ import type { JobRun } from "../../sync/data-sync.js";
 import { withHub } from "../context.js";
 import { io } from "../io.js";
 import { EXIT, fail, printResult, setExitCode, table } from "../output.js";
-import { cliActor, deadLetterTable, openDataSync } from "./sync.js";
+import { cliActor, deadLetterTable, openDataSync, requeueSelection } from "./sync.js";
 
 interface JsonOption {
   json?: boolean;
@@ -344,23 +344,10 @@ export function registerDestinations(program: Command): void {
         options: JsonOption & { all?: boolean },
         command: Command,
       ) => {
-        if (ids.length > 0 === (options.all === true)) {
-          fail(
-            options,
-            new CusthubError(
-              "INVALID_REQUEST",
-              "Give dead-letter ids or --all, not both and not neither.",
-              {},
-            ),
-          );
-          return;
-        }
+        const selected = requeueSelection(ids, options);
+        if (selected === undefined) return;
         await withHub(command, options, async (hub) => {
-          const result = await openDestinations(hub, command).requeue(
-            cliActor,
-            name,
-            options.all ? "all" : ids,
-          );
+          const result = await openDestinations(hub, command).requeue(cliActor, name, selected);
           printResult(options, result, () => `re-queued ${result.requeued} dead letter(s)`);
         });
       },

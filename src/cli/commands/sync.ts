@@ -205,22 +205,10 @@ export function registerSync(program: Command): void {
     .option("--json", "print one JSON document")
     .description("put dead letters back at the end of the progress queue, attempts reset")
     .action(async (ids: string[], options: JsonOption & { all?: boolean }, command: Command) => {
-      if (ids.length > 0 === (options.all === true)) {
-        fail(
-          options,
-          new CusthubError(
-            "INVALID_REQUEST",
-            "Give dead-letter ids or --all, not both and not neither.",
-            {},
-          ),
-        );
-        return;
-      }
+      const selected = requeueSelection(ids, options);
+      if (selected === undefined) return;
       await withHub(command, options, async (hub) => {
-        const result = await openDataSync(hub, command).requeue(
-          cliActor,
-          options.all ? "all" : ids,
-        );
+        const result = await openDataSync(hub, command).requeue(cliActor, selected);
         printResult(options, result, () => `re-queued ${result.requeued} dead letter(s)`);
       });
     });
@@ -248,4 +236,26 @@ async function runUntilSignalled(dataSync: DataSync, options: JsonOption): Promi
     lastRun: runs.at(-1) ?? null,
   };
   if (options.json) printResult(options, summary, () => "");
+}
+
+/**
+ * The dead letters a `requeue` names: its ids, or "all" with `--all`; undefined (the refusal
+ * printed, exit code set) for both or neither.
+ */
+export function requeueSelection(
+  ids: string[],
+  options: JsonOption & { all?: boolean },
+): string[] | "all" | undefined {
+  if (ids.length > 0 === (options.all === true)) {
+    fail(
+      options,
+      new CusthubError(
+        "INVALID_REQUEST",
+        "Give dead-letter ids or --all, not both and not neither.",
+        {},
+      ),
+    );
+    return undefined;
+  }
+  return options.all ? "all" : ids;
 }
