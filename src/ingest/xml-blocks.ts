@@ -62,6 +62,18 @@ export class XmlFileError extends CusthubError {
 
 const localName = (name: string): string => name.slice(name.indexOf(":") + 1);
 
+/** The attributes by local name; saxes's own object when no name has a prefix (the usual case). */
+function localAttributes(attributes: Record<string, string>): Record<string, string> {
+  for (const key in attributes) {
+    if (key.includes(":")) {
+      const local: Record<string, string> = {};
+      for (const [name, value] of Object.entries(attributes)) local[localName(name)] = value;
+      return local;
+    }
+  }
+  return attributes;
+}
+
 /**
  * Reads `input` (a path or a stream of the file's bytes) block by block. `onHead` is called once
  * the root element is known, before the first block.
@@ -130,9 +142,7 @@ export async function* readBlocks(
     }
     const element: XmlElement = {
       name,
-      attributes: Object.fromEntries(
-        Object.entries(tag.attributes).map(([key, value]) => [localName(key), value]),
-      ),
+      attributes: localAttributes(tag.attributes),
       text: "",
       children: [],
       line: parser.line,
