@@ -8,7 +8,6 @@
  * rolls back another (SPEC 4). Design notes: docs/storage.md.
  */
 import type { AttributeType } from "../domain/attributes.js";
-import { anyDestinationEnabled } from "../store/destinations.js";
 import type { RecordCache } from "./record-cache.js";
 import { writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
 import { WriteCoalescer } from "./write-coalescer.js";
@@ -43,11 +42,7 @@ import {
   type StoredCustomer,
 } from "../store/customers.js";
 import type { Database, Queryable } from "../store/database.js";
-import {
-  listAlternateKeyTypes,
-  listAttributeTypes,
-  readStoredSettings,
-} from "../store/reference-data.js";
+import { readStoredSettings, readWriteReference } from "../store/reference-data.js";
 
 /** The request types of seeds/003 that change a customer. */
 export type CustomerAction = "Add" | "AddorUpdate" | "Update" | "Delete";
@@ -393,19 +388,17 @@ function asCusthubError(error: unknown): CusthubError {
 async function loadApplyContext(
   tx: Queryable,
 ): Promise<{ applyContext: ApplyContext; dataSyncEnabled: boolean }> {
-  // One after another: a transaction is one connection, and a connection runs one query at a time.
-  const settings = resolveSettings(await readStoredSettings(tx));
-  const keyTypes = await listAlternateKeyTypes(tx);
-  const attributeTypes = await listAttributeTypes(tx);
+  const reference = await readWriteReference(tx);
+  const settings = resolveSettings(reference.settings);
   const now = new Date();
   return {
     // Changes are queued for the data-sync endpoint, and for any other destination enabled.
-    dataSyncEnabled: settings.DataSyncEnabled || (await anyDestinationEnabled(tx)),
+    dataSyncEnabled: settings.DataSyncEnabled || reference.anyDestinationEnabled,
     applyContext: {
       attributeTypes: new Map<string, AttributeType>(
-        attributeTypes.map((type) => [type.name.toUpperCase(), type]),
+        reference.attributeTypes.map((type) => [type.name.toUpperCase(), type]),
       ),
-      alternateKeyTypes: new Set(keyTypes),
+      alternateKeyTypes: new Set(reference.alternateKeyTypes),
       today: now.toISOString().slice(0, 10),
       now: now.toISOString(),
       validate: settings.CustomerValidationEnabled,

@@ -29,7 +29,7 @@ export class ImportService {
   }
 
   record(importId: string, progress: ImportProgress, rows: readonly ReviewRow[]): Promise<void> {
-    return this.db.transaction((tx) => recordImportProgress(tx, importId, progress, rows));
+    return recordImportProgress(this.db, importId, progress, rows);
   }
 
   finish(importId: string, fields: ImportEnd): Promise<void> {

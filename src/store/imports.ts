@@ -87,34 +87,23 @@ export interface ImportProgress {
   byAction: ImportRow["byAction"];
 }
 
-/** Records a batch of review rows and the running counts, in one transaction. */
+/** Records a batch of review rows and the running counts, in one statement. */
 export async function recordImportProgress(
   db: Queryable,
   importId: string,
   progress: ImportProgress,
   rows: readonly ReviewRow[],
 ): Promise<void> {
-  if (rows.length > 0) {
-    // Error codes travel comma-joined: unnest flattens arrays of arrays.
-    await db.query(
-      `INSERT INTO import_review_rows (import_id, block_number, line, action, block_key, outcome, error_codes, message)
-       SELECT $1::bigint, block_number, line, action, block_key, outcome, string_to_array(codes, ','), message
-         FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-           AS r (block_number, line, action, block_key, outcome, codes, message)`,
-      [
-        importId,
-        rows.map((row) => row.blockNumber),
-        rows.map((row) => row.line),
-        rows.map((row) => row.action),
-        rows.map((row) => row.key),
-        rows.map((row) => row.outcome),
-        rows.map((row) => row.errorCodes.join(",")),
-        rows.map((row) => row.message),
-      ],
-    );
-  }
+  // One statement, so atomic on its own: the review rows and the counts that include them.
+  // Error codes travel comma-joined: unnest flattens arrays of arrays.
   await db.query(
-    "UPDATE imports SET total = $2, succeeded = $3, failed = $4, warnings = $5, by_action = $6::jsonb WHERE id = $1::bigint",
+    `WITH review AS (
+       INSERT INTO import_review_rows (import_id, block_number, line, action, block_key, outcome, error_codes, message)
+       SELECT $1::bigint, block_number, line, action, block_key, outcome, string_to_array(codes, ','), message
+         FROM unnest($7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+           AS r (block_number, line, action, block_key, outcome, codes, message))
+     UPDATE imports SET total = $2, succeeded = $3, failed = $4, warnings = $5, by_action = $6::jsonb
+      WHERE id = $1::bigint`,
     [
       importId,
       progress.total,
@@ -122,6 +111,13 @@ export async function recordImportProgress(
       progress.failed,
       progress.warnings,
       JSON.stringify(progress.byAction),
+      rows.map((row) => row.blockNumber),
+      rows.map((row) => row.line),
+      rows.map((row) => row.action),
+      rows.map((row) => row.key),
+      rows.map((row) => row.outcome),
+      rows.map((row) => row.errorCodes.join(",")),
+      rows.map((row) => row.message),
     ],
   );
 }

@@ -15,6 +15,39 @@ export async function writeSetting(db: Queryable, key: string, value: unknown): 
   );
 }
 
+/** Everything a customer write consults, read together. */
+export interface WriteReference {
+  settings: Map<string, unknown>;
+  alternateKeyTypes: string[];
+  attributeTypes: AttributeType[];
+  /** Whether any sync destination (other than the data-sync endpoint's setting) is enabled. */
+  anyDestinationEnabled: boolean;
+}
+
+/**
+ * The settings, alternate key types, attribute types and whether any destination is enabled, in
+ * one round trip: every group of customer writes reads them in its own transaction.
+ */
+export async function readWriteReference(db: Queryable): Promise<WriteReference> {
+  const [row] = await db.query<{
+    settings: Record<string, unknown>;
+    key_types: string[];
+    attribute_types: AttributeTypeRow[];
+    any_destination: boolean;
+  }>(
+    `SELECT (SELECT coalesce(json_object_agg(key, value), '{}') FROM settings) AS settings,
+            (SELECT coalesce(array_agg(type_code ORDER BY type_code), '{}') FROM alternate_key_types) AS key_types,
+            (SELECT coalesce(json_agg(t ORDER BY t.name), '[]') FROM (${ATTRIBUTE_TYPES}) AS t) AS attribute_types,
+            EXISTS (SELECT 1 FROM sync_destinations WHERE enabled) AS any_destination`,
+  );
+  return {
+    settings: new Map(Object.entries(row!.settings)),
+    alternateKeyTypes: row!.key_types,
+    attributeTypes: row!.attribute_types.map(attributeType),
+    anyDestinationEnabled: row!.any_destination,
+  };
+}
+
 export async function listAlternateKeyTypes(db: Queryable): Promise<string[]> {
   const rows = await db.query<{ type_code: string }>(
     "SELECT type_code FROM alternate_key_types ORDER BY type_code",
@@ -31,28 +64,32 @@ export async function insertAlternateKeyType(db: Queryable, typeCode: string): P
   return rows.length > 0;
 }
 
+interface AttributeTypeRow {
+  name: string;
+  data_type: AttributeType["dataType"];
+  max_length: number | null;
+  editable: boolean;
+  is_unique: boolean;
+  values: string[] | null;
+}
+
+const ATTRIBUTE_TYPES = `SELECT t.name, t.data_type, t.max_length, t.editable, t.is_unique,
+         (SELECT array_agg(v.value ORDER BY v.position) FROM attribute_type_values v
+           WHERE v.attribute_name = t.name) AS values
+    FROM attribute_types t`;
+
+const attributeType = (row: AttributeTypeRow): AttributeType => ({
+  name: row.name,
+  dataType: row.data_type,
+  maxLength: row.max_length,
+  editable: row.editable,
+  unique: row.is_unique,
+  values: row.values ?? [],
+});
+
 export async function listAttributeTypes(db: Queryable): Promise<AttributeType[]> {
-  const rows = await db.query<{
-    name: string;
-    data_type: AttributeType["dataType"];
-    max_length: number | null;
-    editable: boolean;
-    is_unique: boolean;
-    values: string[] | null;
-  }>(
-    `SELECT t.name, t.data_type, t.max_length, t.editable, t.is_unique,
-            (SELECT array_agg(v.value ORDER BY v.position) FROM attribute_type_values v
-              WHERE v.attribute_name = t.name) AS values
-       FROM attribute_types t ORDER BY t.name`,
-  );
-  return rows.map((row) => ({
-    name: row.name,
-    dataType: row.data_type,
-    maxLength: row.max_length,
-    editable: row.editable,
-    unique: row.is_unique,
-    values: row.values ?? [],
-  }));
+  const rows = await db.query<AttributeTypeRow>(`${ATTRIBUTE_TYPES} ORDER BY t.name`);
+  return rows.map(attributeType);
 }
 
 /** Adds a definition; false when one of that name (in any case) exists. */
