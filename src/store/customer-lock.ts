@@ -1,5 +1,6 @@
 /** One customer's document, locked for the rest of the transaction. */
 import type { CustomerState } from "../domain/customer.js";
+import { parseRecord } from "./customers.js";
 import type { Queryable } from "./database.js";
 
 /**
@@ -12,9 +13,9 @@ export async function loadCustomerForUpdate(
   customerID: string,
 ): Promise<CustomerState | null> {
   if (!/^\d{1,18}$/.test(customerID)) return null;
-  const [row] = await tx.query<{ record: CustomerState }>(
+  const [row] = await tx.query<{ record: string }>(
     "SELECT record FROM customers WHERE customer_id = $1::bigint FOR UPDATE",
     [customerID],
   );
-  return row?.record ?? null;
+  return row ? parseRecord(row.record) : null;
 }

@@ -62,16 +62,19 @@ export async function loadCustomers(
   const found = new Map<string, StoredCustomer>();
   const ids = customerIDs.filter((id) => /^\d{1,18}$/.test(id));
   if (ids.length === 0) return found;
-  const rows = await db.query<{ id: string; record: CustomerState; version: number }>(
+  const rows = await db.query<{ id: string; record: string; version: number }>(
     "SELECT customer_id::text AS id, record, version FROM customers WHERE customer_id = ANY($1::bigint[])" +
       (options.forUpdate ? " ORDER BY customer_id FOR UPDATE" : ""),
     [ids],
   );
-  for (const row of rows) found.set(row.id, { state: row.record, version: row.version });
+  for (const row of rows)
+    found.set(row.id, { state: parseRecord(row.record), version: row.version });
   return found;
 }
 
-/** Which active customer holds each of these keys: `TYPE\0ID` -> customerID. */
+/** The stored record: JSON text written by `saveCustomers` (migration 0010). */
+export const parseRecord = (text: string): CustomerState => JSON.parse(text) as CustomerState;
+
 /**
  * The customer's record as JSON text, as it was rendered when the customer was last written;
  * undefined when no customer has the id, null when it was written before that text was kept.
@@ -88,6 +91,7 @@ export async function loadResponseText(
   return row === undefined ? undefined : row.response_text;
 }
 
+/** Which active customer holds each of these keys: `TYPE\0ID` -> customerID. */
 export async function findKeyHolders(
   db: Queryable,
   keys: readonly AlternateKey[],
@@ -123,7 +127,7 @@ export async function saveCustomers(
     "bigint",
     "boolean",
     "boolean",
-    "jsonb",
+    "text",
     "text",
     "text[]",
     "text[]",
@@ -285,13 +289,13 @@ export async function findCustomers(db: Queryable, query: FindQuery): Promise<Cu
   }
   if (query.after !== undefined) add("customer_id > ?::bigint", query.after);
   params.push(query.limit);
-  const rows = await db.query<{ record: CustomerState }>(
+  const rows = await db.query<{ record: string }>(
     `SELECT record FROM customers
       ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""}
       ORDER BY customer_id LIMIT $${params.length}`,
     params,
   );
-  return rows.map((row) => row.record);
+  return rows.map((row) => parseRecord(row.record));
 }
 
 export async function countCustomers(db: Queryable): Promise<{ total: number; active: number }> {

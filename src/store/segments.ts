@@ -61,7 +61,7 @@ export async function listSegments(
   const rows = await db.query<SegmentRow & { customer_count: number }>(
     `WITH members AS (
        SELECT entry->>'segmentId' AS segment_id, count(*)::int AS customer_count
-         FROM customers, jsonb_array_elements(record->'segments') AS entry
+         FROM customers, jsonb_array_elements(record::jsonb->'segments') AS entry
         WHERE active
         GROUP BY 1)
      SELECT s.segment_id::text AS segment_id, s.name, s.description, s.created_at,

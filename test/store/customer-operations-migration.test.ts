@@ -3,10 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
 
-const migration = readFileSync(
-  new URL("../../src/store/migrations/0006_customer_operations.sql", import.meta.url),
-  "utf8",
-);
+const migration = (name: string): string =>
+  readFileSync(new URL(`../../src/store/migrations/${name}.sql`, import.meta.url), "utf8");
 
 describe.each(engines)("migration 0006 on $name", (engine) => {
   let hub: Hub;
@@ -20,14 +18,18 @@ describe.each(engines)("migration 0006 on $name", (engine) => {
       { orgName: "Old" },
       { actor: "test", channel: "api" },
     );
-    // A document as 0005 left it: none of the new parts.
+    // A document as 0005 left it: jsonb (until 0010), without the new parts.
+    await hub.db.exec("ALTER TABLE customers ALTER COLUMN record TYPE jsonb USING record::jsonb");
     await hub.db.query(
       `UPDATE customers SET record = record - 'segments' - 'franchisees' - 'associateAssignments'
                                             - 'yearToDateYear'
         WHERE customer_id = $1::bigint`,
       [customerID],
     );
-    await hub.db.exec(migration);
+    await hub.db.exec(migration("0006_customer_operations"));
+    await hub.db.exec(migration("0006_customer_operations"));
+    // 0010 turns the jsonb document back into text, keeping it.
+    await hub.db.exec(migration("0010_customer_record_text"));
     const state = await hub.customers.getState(customerID);
     expect(state).toMatchObject({
       segments: [],
