@@ -86,11 +86,7 @@ export async function writeCustomerChanges(
     );
     await enqueueCustomerChanges(
       tx,
-      changes.map((item, at) => ({
-        customerID: item.applied.state.customerID,
-        action: item.change,
-        json: item.change === "DELETE" ? null : texts[at]!,
-      })),
+      changes.map((item) => ({ customerID: item.applied.state.customerID, action: item.change })),
     );
   }
   return records;

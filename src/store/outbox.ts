@@ -3,13 +3,11 @@
  * as the change they announce.
  */
 import type { Queryable } from "./database.js";
-import { valuesList } from "./sql-arrays.js";
 
 export interface CustomerChangeMessage {
   customerID: string;
+  /** A DELETE carries no JSON (seeds/001); the others carry the customer's stored response text. */
   action: "CREATE" | "UPDATE" | "DELETE";
-  /** The `CustomerResponseType` JSON text; null for DELETE (seeds/001). */
-  json: string | null;
 }
 
 /**
@@ -39,6 +37,10 @@ export async function dropQueuedForCustomers(
   );
 }
 
+/**
+ * Queues the messages. The JSON of a CREATE or UPDATE is the customer's `response_text` as this
+ * transaction just wrote it (`saveCustomers`), copied inside the database rather than sent twice.
+ */
 export async function enqueueCustomerChanges(
   tx: Queryable,
   messages: readonly CustomerChangeMessage[],
@@ -46,8 +48,12 @@ export async function enqueueCustomerChanges(
   if (messages.length === 0) return;
   await tx.query(
     `INSERT INTO data_sync_cust_pending_queue (unique_id, action, json_object)
-     ${valuesList(["text", "text", "json"], messages.length)}`,
-    messages.flatMap((message) => [message.customerID, message.action, message.json]),
+     SELECT m.customer_id::text, m.action,
+            CASE WHEN m.action = 'DELETE' THEN NULL ELSE c.response_text::json END
+       FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS m (customer_id, action, position)
+       JOIN customers c ON c.customer_id = m.customer_id
+      ORDER BY m.position`,
+    [messages.map((message) => message.customerID), messages.map((message) => message.action)],
   );
 }
 
