@@ -3,11 +3,16 @@
  * to end (read, map, validate, store with history and outbox rows, review), on PGlite and, given
  * a URL, on PostgreSQL; against the baseline of saxes alone tokenizing the same file.
  *
+ * Each import runs in a process of its own, so its peak RSS is the import's alone: not the file's
+ * generation, not the baseline's, not the other engine's (PGlite's WASM heap stays in its process).
+ *
  *   npm run bench:import -- [--count 100000] [--database-url postgres://...] [--engine pglite|postgres|both]
  */
+import { fork } from "node:child_process";
 import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { SaxesParser } from "saxes";
 import { importFile } from "../src/ingest/import-file.js";
@@ -18,13 +23,23 @@ const { values } = parseArgs({
   options: {
     count: { type: "string", default: "100000" },
     "database-url": { type: "string" },
-    // One engine per run gives each its own peak RSS: PGlite's WASM heap stays in the process.
     engine: { type: "string", default: "both" },
+    // Internal: run one engine's import on this file and report it to the parent.
+    measure: { type: "string" },
+    file: { type: "string" },
+    "work-dir": { type: "string" },
   },
 });
-const count = Number(values.count);
 const serverUrl = values["database-url"] ?? process.env.BENCH_DATABASE_URL;
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+interface Measured {
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  succeeded: number;
+  failed: number;
+}
 
 /** Baseline: saxes alone, counting the blocks, doing nothing with them. */
 async function tokenize(path: string): Promise<number> {
@@ -46,68 +61,102 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-const workDir = mkdtempSync(join(tmpdir(), "custhub-bench-import-"));
-const file = join(workDir, "customers.xml");
-try {
-  await writeBatchFile(file, count);
-  const megabytes = statSync(file).size / 1e6;
-  const tokenizeSeconds = await timed(() => tokenize(file));
-  const tokenizeRate = Math.round(count / tokenizeSeconds);
-  console.log(
-    `\n${count.toLocaleString("en")} AddorUpdate blocks, ${megabytes.toFixed(0)} MB (${((megabytes * 1e6) / count / 1000).toFixed(2)} KB a block)`,
-  );
-  console.log(
-    `  saxes alone (baseline)   ${String(tokenizeRate).padStart(8)} blocks/s  ${tokenizeSeconds.toFixed(1)} s  peak RSS ${peakRssMb()} MB`,
-  );
-
-  const measure = async (
-    name: string,
-    open: () => Promise<{ hub: Hub; dataDir: string; dispose(): Promise<void> }>,
-  ) => {
-    const target = await open();
-    let summary;
-    const seconds = await timed(async () => {
-      summary = await importFile(target.hub, file, {
-        channel: "cli",
-        actor: "bench",
-        dataDir: target.dataDir,
-      });
+/** In the child: opens the engine, imports the file, reports. */
+async function measure(engine: string, file: string, workDir: string): Promise<Measured> {
+  let target: { hub: Hub; dataDir: string; dispose(): Promise<void> };
+  if (engine === "pglite") {
+    const dataDir = join(workDir, "pglite");
+    const hub = await openHub({ dataDir, databaseUrl: undefined });
+    target = { hub, dataDir, dispose: () => hub.close() };
+  } else {
+    const schema = `bench_${process.pid}_${Date.now()}`;
+    const hub = await openHub({ dataDir: "", databaseUrl: serverUrl }, { schema });
+    target = {
+      hub,
+      dataDir: join(workDir, "server"),
+      async dispose() {
+        await hub.db.exec(`DROP SCHEMA ${schema} CASCADE`);
+        await hub.close();
+      },
+    };
+  }
+  await target.hub.settings.set("DataSyncEnabled", true);
+  let summary = { succeeded: 0, failed: 0 };
+  const cpuBefore = process.cpuUsage();
+  const seconds = await timed(async () => {
+    summary = await importFile(target.hub, file, {
+      channel: "cli",
+      actor: "bench",
+      dataDir: target.dataDir,
     });
-    await target.dispose();
-    const rate = Math.round(count / seconds);
-    console.log(
-      `  import on ${name.padEnd(14)} ${String(rate).padStart(8)} blocks/s  ${seconds.toFixed(1)} s  peak RSS ${peakRssMb()} MB  ratio ${(rate / tokenizeRate).toFixed(2)}  (${JSON.stringify({ succeeded: summary!.succeeded, failed: summary!.failed })})`,
-    );
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  await target.dispose();
+  return {
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMb: peakRssMb(),
+    succeeded: summary.succeeded,
+    failed: summary.failed,
   };
+}
 
+/** In the parent: runs `measure` in a child process (same loader flags) and waits for its figures. */
+function inChild(engine: string, file: string, workDir: string): Promise<Measured> {
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ["--measure", engine, "--file", file, "--work-dir", workDir],
+    { env: { ...process.env, BENCH_DATABASE_URL: serverUrl ?? "" } },
+  );
+  return new Promise((resolve, reject) => {
+    let result: Measured | undefined;
+    child.on("message", (message) => (result = message as Measured));
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      result ? resolve(result) : reject(new Error(`the ${engine} import exited with ${code}`)),
+    );
+  });
+}
+
+if (values.measure !== undefined) {
+  const result = await measure(values.measure, values.file!, values["work-dir"]!);
+  process.send!(result);
+} else {
+  const count = Number(values.count);
   const engine = values.engine;
   if (engine !== "both" && engine !== "pglite" && engine !== "postgres") {
     throw new Error("--engine is pglite, postgres or both");
   }
-  if (engine !== "postgres")
-    await measure("PGlite", async () => {
-      const dataDir = join(workDir, "pglite");
-      const hub = await openHub({ dataDir, databaseUrl: undefined });
-      await hub.settings.set("DataSyncEnabled", true);
-      return { hub, dataDir, dispose: () => hub.close() };
-    });
-  if (serverUrl && engine !== "pglite") {
-    await measure("PostgreSQL", async () => {
-      const schema = `bench_${process.pid}_${Date.now()}`;
-      const hub = await openHub({ dataDir: "", databaseUrl: serverUrl }, { schema });
-      await hub.settings.set("DataSyncEnabled", true);
-      return {
-        hub,
-        dataDir: join(workDir, "server"),
-        async dispose() {
-          await hub.db.exec(`DROP SCHEMA ${schema} CASCADE`);
-          await hub.close();
-        },
-      };
-    });
-  } else {
-    console.log("  PostgreSQL: skipped (give --database-url or BENCH_DATABASE_URL to measure it)");
+  const workDir = mkdtempSync(join(tmpdir(), "custhub-bench-import-"));
+  const file = join(workDir, "customers.xml");
+  try {
+    await writeBatchFile(file, count);
+    const megabytes = statSync(file).size / 1e6;
+    const tokenizeSeconds = await timed(() => tokenize(file));
+    const tokenizeRate = Math.round(count / tokenizeSeconds);
+    console.log(
+      `\n${count.toLocaleString("en")} AddorUpdate blocks, ${megabytes.toFixed(0)} MB (${((megabytes * 1e6) / count / 1000).toFixed(2)} KB a block)`,
+    );
+    console.log(
+      `  saxes alone (baseline)   ${String(tokenizeRate).padStart(8)} blocks/s  ${tokenizeSeconds.toFixed(1)} s`,
+    );
+    const report = (name: string, result: Measured): void => {
+      const rate = Math.round(count / result.seconds);
+      console.log(
+        `  import on ${name.padEnd(14)} ${String(rate).padStart(8)} blocks/s  ${result.seconds.toFixed(1)} s  ` +
+          `CPU ${result.cpuSeconds.toFixed(1)} s  peak RSS ${result.peakRssMb} MB  ratio ${(rate / tokenizeRate).toFixed(2)}  ` +
+          JSON.stringify({ succeeded: result.succeeded, failed: result.failed }),
+      );
+    };
+    if (engine !== "postgres") report("PGlite", await inChild("pglite", file, workDir));
+    if (serverUrl && engine !== "pglite") {
+      report("PostgreSQL", await inChild("postgres", file, workDir));
+    } else {
+      console.log(
+        "  PostgreSQL: skipped (give --database-url or BENCH_DATABASE_URL to measure it)",
+      );
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
   }
-} finally {
-  rmSync(workDir, { recursive: true, force: true });
 }
