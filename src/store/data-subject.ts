@@ -1,5 +1,6 @@
 /** What a data-subject request reads and scrubs beyond the customer's own row (SPEC 9). */
 import type { Queryable } from "./database.js";
+import { parseMessage } from "./outbox.js";
 
 export interface QueuedMessage {
   queue: "pending" | "progress" | "dead-letter";
@@ -15,7 +16,7 @@ export async function readQueuedMessages(
   const rows = await db.query<{
     queue: QueuedMessage["queue"];
     action: string;
-    json_object: unknown;
+    json_object: string | null;
   }>(
     `SELECT 'pending' AS queue, action, json_object FROM data_sync_cust_pending_queue WHERE unique_id = $1
      UNION ALL
@@ -24,7 +25,11 @@ export async function readQueuedMessages(
      SELECT 'dead-letter', action, json_object FROM data_sync_dead_letters WHERE source_queue = 'customer' AND unique_id = $1`,
     [customerID],
   );
-  return rows.map((row) => ({ queue: row.queue, action: row.action, jsonObject: row.json_object }));
+  return rows.map((row) => ({
+    queue: row.queue,
+    action: row.action,
+    jsonObject: parseMessage(row.json_object),
+  }));
 }
 
 /**

@@ -4,6 +4,10 @@
  */
 import type { Queryable } from "./database.js";
 
+/** A queued message's JSON (kept as text, migration 0011) as data; null stays null (DELETE). */
+export const parseMessage = (text: string | null): unknown =>
+  text === null ? null : (JSON.parse(text) as unknown);
+
 export interface CustomerChangeMessage {
   customerID: string;
   /** A DELETE carries no JSON (seeds/001); the others carry the customer's stored response text. */
@@ -49,7 +53,7 @@ export async function enqueueCustomerChanges(
   await tx.query(
     `INSERT INTO data_sync_cust_pending_queue (unique_id, action, json_object)
      SELECT m.customer_id::text, m.action,
-            CASE WHEN m.action = 'DELETE' THEN NULL ELSE c.response_text::json END
+            CASE WHEN m.action = 'DELETE' THEN NULL ELSE c.response_text END
        FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS m (customer_id, action, position)
        JOIN customers c ON c.customer_id = m.customer_id
       ORDER BY m.position`,
@@ -74,7 +78,7 @@ export async function readCustomerPending(
     obj_name: string;
     unique_id: string;
     action: string;
-    json_object: unknown;
+    json_object: string | null;
   }>(
     `SELECT id::text AS id, obj_name, unique_id, action, json_object
        FROM data_sync_cust_pending_queue
@@ -86,7 +90,7 @@ export async function readCustomerPending(
     objName: row.obj_name,
     uniqueId: row.unique_id,
     action: row.action,
-    jsonObject: row.json_object,
+    jsonObject: parseMessage(row.json_object),
   }));
 }
 

@@ -233,7 +233,7 @@ export async function queueManualUpdates(
        INSERT INTO data_sync_progress_queue
               (id, destination, source_queue, source_id, obj_name, unique_id, action, json_object,
                message_id, ordering_key)
-       SELECT progress_id, $1, 'customer', 0, 'Customer', customer_id, 'UPDATE', json::json,
+       SELECT progress_id, $1, 'customer', 0, 'Customer', customer_id, 'UPDATE', json,
               progress_id::text, customer_id
          FROM numbered
        RETURNING id::text AS id`,

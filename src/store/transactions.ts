@@ -109,7 +109,7 @@ export async function enqueueTransactionCreate(
 ): Promise<void> {
   await tx.query(
     `INSERT INTO data_sync_trn_pending_queue (obj_name, unique_id, action, json_object, customer_id)
-     VALUES ('Transaction', $1, 'CREATE', $2::json, $3)`,
+     VALUES ('Transaction', $1, 'CREATE', $2, $3)`,
     [message.retailTransactionId, message.json, message.customerID],
   );
 }
