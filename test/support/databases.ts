@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 import { afterAll } from "vitest";
 import { startEmbedded, wrapEmbedded } from "../../src/store/database.js";
 import { Hub, openHub } from "../../src/services/hub.js";
@@ -51,9 +52,14 @@ const postgres: Engine = {
 export const engines: Engine[] = serverUrl ? [pglite, postgres] : [pglite];
 
 afterAll(async () => {
-  for (const { hub, schema } of opened.splice(0)) {
-    await hub.db.exec(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
-    await hub.close().catch(() => undefined);
+  const done = opened.splice(0);
+  for (const { hub } of done) await hub.close().catch(() => undefined);
+  // Dropped through a connection of its own: most tests have closed their hub by now.
+  if (serverUrl && done.length > 0) {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    for (const { schema } of done) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
   }
   if (sharedPGlite) await (await sharedPGlite).close();
   sharedPGlite = undefined;
