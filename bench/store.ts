@@ -73,7 +73,7 @@ async function bareInsert(hub: Hub): Promise<void> {
         textArrayLiteral(search.nameTokens),
       );
       rows.push(
-        `($${base + 1}::bigint, $${base + 2}::boolean, $${base + 3}::jsonb, $${base + 4}::text[], $${base + 5}::text[], $${base + 6}::text[], $${base + 7}::text[])`,
+        `($${base + 1}::bigint, $${base + 2}::boolean, $${base + 3}::text, $${base + 4}::text[], $${base + 5}::text[], $${base + 6}::text[], $${base + 7}::text[])`,
       );
     }
     await hub.db.query(
