@@ -11,9 +11,8 @@ import { searchTermsOf } from "../domain/search-terms.js";
 import { resolveSettings } from "../domain/settings.js";
 import { insertHistory, saveCustomers } from "../store/customers.js";
 import type { Queryable } from "../store/database.js";
-import { anyDestinationEnabled } from "../store/destinations.js";
 import { dropQueuedForCustomers, enqueueCustomerChanges } from "../store/outbox.js";
-import { readStoredSettings } from "../store/reference-data.js";
+import { readWriteReference, type WriteReference } from "../store/reference-data.js";
 
 /** Who made a change and through which door; written into the history row. */
 export interface ChangeContext {
@@ -36,10 +35,12 @@ export interface CustomerChange {
  * destination enabled (`custhub destinations enable`; docs/sync.md "Destinations").
  */
 export async function dataSyncEnabled(tx: Queryable): Promise<boolean> {
-  return (
-    resolveSettings(await readStoredSettings(tx)).DataSyncEnabled ||
-    (await anyDestinationEnabled(tx))
-  );
+  return queuesChanges(await readWriteReference(tx));
+}
+
+/** `dataSyncEnabled` for reference data already read. */
+export function queuesChanges(reference: WriteReference): boolean {
+  return resolveSettings(reference.settings).DataSyncEnabled || reference.anyDestinationEnabled;
 }
 
 /** Writes the changes; returns each customer's record as the API and the sync payload show it. */

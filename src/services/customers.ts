@@ -9,7 +9,7 @@
  */
 import type { AttributeType } from "../domain/attributes.js";
 import type { RecordCache } from "./record-cache.js";
-import { writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
+import { queuesChanges, writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
 import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
@@ -392,8 +392,7 @@ async function loadApplyContext(
   const settings = resolveSettings(reference.settings);
   const now = new Date();
   return {
-    // Changes are queued for the data-sync endpoint, and for any other destination enabled.
-    dataSyncEnabled: settings.DataSyncEnabled || reference.anyDestinationEnabled,
+    dataSyncEnabled: queuesChanges(reference),
     applyContext: {
       attributeTypes: new Map<string, AttributeType>(
         reference.attributeTypes.map((type) => [type.name.toUpperCase(), type]),

@@ -13,13 +13,8 @@ export async function enabledDestinationNames(db: Queryable): Promise<string[]> 
   return rows.map((row) => row.name);
 }
 
-/** Whether any destination in `sync_destinations` is enabled (one indexed look-up). */
-export async function anyDestinationEnabled(db: Queryable): Promise<boolean> {
-  const [row] = await db.query<{ on: boolean }>(
-    "SELECT EXISTS (SELECT 1 FROM sync_destinations WHERE enabled) AS on",
-  );
-  return row?.on ?? false;
-}
+/** SQL: whether any destination in `sync_destinations` is enabled (one indexed look-up). */
+export const ANY_DESTINATION_ENABLED = "EXISTS (SELECT 1 FROM sync_destinations WHERE enabled)";
 
 export async function setDestinationEnabled(
   db: Queryable,

@@ -1,6 +1,7 @@
 /** Settings, alternate key types and attribute types: the small tables everything else consults. */
 import type { AttributeType } from "../domain/attributes.js";
 import type { Queryable } from "./database.js";
+import { ANY_DESTINATION_ENABLED } from "./destinations.js";
 
 export async function readStoredSettings(db: Queryable): Promise<Map<string, unknown>> {
   const rows = await db.query<{ key: string; value: unknown }>("SELECT key, value FROM settings");
@@ -38,7 +39,7 @@ export async function readWriteReference(db: Queryable): Promise<WriteReference>
     `SELECT (SELECT coalesce(json_object_agg(key, value), '{}') FROM settings) AS settings,
             (SELECT coalesce(array_agg(type_code ORDER BY type_code), '{}') FROM alternate_key_types) AS key_types,
             (SELECT coalesce(json_agg(t ORDER BY t.name), '[]') FROM (${ATTRIBUTE_TYPES}) AS t) AS attribute_types,
-            EXISTS (SELECT 1 FROM sync_destinations WHERE enabled) AS any_destination`,
+            ${ANY_DESTINATION_ENABLED} AS any_destination`,
   );
   return {
     settings: new Map(Object.entries(row!.settings)),
