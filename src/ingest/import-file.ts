@@ -204,20 +204,10 @@ export async function importFile(
   let failedFilePath: string | null = null;
 
   const applyGroup = async (pending: PendingBlock[]): Promise<void> => {
-    const operations = pending.flatMap((item) => (item.operation ? [item.operation] : []));
-    const outcomes = await hub.customers.applyBatch(operations, {
-      actor: options.actor,
-      channel: "batch",
-    });
-    let next = 0;
+    const outcomes = await applyInOrder(hub, pending, options.actor);
     const review: ReviewRow[] = [];
-    for (const item of pending) {
-      let outcome: OperationOutcome;
-      if (item.operation) outcome = outcomes[next++]!;
-      else if (item.association) outcome = await associate(hub, item.association, options.actor);
-      else if (item.merge) outcome = await merge(hub, item.merge, options.actor);
-      else outcome = { ok: false, error: item.parseError! };
-      const row = await account(item, outcome, progress, failures);
+    for (const [at, item] of pending.entries()) {
+      const row = await account(item, outcomes[at]!, progress, failures);
       if (row) review.push(row);
     }
     await hub.imports.record(importId, progress, review);
@@ -308,6 +298,44 @@ function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBloc
     if (!isCusthubError(error)) throw error;
     return { block: place, action, parseError: error };
   }
+}
+
+/**
+ * The group's outcomes, its blocks applied in file order: each run of customer operations
+ * together (`applyBatch`), each card association and merge on its own between them, so a block
+ * after a merge sees the merge done.
+ */
+async function applyInOrder(
+  hub: Hub,
+  pending: readonly PendingBlock[],
+  actor: string,
+): Promise<OperationOutcome[]> {
+  const outcomes: OperationOutcome[] = new Array(pending.length);
+  let run: number[] = [];
+  const applyRun = async (): Promise<void> => {
+    if (run.length === 0) return;
+    const results = await hub.customers.applyBatch(
+      run.map((at) => pending[at]!.operation!),
+      { actor, channel: "batch" },
+    );
+    run.forEach((at, index) => (outcomes[at] = results[index]!));
+    run = [];
+  };
+  for (const [at, item] of pending.entries()) {
+    if (item.operation) {
+      run.push(at);
+    } else if (item.association) {
+      await applyRun();
+      outcomes[at] = await associate(hub, item.association, actor);
+    } else if (item.merge) {
+      await applyRun();
+      outcomes[at] = await merge(hub, item.merge, actor);
+    } else {
+      outcomes[at] = { ok: false, error: item.parseError! };
+    }
+  }
+  await applyRun();
+  return outcomes;
 }
 
 /** Card associations are few and each locks its card: one transaction each, in file order. */

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importFile } from "../../src/ingest/import-file.js";
 import type { ChangeContext } from "../../src/services/customer-changes.js";
@@ -209,6 +211,35 @@ describe.each(engines)("customer merge on $name", (engine) => {
         context,
       ),
     ).rejects.toMatchObject({ code: "MERGE_CUSTOMER_CREATION_EXCEPTION" });
+    await hub.close();
+  });
+
+  it("applies the blocks around a merge in file order: a block after the merge sees its result", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const key = (id: string) =>
+      `<AlternateKey TypeCode="TWCUSTID"><AlternateID>${id}</AlternateID></AlternateKey>`;
+    const born = (date: string) =>
+      `<EntityInformation><Individual><PersonalSummary><BirthDate>${date}</BirthDate></PersonalSummary></Individual></EntityInformation>`;
+    const file = join(dataDir, "around-merge.xml");
+    writeFileSync(
+      file,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Customers>
+  <Customer Action="Add">${born("1961-01-01")}${key("TARGET")}</Customer>
+  <Customer Action="Add">${born("1972-02-02")}${key("SOURCE")}</Customer>
+  <Customer Action="Merge"><MergeSource>${key("SOURCE")}</MergeSource><MergeTargetSet><MergeTarget>${key("TARGET")}</MergeTarget></MergeTargetSet></Customer>
+  <Customer Action="Update">${key("TARGET")}${born("1983-03-03")}</Customer>
+</Customers>\n`,
+    );
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
+    // The merged customer holds TARGET once the merge is done, so the Update written after the
+    // merge changes it; the source's birthday is the merged one's until then.
+    const merged = await hub.customers.getState(
+      (await hub.customers.getByAlternateKey("TWCUSTID", "TARGET")).customerID,
+    );
+    expect(merged.mergedFrom).toHaveLength(2);
+    expect(merged.individual.birthDate).toBe("1983-03-03");
     await hub.close();
   });
 });
