@@ -209,10 +209,11 @@ export class CustomerService {
     await this.db.transaction(async (tx) => {
       const { applyContext, dataSyncEnabled: syncEnabled } = await loadApplyContext(tx);
       const lookups = collectLookups(planned, applyContext);
-      const holders = await findKeyHolders(tx, lookups.keys);
+      const found = await findKeyHolders(tx, lookups.keys);
       const candidateIds = new Set(lookups.customerIDs);
-      for (const holder of holders.values()) candidateIds.add(holder);
+      for (const holder of found.values()) candidateIds.add(holder);
       const stored = await loadCustomers(tx, [...candidateIds], { forUpdate: true });
+      const holders = stillHeld(found, stored);
 
       const creations: Planned[] = [];
       const claimed = new Set<string>();
@@ -505,6 +506,28 @@ function notFound(request: CustomerRequest): CusthubError {
 }
 
 /** An alternate key may belong to one active customer only (seeds/003, CUSTOMER_ALREADY_EXISTS). */
+/**
+ * The key holders whose locked rows still hold their key. Holders are found before their rows
+ * are locked: a writer that deleted the holder, or took the key from it, meanwhile has committed
+ * once the lock is ours, and the key is then free, as if that writer had come first.
+ */
+function stillHeld(
+  found: ReadonlyMap<string, string>,
+  stored: ReadonlyMap<string, StoredCustomer>,
+): Map<string, string> {
+  const holders = new Map<string, string>();
+  for (const [key, holder] of found) {
+    const state = stored.get(holder)?.state;
+    if (
+      state?.active &&
+      state.alternateKeys.some((held) => keyId(held.typeCode, held.alternateID) === key)
+    ) {
+      holders.set(key, holder);
+    }
+  }
+  return holders;
+}
+
 function assertKeysFree(
   keys: readonly AlternateKey[],
   holders: ReadonlyMap<string, string>,

@@ -3,10 +3,12 @@
  * several processes write): each change is read, decided and written under the customer's row
  * lock, so none is lost.
  */
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ChangeContext } from "../../src/services/customer-changes.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
+import { waitFor } from "../support/wait.js";
 
 const api: ChangeContext = { actor: "tester", channel: "api" };
 const WRITERS = 12;
@@ -50,3 +52,66 @@ describe.each(engines)("concurrent writes to one customer on $name", (engine) =>
     expect(Number(state.lifetimeActivitySummary.totalTransactionCount)).toBe(WRITERS / 2);
   });
 });
+
+// Two sessions at once: only a server has them.
+describe.each(engines.filter((engine) => engine.name === "postgres"))(
+  "a key given up while a write waits on $name",
+  (engine) => {
+    it("lets a write take a key whose holder was deleted while the write waited for its lock", async () => {
+      const hub = await engine.freshHub();
+      const key = { typeCode: "TWCUSTID", alternateID: "HELD" };
+      const holder = await hub.customers.add({ alternateKeys: [key] }, api);
+      const [{ schema }] = (await hub.db.query<{ schema: string }>(
+        "SELECT current_schema() AS schema",
+      )) as [{ schema: string }];
+      const other = new pg.Client({
+        connectionString: process.env.TEST_DATABASE_URL,
+        options: `-c search_path=${schema}`,
+      });
+      await other.connect();
+      try {
+        // Another writer deletes the holder: its transaction holds the row while ours arrives.
+        await other.query("BEGIN");
+        await other.query("SELECT 1 FROM customers WHERE customer_id = $1::bigint FOR UPDATE", [
+          holder.customerID,
+        ]);
+        const write = hub.customers.addOrUpdate(
+          { alternateKeys: [key], individual: { names: { FIRST: "New" } } },
+          api,
+        );
+        write.catch(() => undefined);
+        // Ours has found the key's holder and waits for its row.
+        const [{ pid }] = (await other.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"))
+          .rows as [{ pid: number }];
+        await waitFor(async () => {
+          const { rows } = await other.query(
+            "SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))",
+            [pid],
+          );
+          return rows.length > 0;
+        });
+        await other.query(
+          `UPDATE customers SET active = false,
+                  record = jsonb_set(jsonb_set(record::jsonb, '{active}', 'false'), '{alternateKeys}', '[]')::text
+            WHERE customer_id = $1::bigint`,
+          [holder.customerID],
+        );
+        await other.query(
+          "UPDATE customer_alternate_keys SET active = false WHERE customer_id = $1::bigint",
+          [holder.customerID],
+        );
+        await other.query("COMMIT");
+        // As if the delete had come first: the key is free, and the write makes a new customer.
+        const written = await write;
+        expect(written.change).toBe("CREATE");
+        expect(written.customerID).not.toBe(holder.customerID);
+        expect((await hub.customers.getByAlternateKey("TWCUSTID", "HELD")).customerID).toBe(
+          written.customerID,
+        );
+      } finally {
+        await other.end();
+        await hub.close();
+      }
+    });
+  },
+);
