@@ -19,7 +19,11 @@ import { basename, extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
-import type { CustomerOperation, OperationOutcome } from "../services/customers.js";
+import {
+  GROUP_SIZE,
+  type CustomerOperation,
+  type OperationOutcome,
+} from "../services/customers.js";
 import type { Hub } from "../services/hub.js";
 import type { ImportProgress, ReviewRow } from "../services/imports.js";
 import type { CardAssociation } from "../services/cards.js";
@@ -221,7 +225,7 @@ export async function importFile(
   try {
     for await (const block of readBlocks(reader, (found) => (head = found))) {
       pending.push(parseBlock(block, head));
-      if (pending.length >= (options.groupSize ?? 500)) {
+      if (pending.length >= (options.groupSize ?? GROUP_SIZE)) {
         const group = pending;
         pending = [];
         await writing;

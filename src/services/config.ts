@@ -16,6 +16,11 @@ export interface Config {
   port: number;
   /** Memory `custhub serve` keeps customer records in for reads, in MiB; 0 keeps none. */
   recordCacheMb: number;
+  /**
+   * Whether the PostgreSQL server keeps custhub's batch statements prepared on each connection;
+   * off behind a pooler that cannot (docs/storage.md, "Prepared statements").
+   */
+  preparedStatements: boolean;
 }
 
 export interface ConfigOverrides {
@@ -24,12 +29,26 @@ export interface ConfigOverrides {
   host?: string | undefined;
   port?: string | number | undefined;
   recordCacheMb?: string | number | undefined;
+  preparedStatements?: string | boolean | undefined;
   configFile?: string | undefined;
 }
 
-const DEFAULTS = { dataDir: "./data", host: "127.0.0.1", port: 8080, recordCacheMb: 64 } as const;
+const DEFAULTS = {
+  dataDir: "./data",
+  host: "127.0.0.1",
+  port: 8080,
+  recordCacheMb: 64,
+  preparedStatements: true,
+} as const;
 
-const FILE_KEYS = ["dataDir", "databaseUrl", "host", "port", "recordCacheMb"] as const;
+const FILE_KEYS = [
+  "dataDir",
+  "databaseUrl",
+  "host",
+  "port",
+  "recordCacheMb",
+  "preparedStatements",
+] as const;
 
 type FileConfig = Partial<Record<(typeof FILE_KEYS)[number], unknown>>;
 
@@ -112,6 +131,18 @@ function megabytes(value: unknown, name: string): number | undefined {
   return number;
 }
 
+function yesNo(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value === "boolean") return value;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new CusthubError(
+    "INVALID_REQUEST",
+    `${name} must be true or false, not ${JSON.stringify(value)}.`,
+    { name },
+  );
+}
+
 export function loadConfig(
   overrides: ConfigOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
@@ -142,17 +173,23 @@ export function loadConfig(
       megabytes(env.CUSTHUB_RECORD_CACHE_MB, "CUSTHUB_RECORD_CACHE_MB") ??
       megabytes(file.recordCacheMb, "recordCacheMb") ??
       DEFAULTS.recordCacheMb,
+    preparedStatements:
+      yesNo(overrides.preparedStatements, "preparedStatements") ??
+      yesNo(env.CUSTHUB_PREPARED_STATEMENTS, "CUSTHUB_PREPARED_STATEMENTS") ??
+      yesNo(file.preparedStatements, "preparedStatements") ??
+      DEFAULTS.preparedStatements,
   };
 }
 
 /** The configuration with secrets masked, for logs and `--help` output. */
-export function describeConfig(config: Config): Record<string, string | number> {
+export function describeConfig(config: Config): Record<string, string | number | boolean> {
   return {
     dataDir: config.dataDir,
     database: config.databaseUrl ? maskUrl(config.databaseUrl) : `embedded (${config.dataDir}/db)`,
     host: config.host,
     port: config.port,
     recordCacheMb: config.recordCacheMb,
+    preparedStatements: config.preparedStatements,
   };
 }
 

@@ -32,6 +32,7 @@ import { emailTerm, nameTerms, phoneTerm, postalCodeTerm } from "../domain/searc
 import { resolveSettings } from "../domain/settings.js";
 import {
   allocateCustomerIds,
+  FULL_BATCH,
   findCustomers,
   findKeyHolders,
   keyId,
@@ -81,8 +82,11 @@ export interface FindPage {
   nextCursor: string | null;
 }
 
-/** Requests applied together in one transaction; more per group is faster, fewer replays less. */
-const GROUP_SIZE = 500;
+/**
+ * Requests applied together in one transaction; more per group is faster, fewer replays less.
+ * A full group is written with the statements the server keeps prepared.
+ */
+export const GROUP_SIZE = FULL_BATCH;
 const MAX_PAGE = 500;
 
 interface Planned {

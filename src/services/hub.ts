@@ -140,7 +140,7 @@ export async function takeDataDirLock(
 }
 
 export async function openHub(
-  config: Pick<Config, "dataDir" | "databaseUrl">,
+  config: Pick<Config, "dataDir" | "databaseUrl"> & Partial<Pick<Config, "preparedStatements">>,
   options: HubOptions = {},
 ): Promise<Hub> {
   let lock = options.lock;
@@ -154,6 +154,7 @@ export async function openHub(
       dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config.dataDir),
       schema: options.schema,
       poolSize: options.poolSize,
+      preparedStatements: config.preparedStatements,
     });
   } catch (error) {
     lock?.release();

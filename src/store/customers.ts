@@ -114,6 +114,35 @@ export const keyId = (typeCode: string, alternateID: string): string =>
   `${typeCode}\u0000${alternateID}`;
 
 /**
+ * Customers written together at most: a batch this size is written with one statement whose
+ * text never changes, kept prepared on the server (docs/storage.md, "Prepared statements").
+ */
+export const FULL_BATCH = 500;
+
+const CUSTOMER_ROW_CASTS = [
+  "bigint",
+  "boolean",
+  "boolean",
+  "text",
+  "text",
+  "text[]",
+  "text[]",
+  "text[]",
+  "text[]",
+];
+
+const insertCustomers = (rows: number): string =>
+  `INSERT INTO customers (customer_id, active, valid, record, response_text, emails, phones, postal_codes, name_tokens)
+     ${valuesList(CUSTOMER_ROW_CASTS, rows)}
+     ON CONFLICT (customer_id) DO UPDATE
+        SET active = excluded.active, valid = excluded.valid, record = excluded.record,
+            response_text = excluded.response_text,
+            emails = excluded.emails, phones = excluded.phones, postal_codes = excluded.postal_codes,
+            name_tokens = excluded.name_tokens, version = customers.version + 1, updated_at = now()`;
+
+const INSERT_FULL_BATCH = insertCustomers(FULL_BATCH);
+
+/**
  * Writes a batch of customers (new and changed alike) with their alternate keys. `existing` are
  * the ids that were already stored, so keys no longer held can be deactivated.
  */
@@ -123,25 +152,9 @@ export async function saveCustomers(
   existing: ReadonlySet<string>,
 ): Promise<void> {
   if (writes.length === 0) return;
-  const casts = [
-    "bigint",
-    "boolean",
-    "boolean",
-    "text",
-    "text",
-    "text[]",
-    "text[]",
-    "text[]",
-    "text[]",
-  ];
+  const full = writes.length === FULL_BATCH;
   await tx.query(
-    `INSERT INTO customers (customer_id, active, valid, record, response_text, emails, phones, postal_codes, name_tokens)
-     ${valuesList(casts, writes.length)}
-     ON CONFLICT (customer_id) DO UPDATE
-        SET active = excluded.active, valid = excluded.valid, record = excluded.record,
-            response_text = excluded.response_text,
-            emails = excluded.emails, phones = excluded.phones, postal_codes = excluded.postal_codes,
-            name_tokens = excluded.name_tokens, version = customers.version + 1, updated_at = now()`,
+    full ? INSERT_FULL_BATCH : insertCustomers(writes.length),
     writes.flatMap((write) => [
       write.state.customerID,
       write.state.active,
@@ -153,6 +166,7 @@ export async function saveCustomers(
       textArrayLiteral(write.search.postalCodes),
       textArrayLiteral(write.search.nameTokens),
     ]),
+    { prepared: full ? `custhub_save_customers_${FULL_BATCH}` : undefined },
   );
   // This process's record caches hear of the write as it commits; other processes', through the
   // change trigger's notification (migration 0009).

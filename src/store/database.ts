@@ -14,10 +14,24 @@ import {
   type Announcements,
 } from "./table-watch.js";
 
+export interface QueryOptions {
+  /**
+   * Keeps the statement prepared under this name on each server connection that runs it, so the
+   * server parses and plans it once, not on every call. Only for a statement whose text never
+   * changes under the name, sent often (a full batch's insert). Ignored where statements are not
+   * prepared: the embedded database, or a server opened with `preparedStatements: false`.
+   */
+  prepared?: string | undefined;
+}
+
 /** Something SQL can be sent to: the database itself, or an open transaction. */
 export interface Queryable {
   /** One statement with `$1`-style parameters; returns the rows. */
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<Row[]>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   /**
@@ -62,6 +76,12 @@ export interface OpenOptions {
   schema?: string | undefined;
   /** Connections in the server pool. */
   poolSize?: number | undefined;
+  /**
+   * Whether statements given a `prepared` name are kept prepared on the server (default true).
+   * Off behind a connection pooler that cannot keep them: PgBouncer in transaction mode before
+   * 1.21, or without `max_prepared_statements`.
+   */
+  preparedStatements?: boolean | undefined;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -90,7 +110,10 @@ function checkSchema(schema: string | undefined): string | undefined {
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const schema = checkSchema(options.schema);
   return options.databaseUrl
-    ? openServer(options.databaseUrl, schema, options.poolSize ?? 10)
+    ? openServer(options.databaseUrl, schema, {
+        poolSize: options.poolSize ?? 10,
+        preparedStatements: options.preparedStatements ?? true,
+      })
     : openEmbedded(options.dataDir, schema);
 }
 
@@ -172,7 +195,7 @@ export async function wrapEmbedded(
 async function openServer(
   url: string,
   schema: string | undefined,
-  poolSize: number,
+  { poolSize, preparedStatements }: { poolSize: number; preparedStatements: boolean },
 ): Promise<Database> {
   // Loaded only for a server: the embedded database never needs it.
   const { default: pgModule } = await import("pg");
@@ -193,8 +216,9 @@ async function openServer(
   const watchers = new TableWatchers();
   let notifications: ServerNotifications | undefined;
   const wrap = (target: pg.Pool | pg.PoolClient, commit?: Announcements): Queryable => ({
-    async query<Row>(sql: string, params: readonly unknown[] = []) {
-      const result = await target.query(sql, [...params]);
+    async query<Row>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}) {
+      const name = preparedStatements ? options.prepared : undefined;
+      const result = await target.query({ text: sql, values: [...params], name });
       return result.rows as Row[];
     },
     async exec(sql: string) {

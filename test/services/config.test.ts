@@ -20,6 +20,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       port: 8080,
       recordCacheMb: 64,
+      preparedStatements: true,
     });
   });
 
@@ -39,6 +40,14 @@ describe("loadConfig", () => {
       file: { recordCacheMb: 256 },
       read: (config: ReturnType<typeof loadConfig>) => config.recordCacheMb,
       values: [0, 128, 256],
+    },
+    {
+      setting: "preparedStatements",
+      flag: { preparedStatements: "false" },
+      env: { CUSTHUB_PREPARED_STATEMENTS: "true" },
+      file: { preparedStatements: false },
+      read: (config: ReturnType<typeof loadConfig>) => config.preparedStatements,
+      values: [false, true, false],
     },
     {
       setting: "host",
@@ -64,6 +73,10 @@ describe("loadConfig", () => {
       message: /--record-cache-mb must be a whole number of MiB, 0-65536, not "-1"/,
     },
     { given: { recordCacheMb: "1.5" }, message: /--record-cache-mb must be a whole number/ },
+    {
+      given: { preparedStatements: "yes" },
+      message: /preparedStatements must be true or false, not "yes"/,
+    },
   ])("refuses $given, naming the setting", ({ given, message }) => {
     expect(() => loadConfig({ ...given, configFile: withFile({}) }, {})).toThrow(message);
   });
