@@ -3,10 +3,11 @@
  * to end (read, map, validate, store with history and outbox rows, review), on PGlite and, given
  * a URL, on PostgreSQL; against the baseline of saxes alone tokenizing the same file.
  *
- * Each import runs in a process of its own, so its peak RSS is the import's alone: not the file's
- * generation, not the baseline's, not the other engine's (PGlite's WASM heap stays in its process),
- * not the embedded database's creation (done before, in a process of its own, as a user's first
- * run does it once).
+ * Each import runs in a process of its own (bench/import-child.mjs: plain Node on the compiled code,
+ * as `custhub import` runs), so its peak RSS is the import's alone: not the file's generation, not
+ * the baseline's, not the other engine's (PGlite's WASM heap stays in its process), not this
+ * process's TypeScript loader, not the embedded database's creation (done before, in a process of
+ * its own, as a user's first run does it once). The script builds dist/ first.
  *
  *   npm run bench:import -- [--count 100000] [--database-url postgres://...] [--engine pglite|postgres|both]
  */
@@ -17,8 +18,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { SaxesParser } from "saxes";
-import { importFile } from "../src/ingest/import-file.js";
-import { openHub, type Hub } from "../src/services/hub.js";
 import { writeBatchFile } from "./batch-file.js";
 
 const { values } = parseArgs({
@@ -26,14 +25,9 @@ const { values } = parseArgs({
     count: { type: "string", default: "100000" },
     "database-url": { type: "string" },
     engine: { type: "string", default: "both" },
-    // Internal: run one engine's import on this file and report it to the parent.
-    measure: { type: "string" },
-    file: { type: "string" },
-    "work-dir": { type: "string" },
   },
 });
 const serverUrl = values["database-url"] ?? process.env.BENCH_DATABASE_URL;
-const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 interface Measured {
   seconds: number;
@@ -64,117 +58,66 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 }
 
 /**
- * In a child of its own, before the import's: creates the embedded database. Creating one costs
- * PGlite several hundred MB of memory that opening an existing one does not, and a user pays it
- * once, not on every import.
+ * Runs one engine's import (or the embedded database's creation) in a process of its own: plain
+ * Node on the compiled code (bench/import-child.mjs), and waits for its figures.
  */
-async function createEmbedded(workDir: string): Promise<void> {
-  const hub = await openHub({ dataDir: join(workDir, "pglite"), databaseUrl: undefined });
-  await hub.close();
-}
-
-/** In the child: opens the engine, imports the file, reports. */
-async function measure(engine: string, file: string, workDir: string): Promise<Measured> {
-  let target: { hub: Hub; dataDir: string; dispose(): Promise<void> };
-  if (engine === "pglite") {
-    const dataDir = join(workDir, "pglite");
-    const hub = await openHub({ dataDir, databaseUrl: undefined });
-    target = { hub, dataDir, dispose: () => hub.close() };
-  } else {
-    const schema = `bench_${process.pid}_${Date.now()}`;
-    const hub = await openHub({ dataDir: "", databaseUrl: serverUrl }, { schema });
-    target = {
-      hub,
-      dataDir: join(workDir, "server"),
-      async dispose() {
-        await hub.db.exec(`DROP SCHEMA ${schema} CASCADE`);
-        await hub.close();
-      },
-    };
-  }
-  await target.hub.settings.set("DataSyncEnabled", true);
-  let summary = { succeeded: 0, failed: 0 };
-  const cpuBefore = process.cpuUsage();
-  const seconds = await timed(async () => {
-    summary = await importFile(target.hub, file, {
-      channel: "cli",
-      actor: "bench",
-      dataDir: target.dataDir,
-    });
-  });
-  const cpu = process.cpuUsage(cpuBefore);
-  await target.dispose();
-  return {
-    seconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    peakRssMb: peakRssMb(),
-    succeeded: summary.succeeded,
-    failed: summary.failed,
-  };
-}
-
-/** In the parent: runs `measure` in a child process (same loader flags) and waits for its figures. */
-function inChild(engine: string, file: string, workDir: string): Promise<Measured> {
+function inChild(task: string, file: string, workDir: string): Promise<Measured> {
   const child = fork(
-    fileURLToPath(import.meta.url),
-    ["--measure", engine, "--file", file, "--work-dir", workDir],
-    { env: { ...process.env, BENCH_DATABASE_URL: serverUrl ?? "" } },
+    fileURLToPath(new URL("./import-child.mjs", import.meta.url)),
+    [task, file, workDir],
+    {
+      env: { ...process.env, BENCH_DATABASE_URL: serverUrl ?? "" },
+      // Not the TypeScript loader this process runs under: its memory would count in the import's.
+      execArgv: [],
+    },
   );
   return new Promise((resolve, reject) => {
     let result: Measured | undefined;
     child.on("message", (message) => (result = message as Measured));
     child.on("error", reject);
     child.on("exit", (code) =>
-      result ? resolve(result) : reject(new Error(`the ${engine} import exited with ${code}`)),
+      result
+        ? resolve(result)
+        : reject(new Error(`bench/import-child.mjs ${task} exited with ${code}`)),
     );
   });
 }
 
-if (values.measure === "create-pglite") {
-  await createEmbedded(values["work-dir"]!);
-  process.send!({});
-} else if (values.measure !== undefined) {
-  const result = await measure(values.measure, values.file!, values["work-dir"]!);
-  process.send!(result);
-} else {
-  const count = Number(values.count);
-  const engine = values.engine;
-  if (engine !== "both" && engine !== "pglite" && engine !== "postgres") {
-    throw new Error("--engine is pglite, postgres or both");
-  }
-  const workDir = mkdtempSync(join(tmpdir(), "custhub-bench-import-"));
-  const file = join(workDir, "customers.xml");
-  try {
-    await writeBatchFile(file, count);
-    const megabytes = statSync(file).size / 1e6;
-    const tokenizeSeconds = await timed(() => tokenize(file));
-    const tokenizeRate = Math.round(count / tokenizeSeconds);
+const count = Number(values.count);
+const engine = values.engine;
+if (engine !== "both" && engine !== "pglite" && engine !== "postgres") {
+  throw new Error("--engine is pglite, postgres or both");
+}
+const workDir = mkdtempSync(join(tmpdir(), "custhub-bench-import-"));
+const file = join(workDir, "customers.xml");
+try {
+  await writeBatchFile(file, count);
+  const megabytes = statSync(file).size / 1e6;
+  const tokenizeSeconds = await timed(() => tokenize(file));
+  const tokenizeRate = Math.round(count / tokenizeSeconds);
+  console.log(
+    `\n${count.toLocaleString("en")} AddorUpdate blocks, ${megabytes.toFixed(0)} MB (${((megabytes * 1e6) / count / 1000).toFixed(2)} KB a block)`,
+  );
+  console.log(
+    `  saxes alone (baseline)   ${String(tokenizeRate).padStart(8)} blocks/s  ${tokenizeSeconds.toFixed(1)} s`,
+  );
+  const report = (name: string, result: Measured): void => {
+    const rate = Math.round(count / result.seconds);
     console.log(
-      `\n${count.toLocaleString("en")} AddorUpdate blocks, ${megabytes.toFixed(0)} MB (${((megabytes * 1e6) / count / 1000).toFixed(2)} KB a block)`,
+      `  import on ${name.padEnd(14)} ${String(rate).padStart(8)} blocks/s  ${result.seconds.toFixed(1)} s  ` +
+        `CPU ${result.cpuSeconds.toFixed(1)} s  peak RSS ${result.peakRssMb} MB  ratio ${(rate / tokenizeRate).toFixed(2)}  ` +
+        JSON.stringify({ succeeded: result.succeeded, failed: result.failed }),
     );
-    console.log(
-      `  saxes alone (baseline)   ${String(tokenizeRate).padStart(8)} blocks/s  ${tokenizeSeconds.toFixed(1)} s`,
-    );
-    const report = (name: string, result: Measured): void => {
-      const rate = Math.round(count / result.seconds);
-      console.log(
-        `  import on ${name.padEnd(14)} ${String(rate).padStart(8)} blocks/s  ${result.seconds.toFixed(1)} s  ` +
-          `CPU ${result.cpuSeconds.toFixed(1)} s  peak RSS ${result.peakRssMb} MB  ratio ${(rate / tokenizeRate).toFixed(2)}  ` +
-          JSON.stringify({ succeeded: result.succeeded, failed: result.failed }),
-      );
-    };
-    if (engine !== "postgres") {
-      await inChild("create-pglite", file, workDir);
-      report("PGlite", await inChild("pglite", file, workDir));
-    }
-    if (serverUrl && engine !== "pglite") {
-      report("PostgreSQL", await inChild("postgres", file, workDir));
-    } else {
-      console.log(
-        "  PostgreSQL: skipped (give --database-url or BENCH_DATABASE_URL to measure it)",
-      );
-    }
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
+  };
+  if (engine !== "postgres") {
+    await inChild("create-pglite", file, workDir);
+    report("PGlite", await inChild("pglite", file, workDir));
   }
+  if (serverUrl && engine !== "pglite") {
+    report("PostgreSQL", await inChild("postgres", file, workDir));
+  } else {
+    console.log("  PostgreSQL: skipped (give --database-url or BENCH_DATABASE_URL to measure it)");
+  }
+} finally {
+  rmSync(workDir, { recursive: true, force: true });
 }
