@@ -17,8 +17,8 @@ export interface Config {
   /** Memory `custhub serve` keeps customer records in for reads, in MiB; 0 keeps none. */
   recordCacheMb: number;
   /**
-   * Whether the PostgreSQL server keeps custhub's batch statements prepared on each connection;
-   * off behind a pooler that cannot (docs/storage.md, "Prepared statements").
+   * Whether the PostgreSQL server keeps a full batch's customer upsert prepared on each
+   * connection; off behind a pooler that cannot (docs/storage.md, "Prepared statements").
    */
   preparedStatements: boolean;
 }

@@ -509,7 +509,6 @@ function notFound(request: CustomerRequest): CusthubError {
   );
 }
 
-/** An alternate key may belong to one active customer only (seeds/003, CUSTOMER_ALREADY_EXISTS). */
 /**
  * The key holders whose locked rows still hold their key. Holders are found before their rows
  * are locked: a writer that deleted the holder, or took the key from it, meanwhile has committed
@@ -532,6 +531,7 @@ function stillHeld(
   return holders;
 }
 
+/** An alternate key may belong to one active customer only (seeds/003, CUSTOMER_ALREADY_EXISTS). */
 function assertKeysFree(
   keys: readonly AlternateKey[],
   holders: ReadonlyMap<string, string>,

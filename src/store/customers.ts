@@ -114,8 +114,9 @@ export const keyId = (typeCode: string, alternateID: string): string =>
   `${typeCode}\u0000${alternateID}`;
 
 /**
- * Customers written together at most: a batch this size is written with one statement whose
- * text never changes, kept prepared on the server (docs/storage.md, "Prepared statements").
+ * The most customers `applyBatch` writes together. A batch of this size is written by one
+ * statement whose text never changes, kept prepared on the server (docs/storage.md, "Prepared
+ * statements").
  */
 export const FULL_BATCH = 500;
 
