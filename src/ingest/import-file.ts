@@ -4,6 +4,7 @@
  * to `complete/<fileset>/failed/<name>_failures.xml` under the original root, and records the
  * import with one review row per failed or warned block (seeds/003 "Batch File Response"; SPEC 4).
  */
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import {
   createReadStream,
@@ -15,7 +16,7 @@ import {
   statSync,
   type WriteStream,
 } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
@@ -25,7 +26,9 @@ import {
   type OperationOutcome,
 } from "../services/customers.js";
 import type { Hub } from "../services/hub.js";
-import type { ImportProgress, ReviewRow } from "../services/imports.js";
+import type { AppliedBlock, ImportProgress, ReviewRow } from "../services/imports.js";
+import type { ChangeContext } from "../services/customer-changes.js";
+import type { ValidationIssue } from "../domain/customer.js";
 import type { CardAssociation } from "../services/cards.js";
 import type { MergeRequest } from "../services/customer-merge.js";
 import { blockAction, customerOperation, mergeRequest } from "./customer-block.js";
@@ -47,6 +50,11 @@ export interface ImportOptions {
   /** Blocks applied per group; more is faster, fewer replays on a database refusal. */
   groupSize?: number;
   onProgress?: (progress: ImportProgressEvent) => void;
+  /**
+   * When an earlier import of this file (same name, fileset and channel) did not complete,
+   * resume it instead of starting over (`serve --watch`, for a file a crash left in hand).
+   */
+  resumeUnfinished?: boolean;
 }
 
 export interface ImportProgressEvent extends ImportProgress {
@@ -71,6 +79,8 @@ export interface ImportSummary {
   failuresPath: string | null;
   /** Set when the file itself could not be read to its end (malformed XML). */
   error: { code: string; message: string; line: number | null; column: number | null } | null;
+  /** Blocks an earlier, interrupted run of this import applied: counted, not applied again. */
+  resumedBlocks: number;
 }
 
 export const DEFAULT_FILESET = "default";
@@ -95,6 +105,24 @@ function freePath(folder: string, name: string, importId: string): string {
   return join(folder, `${name.slice(0, name.length - extension.length)}-${importId}${extension}`);
 }
 
+/** Whether two files hold the same bytes (sizes first, then SHA-256 digests, streamed). */
+async function sameContent(a: string, b: string): Promise<boolean> {
+  const size = (path: string): number | null => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return null;
+    }
+  };
+  if (size(a) === null || size(a) !== size(b)) return false;
+  const digest = async (path: string): Promise<string> => {
+    const hash = createHash("sha256");
+    await pipeline(createReadStream(path), hash);
+    return hash.digest("hex");
+  };
+  return (await digest(a)) === (await digest(b));
+}
+
 /** The file's name as the batch file response names things; never a path. */
 function safeName(fileName: string): string {
   const name = basename(fileName).replace(/[^A-Za-z0-9_.-]/g, "_");
@@ -108,12 +136,14 @@ class FailuresFile {
   constructor(
     readonly path: string,
     private readonly head: () => XmlFileHead | undefined,
+    /** A resumed run writes the file again from its start: the first run's may be cut short. */
+    private readonly replace: boolean,
   ) {}
 
   async add(source: string): Promise<void> {
     if (!this.stream) {
       const head = this.head();
-      this.stream = createWriteStream(this.path, { flags: "wx" });
+      this.stream = createWriteStream(this.path, { flags: this.replace ? "w" : "wx" });
       this.stream.write(
         `<?xml version="1.0" encoding="UTF-8"?>\n${head?.rootTag ?? "<Customers>"}\n`,
       );
@@ -147,6 +177,11 @@ interface PendingBlock {
   parseError?: CusthubError;
 }
 
+/** What the review needs of a block's outcome: applied now, or by an earlier run (resumed). */
+type Outcome =
+  | { ok: true; customerID: string; validationIssues: readonly ValidationIssue[] }
+  | { ok: false; error: CusthubError };
+
 /**
  * Imports `input` — a file path, or a stream of the file's bytes (an upload) with its name.
  * Resolves with the summary; a file that cannot be read at all rejects.
@@ -175,10 +210,21 @@ export async function importFile(
   mkdirSync(archivedDir, { recursive: true });
   mkdirSync(failedDir, { recursive: true });
 
+  if (options.resumeUnfinished && typeof input === "string") {
+    const unfinished = await hub.imports.unfinished({
+      fileName,
+      fileset,
+      channel: options.channel,
+    });
+    // Only the same file: an older import of another file by the same name is not resumed.
+    if (unfinished !== null && (await sameContent(input, unfinished.sourcePath))) {
+      return resumeImport(hub, unfinished.id, { ...options, force: true });
+    }
+  }
   const importId = await hub.imports.start({ fileName, fileset, channel: options.channel });
   // "A complete copy of the incoming request is placed in the /complete/[Fileset Name]/archived
   // directory" — copied first, then read from the copy, so an upload is read from disk once.
-  let archivedPath: string | null = freePath(archivedDir, fileName, importId);
+  const archivedPath = freePath(archivedDir, fileName, importId);
   const source = typeof input === "string" ? createReadStream(input) : input.stream;
   try {
     await pipeline(source, createWriteStream(archivedPath, { flags: "wx" }));
@@ -194,21 +240,82 @@ export async function importFile(
     });
     throw new CusthubError("INVALID_REQUEST", message, { file: fileName }, { cause: error });
   }
+  const stem = fileName.slice(0, fileName.length - extname(fileName).length);
+  const failuresFile = freePath(failedDir, `${stem}_failures.xml`, importId);
+  await hub.imports.located(importId, { sourcePath: archivedPath, failuresFile });
+  return runImport(
+    hub,
+    { importId, fileName, fileset, sourcePath: archivedPath, failuresFile, applied: new Map() },
+    options,
+  );
+}
+
+/**
+ * Resumes an import that did not complete (a crash, a kill, a lost database): reads its copy of
+ * the file again from the start, counts the blocks the earlier run applied without applying them
+ * again (the journal their transactions wrote), and applies the rest. Refused for an import that
+ * completed, or (unless `force`) one still marked running.
+ */
+export async function resumeImport(
+  hub: Hub,
+  importId: string,
+  options: Omit<ImportOptions, "fileset" | "channel" | "resumeUnfinished"> & { force?: boolean },
+): Promise<ImportSummary> {
+  const reopened = await hub.imports.reopen(importId, { force: options.force ?? false });
+  const { row } = reopened;
+  return runImport(
+    hub,
+    {
+      importId,
+      fileName: row.fileName,
+      fileset: row.fileset,
+      sourcePath: reopened.sourcePath,
+      failuresFile: reopened.failuresFile,
+      applied: reopened.applied,
+    },
+    { ...options, channel: row.channel as ImportOptions["channel"] },
+  );
+}
+
+/** One run of an import over its copy of the file (`sourcePath`). */
+interface ImportRun {
+  importId: string;
+  fileName: string;
+  fileset: string;
+  sourcePath: string;
+  failuresFile: string;
+  /** Blocks an earlier run applied (resumed runs); empty for a new import. */
+  applied: ReadonlyMap<number, AppliedBlock>;
+}
+
+async function runImport(
+  hub: Hub,
+  run: ImportRun,
+  options: Omit<ImportOptions, "fileset">,
+): Promise<ImportSummary> {
+  const { importId, fileName, fileset, applied } = run;
+  let archivedPath: string | null = run.sourcePath;
+  const failedDir = dirname(run.failuresFile);
   const totalBytes = statSync(archivedPath).size;
 
   let head: XmlFileHead | undefined;
-  const stem = fileName.slice(0, fileName.length - extname(fileName).length);
-  const failures = new FailuresFile(
-    freePath(failedDir, `${stem}_failures.xml`, importId),
-    () => head,
-  );
+  const failures = new FailuresFile(run.failuresFile, () => head, applied.size > 0);
   const progress: ImportProgress = { total: 0, succeeded: 0, failed: 0, warnings: 0, byAction: {} };
   const reader = createReadStream(archivedPath);
   let fileError: ImportSummary["error"] = null;
   let failedFilePath: string | null = null;
 
   const applyGroup = async (pending: PendingBlock[]): Promise<void> => {
-    const outcomes = await applyInOrder(hub, pending, options.actor);
+    const outcomes = await applyInOrder(
+      hub,
+      pending,
+      {
+        actor: options.actor,
+        channel: "batch",
+        importId,
+      },
+      applied,
+    );
     const review: ReviewRow[] = [];
     for (const [at, item] of pending.entries()) {
       const row = await account(item, outcomes[at]!, progress, failures);
@@ -286,6 +393,7 @@ export async function importFile(
     failedFilePath,
     failuresPath,
     error: fileError,
+    resumedBlocks: applied.size,
   };
 }
 
@@ -293,11 +401,14 @@ function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBloc
   const { element, ...place } = block;
   const action = actionOf(element);
   try {
+    const number = place.number;
     if (head?.root === "ActivateInstrumentCustomerRequest") {
-      return { block: place, action, association: cardAssociation(element) };
+      return { block: place, action, association: { ...cardAssociation(element), block: number } };
     }
-    if (action === "Merge") return { block: place, action, merge: mergeRequest(element) };
-    return { block: place, action, operation: customerOperation(element) };
+    if (action === "Merge") {
+      return { block: place, action, merge: { ...mergeRequest(element), block: number } };
+    }
+    return { block: place, action, operation: { ...customerOperation(element), block: number } };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
     return { block: place, action, parseError: error };
@@ -312,28 +423,37 @@ function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBloc
 async function applyInOrder(
   hub: Hub,
   pending: readonly PendingBlock[],
-  actor: string,
-): Promise<OperationOutcome[]> {
-  const outcomes: OperationOutcome[] = new Array(pending.length);
+  context: ChangeContext,
+  applied: ReadonlyMap<number, AppliedBlock>,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(pending.length);
   let run: number[] = [];
   const applyRun = async (): Promise<void> => {
     if (run.length === 0) return;
     const results = await hub.customers.applyBatch(
       run.map((at) => pending[at]!.operation!),
-      { actor, channel: "batch" },
+      context,
     );
     run.forEach((at, index) => (outcomes[at] = results[index]!));
     run = [];
   };
   for (const [at, item] of pending.entries()) {
-    if (item.operation) {
+    const earlier = applied.get(item.block.number);
+    if (earlier) {
+      // An earlier run of this import applied it: counted as it went then, not applied again.
+      outcomes[at] = {
+        ok: true,
+        customerID: earlier.customerID,
+        validationIssues: earlier.warnings ?? [],
+      };
+    } else if (item.operation) {
       run.push(at);
     } else if (item.association) {
       await applyRun();
-      outcomes[at] = await associate(hub, item.association, actor);
+      outcomes[at] = await associate(hub, item.association, context);
     } else if (item.merge) {
       await applyRun();
-      outcomes[at] = await merge(hub, item.merge, actor);
+      outcomes[at] = await merge(hub, item.merge, context);
     } else {
       outcomes[at] = { ok: false, error: item.parseError! };
     }
@@ -346,10 +466,10 @@ async function applyInOrder(
 async function associate(
   hub: Hub,
   association: CardAssociation,
-  actor: string,
+  context: ChangeContext,
 ): Promise<OperationOutcome> {
   try {
-    const record = await hub.cards.associate(association, { actor, channel: "batch" });
+    const record = await hub.cards.associate(association, context);
     return {
       ok: true,
       customerID: record.customerID,
@@ -364,9 +484,13 @@ async function associate(
 }
 
 /** A merge touches several customers and their cards: one transaction each, in file order. */
-async function merge(hub: Hub, request: MergeRequest, actor: string): Promise<OperationOutcome> {
+async function merge(
+  hub: Hub,
+  request: MergeRequest,
+  context: ChangeContext,
+): Promise<OperationOutcome> {
   try {
-    const merged = await hub.customers.merge(request, { actor, channel: "batch" });
+    const merged = await hub.customers.merge(request, context);
     return {
       ok: true,
       customerID: merged.customerID,
@@ -383,7 +507,7 @@ async function merge(hub: Hub, request: MergeRequest, actor: string): Promise<Op
 /** Counts one block's outcome; returns its review row when it failed or warned. */
 async function account(
   item: PendingBlock,
-  outcome: OperationOutcome,
+  outcome: Outcome,
   progress: ImportProgress,
   failures: FailuresFile,
 ): Promise<ReviewRow | null> {

@@ -5,8 +5,8 @@
  * a row), by renaming it into `incoming/<fileset>/.processing/`: a rename is atomic, so a file is
  * never taken twice, and what is in `.processing/` is exactly the work in hand. After its import
  * the file is removed from there (its copy is in `complete/<fileset>/archived/`). A file found in
- * `.processing/` at start was interrupted by a crash and is imported again: AddorUpdate, Update and
- * Delete converge, and an Add already applied fails with CUSTOMER_ALREADY_EXISTS in the review.
+ * `.processing/` at start was interrupted by a crash: its import is resumed, and the blocks the
+ * interrupted run applied are not applied again (docs/import.md, "Interrupted imports").
  * Polling, not fs.watch: it behaves the same on every file system, network shares included.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
@@ -48,6 +48,7 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
     fileset: string,
     processingPath: string,
     name: string,
+    resumeUnfinished: boolean,
   ): Promise<void> => {
     try {
       const summary = await importFile(hub, processingPath, {
@@ -55,6 +56,7 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
         channel: "watch",
         actor: "watch",
         dataDir: options.dataDir,
+        resumeUnfinished,
       });
       options.onImported?.(summary);
     } catch (error) {
@@ -71,7 +73,7 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
       mkdirSync(processing, { recursive: true });
       for (const name of files(processing)) {
         if (stopped) return;
-        await importOne(fileset, join(processing, name), name);
+        await importOne(fileset, join(processing, name), name, true);
       }
       for (const name of files(folder)) {
         if (stopped) return;
@@ -87,7 +89,7 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
         } catch {
           continue; // Taken or removed meanwhile.
         }
-        await importOne(fileset, claimed, name);
+        await importOne(fileset, claimed, name, false);
       }
     }
   };

@@ -24,6 +24,7 @@ import { findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
 import type { Database } from "../store/database.js";
 import {
   dataSyncEnabled,
+  journalBlocks,
   writeCustomerChanges,
   type ChangeContext,
   type CustomerChange,
@@ -42,6 +43,8 @@ export interface CardAssociation {
   instrumentID?: string | undefined;
   customerID?: string | undefined;
   alternateKey?: { typeCode: string; alternateID: string } | undefined;
+  /** The block of the import file the request came from (`ChangeContext.importId`). */
+  block?: number | undefined;
 }
 
 /** What a card status or expiration change answers: the card, and its holder's record if any. */
@@ -166,6 +169,11 @@ export class CardService {
       });
       await activateCardFor(tx, card.cardNumber, customer.customerID);
       const records = await writeCustomerChanges(tx, changes, context, await dataSyncEnabled(tx));
+      if (request.block !== undefined) {
+        await journalBlocks(tx, context, [
+          { block: request.block, customerID: customer.customerID },
+        ]);
+      }
       return records.at(-1)!;
     });
   }

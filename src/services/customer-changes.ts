@@ -11,6 +11,7 @@ import { searchTermsOf } from "../domain/search-terms.js";
 import { resolveSettings } from "../domain/settings.js";
 import { insertHistory, saveCustomers } from "../store/customers.js";
 import type { Queryable } from "../store/database.js";
+import { journalAppliedBlocks, type AppliedBlock } from "../store/imports.js";
 import { dropQueuedForCustomers, enqueueCustomerChanges } from "../store/outbox.js";
 import { readWriteReference, type WriteReference } from "../store/reference-data.js";
 
@@ -18,6 +19,11 @@ import { readWriteReference, type WriteReference } from "../store/reference-data
 export interface ChangeContext {
   actor: string;
   channel: "api" | "batch" | "cli" | "ui" | "job";
+  /**
+   * The import whose blocks the changes apply: each block applied is journaled in the same
+   * transaction, so a resumed import skips it (docs/import.md, "Interrupted imports").
+   */
+  importId?: string | undefined;
 }
 
 export interface CustomerChange {
@@ -91,4 +97,13 @@ export async function writeCustomerChanges(
     );
   }
   return records;
+}
+
+/** Journals the import blocks these changes applied, in the caller's transaction (`importId`). */
+export async function journalBlocks(
+  tx: Queryable,
+  context: ChangeContext,
+  blocks: readonly AppliedBlock[],
+): Promise<void> {
+  if (context.importId !== undefined) await journalAppliedBlocks(tx, context.importId, blocks);
 }

@@ -17,7 +17,12 @@ import { moveCards } from "../store/cards.js";
 import { moveTransactions } from "../store/transactions.js";
 import { allocateCustomerIds, findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
 import type { Database } from "../store/database.js";
-import { dataSyncEnabled, writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
+import {
+  dataSyncEnabled,
+  journalBlocks,
+  writeCustomerChanges,
+  type ChangeContext,
+} from "./customer-changes.js";
 
 /** One duplicate: by CustomerID, which wins, or by an alternate key. */
 export interface MergeParty {
@@ -29,6 +34,8 @@ export interface MergeParty {
 export interface MergeRequest {
   source?: MergeParty | undefined;
   targets: MergeParty[];
+  /** The block of the import file the request came from (`ChangeContext.importId`). */
+  block?: number | undefined;
 }
 
 export interface MergeOutcome {
@@ -130,6 +137,9 @@ export async function mergeCustomerRecords(
     const mergedFrom = customers.map((customer) => customer.customerID);
     await moveCards(tx, mergedFrom, newID!);
     await moveTransactions(tx, mergedFrom, newID!);
+    if (request.block !== undefined) {
+      await journalBlocks(tx, context, [{ block: request.block, customerID: newID! }]);
+    }
     return {
       customerID: newID!,
       mergedFrom: customers.map((customer) => customer.customerID),

@@ -9,7 +9,12 @@
  */
 import type { AttributeType } from "../domain/attributes.js";
 import type { RecordCache } from "./record-cache.js";
-import { queuesChanges, writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
+import {
+  journalBlocks,
+  queuesChanges,
+  writeCustomerChanges,
+  type ChangeContext,
+} from "./customer-changes.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
 import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
@@ -51,6 +56,8 @@ export type CustomerAction = "Add" | "AddorUpdate" | "Update" | "Delete";
 export interface CustomerOperation {
   action: CustomerAction;
   request: CustomerRequest;
+  /** The block of the import file the request came from (`ChangeContext.importId`). */
+  block?: number | undefined;
 }
 
 export type { ChangeContext };
@@ -260,6 +267,23 @@ export class CustomerService {
         })),
         context,
         syncEnabled,
+      );
+      await journalBlocks(
+        tx,
+        context,
+        done.flatMap(({ operation, applied }) => {
+          if (operation.block === undefined) return [];
+          const warnings = applied!.state.validationIssues.filter(
+            (issue) => issue.severity === "warning",
+          );
+          return [
+            {
+              block: operation.block,
+              customerID: applied!.state.customerID,
+              ...(warnings.length > 0 ? { warnings } : {}),
+            },
+          ];
+        }),
       );
       done.forEach((item, at) => {
         item.outcome = {

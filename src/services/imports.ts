@@ -1,21 +1,38 @@
 /** The batch import review: the record of every import and its failed or warned blocks (SPEC 4). */
+import { existsSync } from "node:fs";
 import { CusthubError } from "../domain/errors.js";
 import type { Database } from "../store/database.js";
 import {
   failRunningImports,
+  findUnfinishedImport,
   finishImport,
   insertImport,
   listImports,
+  locateImportFiles,
+  readAppliedBlocks,
   readImport,
+  readImportFiles,
   readReviewRows,
   recordImportProgress,
+  reopenImport,
+  type AppliedBlock,
   type ImportEnd,
   type ImportProgress,
   type ImportRow,
   type ReviewRow,
 } from "../store/imports.js";
 
-export type { ImportProgress, ImportRow, ReviewRow };
+export type { AppliedBlock, ImportProgress, ImportRow, ReviewRow };
+
+/** What a resumed run of an import needs (`ImportService.reopen`). */
+export interface ReopenedImport {
+  row: ImportRow;
+  /** The import's own copy of the file: read again from its start. */
+  sourcePath: string;
+  failuresFile: string;
+  /** The blocks that already took effect, by block number: skipped, and counted from here. */
+  applied: Map<number, AppliedBlock>;
+}
 
 export interface ImportReview extends ImportRow {
   rows: ReviewRow[];
@@ -36,6 +53,51 @@ export class ImportService {
     return finishImport(this.db, importId, fields);
   }
 
+  /** Records, at the start, where the import's copy of the file and its failures file are. */
+  located(importId: string, files: { sourcePath: string; failuresFile: string }): Promise<void> {
+    return locateImportFiles(this.db, importId, files);
+  }
+
+  /** The newest import of this file that did not complete, if any, and its copy of the file. */
+  unfinished(fields: {
+    fileName: string;
+    fileset: string;
+    channel: string;
+  }): Promise<{ id: string; sourcePath: string } | null> {
+    return findUnfinishedImport(this.db, fields);
+  }
+
+  /**
+   * Opens an import that did not complete for a resumed run: refused when it completed, when its
+   * copy of the file is gone, or, unless `force`, when it is still marked running (on a server
+   * another process may be running it; the embedded database marks a dead process's imports
+   * failed when it opens).
+   */
+  async reopen(importId: string, options: { force?: boolean } = {}): Promise<ReopenedImport> {
+    const found = /^\d{1,18}$/.test(importId) ? await readImportFiles(this.db, importId) : null;
+    if (!found)
+      throw new CusthubError("IMPORT_NOT_FOUND", `No import with id ${importId}.`, { importId });
+    const refuse = (why: string): never => {
+      throw new CusthubError("INVALID_REQUEST", `Import ${importId} cannot be resumed: ${why}.`, {
+        importId,
+      });
+    };
+    if (found.row.status === "completed") refuse("it completed");
+    if (found.row.status === "running" && !options.force) {
+      refuse("it is still marked running (give --force if the process running it has stopped)");
+    }
+    if (!found.sourcePath || !found.failuresFile || !existsSync(found.sourcePath)) {
+      refuse("its copy of the file is not there");
+    }
+    await reopenImport(this.db, importId);
+    return {
+      row: found.row,
+      sourcePath: found.sourcePath!,
+      failuresFile: found.failuresFile!,
+      applied: await readAppliedBlocks(this.db, importId),
+    };
+  }
+
   /**
    * Closes the imports that a process which died (SIGKILL, power loss) left running. Only for the
    * embedded database, whose one process at a time is the caller: on a PostgreSQL server another
@@ -44,8 +106,8 @@ export class ImportService {
   closeInterrupted(): Promise<number> {
     return failRunningImports(
       this.db,
-      "Interrupted: the process importing this file stopped before it finished. The blocks counted " +
-        "here were applied and stand; import the file again to apply the rest (AddorUpdate converges).",
+      "Interrupted: the process importing this file stopped before it finished. The blocks it " +
+        "applied stand; `custhub imports resume ID` applies the rest, each block once.",
     );
   }
 

@@ -1,4 +1,5 @@
 /** The batch import review tables: one row per file, one per failed or warned block. */
+import type { ValidationIssue } from "../domain/customer.js";
 import type { Queryable } from "./database.js";
 
 export interface ImportRow {
@@ -194,4 +195,105 @@ export async function readReviewRows(db: Queryable, importId: string): Promise<R
     errorCodes: row.error_codes,
     message: row.message,
   }));
+}
+
+/** Where an import's copy of the file and its failures file are, from its start (migration 0012). */
+export async function locateImportFiles(
+  db: Queryable,
+  importId: string,
+  files: { sourcePath: string; failuresFile: string },
+): Promise<void> {
+  await db.query("UPDATE imports SET source_path = $2, failures_file = $3 WHERE id = $1::bigint", [
+    importId,
+    files.sourcePath,
+    files.failuresFile,
+  ]);
+}
+
+/** An import as a resumed run needs it: where its files are. */
+export interface ImportFiles {
+  row: ImportRow;
+  sourcePath: string | null;
+  failuresFile: string | null;
+}
+
+export async function readImportFiles(
+  db: Queryable,
+  importId: string,
+): Promise<ImportFiles | null> {
+  const [row] = await db.query<
+    ImportRecord & { source_path: string | null; failures_file: string | null }
+  >(`SELECT ${IMPORT_COLUMNS}, source_path, failures_file FROM imports WHERE id = $1::bigint`, [
+    importId,
+  ]);
+  return row
+    ? { row: toImport(row), sourcePath: row.source_path, failuresFile: row.failures_file }
+    : null;
+}
+
+/**
+ * The newest import of this file (fileset, name, channel) that did not complete: the one a
+ * resumed run continues.
+ */
+export async function findUnfinishedImport(
+  db: Queryable,
+  fields: { fileName: string; fileset: string; channel: string },
+): Promise<{ id: string; sourcePath: string } | null> {
+  const [row] = await db.query<{ id: string; source_path: string }>(
+    `SELECT id::text AS id, source_path FROM imports
+      WHERE file_name = $1 AND fileset = $2 AND channel = $3 AND status <> 'completed'
+        AND source_path IS NOT NULL
+      ORDER BY id DESC LIMIT 1`,
+    [fields.fileName, fields.fileset, fields.channel],
+  );
+  return row ? { id: row.id, sourcePath: row.source_path } : null;
+}
+
+/**
+ * Starts the import over for a resumed run: running again, its counts and review rows cleared
+ * (the run counts every block again, the applied ones from the journal). The journal stays.
+ */
+export async function reopenImport(db: Queryable, importId: string): Promise<void> {
+  await db.query(
+    `WITH cleared AS (DELETE FROM import_review_rows WHERE import_id = $1::bigint)
+     UPDATE imports SET status = 'running', error = NULL, finished_at = NULL, total = 0,
+            succeeded = 0, failed = 0, warnings = 0, by_action = '{}'
+      WHERE id = $1::bigint`,
+    [importId],
+  );
+}
+
+/** A block that took effect: journaled by the transaction that applied it. */
+export interface AppliedBlock {
+  /** 1-based position of the block in the file. */
+  block: number;
+  customerID: string;
+  /** Values not written (severity `warning`), for the review row a resumed run writes again. */
+  warnings?: ValidationIssue[];
+}
+
+export async function journalAppliedBlocks(
+  tx: Queryable,
+  importId: string,
+  blocks: readonly AppliedBlock[],
+): Promise<void> {
+  if (blocks.length === 0) return;
+  await tx.query(
+    "INSERT INTO import_applied_blocks (import_id, blocks) VALUES ($1::bigint, $2::jsonb)",
+    [importId, JSON.stringify(blocks)],
+  );
+}
+
+/** The blocks of the import that took effect, by block number. */
+export async function readAppliedBlocks(
+  db: Queryable,
+  importId: string,
+): Promise<Map<number, AppliedBlock>> {
+  const rows = await db.query<{ blocks: AppliedBlock[] }>(
+    "SELECT blocks FROM import_applied_blocks WHERE import_id = $1::bigint",
+    [importId],
+  );
+  const applied = new Map<number, AppliedBlock>();
+  for (const row of rows) for (const block of row.blocks) applied.set(block.block, block);
+  return applied;
 }

@@ -2,13 +2,18 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startIncomingWatcher } from "../../src/ingest/incoming-watcher.js";
-import type { ImportSummary } from "../../src/ingest/import-file.js";
+import { importFile, type ImportSummary } from "../../src/ingest/import-file.js";
+import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
 import { tempDir } from "../support/temp-dirs.js";
 import { waitFor } from "../support/wait.js";
 
 const file = (id: string): string =>
   `<Customers><Customer Action="AddorUpdate"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>${id}</AlternateID></AlternateKey></Customer></Customers>`;
+
+/** A watcher looking every 20 ms, its imports pushed to `imported`. */
+const watch = (hub: Hub, dataDir: string, imported: ImportSummary[]) =>
+  startIncomingWatcher(hub, { dataDir, intervalMs: 20, onImported: (s) => imported.push(s) });
 
 describe.each(engines)("incoming folder watcher on $name", (engine) => {
   it("imports each dropped file once, per fileset, also across a restart and after a crash", async () => {
@@ -20,11 +25,7 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     writeFileSync(join(interrupted, "crashed.xml"), file("W0"));
 
     const imported: ImportSummary[] = [];
-    let watcher = startIncomingWatcher(hub, {
-      dataDir,
-      intervalMs: 20,
-      onImported: (s) => imported.push(s),
-    });
+    let watcher = watch(hub, dataDir, imported);
     await waitFor(async () => imported.length === 1);
     expect(imported[0]).toMatchObject({ file: "crashed.xml", fileset: "stores", succeeded: 1 });
 
@@ -33,11 +34,7 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     await waitFor(async () => imported.length === 3);
     await watcher.stop();
 
-    watcher = startIncomingWatcher(hub, {
-      dataDir,
-      intervalMs: 20,
-      onImported: (s) => imported.push(s),
-    });
+    watcher = watch(hub, dataDir, imported);
     writeFileSync(join(dataDir, "incoming", "default", "c.xml"), file("W3"));
     await waitFor(async () => imported.length === 4);
     await watcher.stop();
@@ -57,5 +54,58 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     for (const id of ["W0", "W1", "W2", "W3"]) {
       await expect(hub.customers.getByAlternateKey("XSTORE_ID", id)).resolves.toBeDefined();
     }
+  });
+
+  it("resumes the import a crash left in hand, and only for that same file", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const processing = join(dataDir, "incoming", "default", ".processing");
+    mkdirSync(processing, { recursive: true });
+    const held = join(processing, "held.xml");
+    writeFileSync(
+      held,
+      `<Customers><Customer Action="Add"><OrgName>Once Ltd</OrgName></Customer>${file("W9").slice("<Customers>".length)}`,
+    );
+    // The crashed run took the file, applied its first block, and died.
+    await expect(
+      importFile(hub, held, {
+        channel: "watch",
+        actor: "watch",
+        dataDir,
+        groupSize: 1,
+        onProgress: () => {
+          throw new Error("killed");
+        },
+      }),
+    ).rejects.toThrow("killed");
+    const [crashed] = await hub.imports.list();
+
+    const imported: ImportSummary[] = [];
+    let watcher = watch(hub, dataDir, imported);
+    await waitFor(async () => imported.length === 1);
+    await watcher.stop();
+    expect(imported[0]).toMatchObject({
+      importId: crashed!.id,
+      resumedBlocks: 1,
+      total: 2,
+      succeeded: 2,
+    });
+    // The keyless Add was applied once, by the crashed run.
+    expect(await hub.db.query("SELECT count(*)::int AS n FROM customers")).toEqual([{ n: 2 }]);
+
+    // Another file by the same name, left in hand: not the unfinished import's file, so new.
+    await hub.imports.finish(crashed!.id, {
+      status: "failed",
+      error: "made unfinished again",
+      archivedPath: null,
+      failuresPath: null,
+    });
+    writeFileSync(held, file("W10"));
+    watcher = watch(hub, dataDir, imported);
+    await waitFor(async () => imported.length === 2);
+    await watcher.stop();
+    expect(imported[1]).toMatchObject({ resumedBlocks: 0, total: 1, succeeded: 1 });
+    expect(imported[1]!.importId).not.toBe(crashed!.id);
+    await hub.close();
   });
 });

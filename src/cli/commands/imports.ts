@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import {
   importFile,
+  resumeImport,
   type ImportProgressEvent,
   type ImportSummary,
 } from "../../ingest/import-file.js";
@@ -53,6 +54,9 @@ function humanSummary(summary: ImportSummary): string {
       ([action, counts]) => `  ${action}: ${counts.succeeded} succeeded, ${counts.failed} failed`,
     ),
   ];
+  if (summary.resumedBlocks > 0) {
+    lines.push(`  resumed: ${summary.resumedBlocks} blocks applied by the interrupted run`);
+  }
   if (summary.error) lines.push(`  stopped: ${summary.error.message}`);
   if (summary.archivedPath) lines.push(`  archived: ${summary.archivedPath}`);
   if (summary.failedFilePath) lines.push(`  file moved to: ${summary.failedFilePath}`);
@@ -164,6 +168,33 @@ export function registerImports(program: Command): void {
       await withHub(command, options, async (hub) => {
         const review = await hub.imports.show(id);
         printResult(options, review, () => reviewTable(review));
+      });
+    });
+  imports
+    .command("resume")
+    .argument("<id>", "the import's id")
+    .option("--force", "resume an import still marked running (its process has stopped)")
+    .option("--json", "print one JSON document: the summary")
+    .description(
+      "apply the rest of an import that did not complete; blocks it applied are not applied again",
+    )
+    .action(async (id: string, options: { force?: boolean; json?: boolean }, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const { dataDir } = configOf(command);
+        const bar = progressBar(`import ${id}`);
+        let summary: ImportSummary;
+        try {
+          summary = await resumeImport(hub, id, {
+            actor: "cli",
+            dataDir,
+            force: options.force ?? false,
+            onProgress: (event) => bar.update(event),
+          });
+        } finally {
+          bar.stop();
+        }
+        printResult(options, summary, () => humanSummary(summary));
+        setExitCode(summary.error ? EXIT.usage : summary.failed > 0 ? EXIT.failed : EXIT.ok);
       });
     });
 }

@@ -1,0 +1,144 @@
+/**
+ * An import cut off part-way resumes where it stopped: the blocks its first run applied are
+ * counted, not applied again (the journal their transactions wrote), and the import ends as an
+ * uninterrupted one would (docs/import.md, "Interrupted imports").
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { importFile, resumeImport } from "../../src/ingest/import-file.js";
+import type { Hub } from "../../src/services/hub.js";
+import { engines } from "../support/databases.js";
+import { tempDir } from "../support/temp-dirs.js";
+
+const key = (id: string) =>
+  `<AlternateKey TypeCode="TWCUSTID"><AlternateID>${id}</AlternateID></AlternateKey>`;
+const person = (first: string, extra = "") =>
+  `<EntityInformation><Individual><Name><Name Location="First">${first}</Name></Name>${extra}</Individual></EntityInformation>`;
+
+// Blocks that must not be applied twice: a second keyless Add is a second customer, a second Add
+// of a key fails, a second Update adds its note again.
+const BLOCKS = [
+  `<Customer Action="Add">${person("Keyless")}</Customer>`,
+  `<Customer Action="Add">${person("Keyed")}${key("R1")}</Customer>`,
+  `<Customer Action="AddorUpdate">${person("Born", "<PersonalSummary><BirthDate>1980-13-45</BirthDate></PersonalSummary>")}${key("R2")}</Customer>`,
+  `<Customer Action="Update">${key("R1")}<CustomerNotes><CustomerNote type="COMMENT">once</CustomerNote></CustomerNotes></Customer>`,
+  `<Customer Action="Delete">${key("NOBODY")}</Customer>`,
+  `<Customer Action="Add">${person("Later")}</Customer>`,
+  `<Customer Action="AddorUpdate">${person("Last")}${key("R3")}<OrgName></OrgName></Customer>`,
+];
+
+function writeFile(dir: string): string {
+  const path = join(dir, "resumable.xml");
+  writeFileSync(
+    path,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Customers>\n${BLOCKS.join("\n")}\n</Customers>\n`,
+  );
+  return path;
+}
+
+/** What an import leaves: its summary counts, review rows, customers and failures file. */
+async function outcome(hub: Hub, importId: string) {
+  const review = await hub.imports.show(importId);
+  const customers = await hub.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM customers WHERE active",
+  );
+  const notes = (await hub.customers.getByAlternateKey("TWCUSTID", "R1")).customerNotes;
+  return {
+    counts: {
+      status: review.status,
+      total: review.total,
+      succeeded: review.succeeded,
+      failed: review.failed,
+      warnings: review.warnings,
+      byAction: review.byAction,
+    },
+    rows: review.rows,
+    customers: customers[0]!.n,
+    notes,
+    failures: readFileSync(review.failuresPath!, "utf8"),
+  };
+}
+
+describe.each(engines)("resuming an interrupted import on $name", (engine) => {
+  it("applies each block once: a resumed import ends as an uninterrupted one", async () => {
+    const straight = await engine.freshHub();
+    const straightDir = tempDir();
+    const whole = await importFile(straight, writeFile(straightDir), {
+      channel: "cli",
+      actor: "test",
+      dataDir: straightDir,
+      groupSize: 3,
+    });
+    const expected = await outcome(straight, whole.importId);
+    expect(expected.counts).toMatchObject({ total: 7, succeeded: 6, failed: 1 });
+    expect(expected.counts.warnings).toBeGreaterThan(0);
+    await straight.close();
+
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    let groups = 0;
+    await expect(
+      importFile(hub, writeFile(dataDir), {
+        channel: "cli",
+        actor: "test",
+        dataDir,
+        groupSize: 3,
+        // The run stops after its first group of three blocks, as if its process died.
+        onProgress: () => {
+          groups += 1;
+          if (groups === 1) throw new Error("cut off");
+        },
+      }),
+    ).rejects.toThrow("cut off");
+    const [cut] = await hub.imports.list();
+    expect(cut).toMatchObject({ status: "failed", total: 3 });
+
+    const resumed = await resumeImport(hub, cut!.id, { actor: "test", dataDir });
+    expect(resumed).toMatchObject({ importId: cut!.id, resumedBlocks: 3, total: 7, failed: 1 });
+    expect(await outcome(hub, cut!.id)).toEqual({
+      ...expected,
+      failures: expected.failures,
+    });
+
+    // A completed import is not resumed again.
+    await expect(resumeImport(hub, cut!.id, { actor: "test", dataDir })).rejects.toMatchObject({
+      code: "INVALID_REQUEST",
+      message: `Import ${cut!.id} cannot be resumed: it completed.`,
+    });
+    await hub.close();
+  });
+
+  it("refuses an import still marked running unless forced, and one whose copy is gone", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const file = writeFile(dataDir);
+    const importId = await hub.imports.start({
+      fileName: "resumable.xml",
+      fileset: "default",
+      channel: "cli",
+    });
+    await expect(resumeImport(hub, importId, { actor: "test", dataDir })).rejects.toThrow(
+      /still marked running/,
+    );
+    await expect(
+      resumeImport(hub, importId, { actor: "test", dataDir, force: true }),
+    ).rejects.toThrow(/its copy of the file is not there/);
+    await hub.imports.located(importId, {
+      sourcePath: file,
+      failuresFile: join(dataDir, "resumable_failures.xml"),
+    });
+    const summary = await resumeImport(hub, importId, { actor: "test", dataDir, force: true });
+    expect(summary).toMatchObject({
+      importId,
+      total: 7,
+      succeeded: 6,
+      failed: 1,
+      resumedBlocks: 0,
+    });
+    await expect(resumeImport(hub, "999999", { actor: "test", dataDir })).rejects.toMatchObject({
+      code: "IMPORT_NOT_FOUND",
+    });
+    await hub.close();
+  });
+});
