@@ -245,7 +245,15 @@ export async function importFile(
   await hub.imports.located(importId, { sourcePath: archivedPath, failuresFile });
   return runImport(
     hub,
-    { importId, fileName, fileset, sourcePath: archivedPath, failuresFile, applied: new Map() },
+    {
+      importId,
+      fileName,
+      fileset,
+      sourcePath: archivedPath,
+      failuresFile,
+      resumed: false,
+      applied: new Map(),
+    },
     options,
   );
 }
@@ -271,6 +279,7 @@ export async function resumeImport(
       fileset: row.fileset,
       sourcePath: reopened.sourcePath,
       failuresFile: reopened.failuresFile,
+      resumed: true,
       applied: reopened.applied,
     },
     { ...options, channel: row.channel as ImportOptions["channel"] },
@@ -284,6 +293,8 @@ interface ImportRun {
   fileset: string;
   sourcePath: string;
   failuresFile: string;
+  /** A resumed run: the earlier run's failures file is written anew. */
+  resumed: boolean;
   /** Blocks an earlier run applied (resumed runs); empty for a new import. */
   applied: ReadonlyMap<number, AppliedBlock>;
 }
@@ -299,7 +310,7 @@ async function runImport(
   const totalBytes = statSync(archivedPath).size;
 
   let head: XmlFileHead | undefined;
-  const failures = new FailuresFile(run.failuresFile, () => head, applied.size > 0);
+  const failures = new FailuresFile(run.failuresFile, () => head, run.resumed);
   const progress: ImportProgress = { total: 0, succeeded: 0, failed: 0, warnings: 0, byAction: {} };
   const reader = createReadStream(archivedPath);
   let fileError: ImportSummary["error"] = null;
@@ -401,14 +412,20 @@ function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBloc
   const { element, ...place } = block;
   const action = actionOf(element);
   try {
-    const number = place.number;
+    // Each request names its block, journaled with its change (docs/import.md, "Interrupted imports").
     if (head?.root === "ActivateInstrumentCustomerRequest") {
-      return { block: place, action, association: { ...cardAssociation(element), block: number } };
+      const association = cardAssociation(element);
+      association.block = place.number;
+      return { block: place, action, association };
     }
     if (action === "Merge") {
-      return { block: place, action, merge: { ...mergeRequest(element), block: number } };
+      const merge = mergeRequest(element);
+      merge.block = place.number;
+      return { block: place, action, merge };
     }
-    return { block: place, action, operation: { ...customerOperation(element), block: number } };
+    const operation = customerOperation(element);
+    operation.block = place.number;
+    return { block: place, action, operation };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
     return { block: place, action, parseError: error };

@@ -141,4 +141,32 @@ describe.each(engines)("resuming an interrupted import on $name", (engine) => {
     });
     await hub.close();
   });
+
+  it("writes the failures file anew when the cut-off run applied nothing but had failures", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const file = join(dataDir, "failing.xml");
+    const missing = `<Customer Action="Delete">${key("NOBODY")}</Customer>`;
+    writeFileSync(
+      file,
+      `<Customers>\n${[missing, missing, missing, `<Customer Action="AddorUpdate">${key("F1")}</Customer>`].join("\n")}\n</Customers>\n`,
+    );
+    await expect(
+      importFile(hub, file, {
+        channel: "cli",
+        actor: "test",
+        dataDir,
+        groupSize: 3,
+        onProgress: () => {
+          throw new Error("cut off");
+        },
+      }),
+    ).rejects.toThrow("cut off");
+    const [cut] = await hub.imports.list();
+    const resumed = await resumeImport(hub, cut!.id, { actor: "test", dataDir });
+    expect(resumed).toMatchObject({ total: 4, succeeded: 1, failed: 3, resumedBlocks: 0 });
+    const failures = readFileSync(resumed.failuresPath!, "utf8");
+    expect(failures.match(/<Customer /g)).toHaveLength(3);
+    await hub.close();
+  });
 });
