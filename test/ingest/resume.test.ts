@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importFile, resumeImport } from "../../src/ingest/import-file.js";
+import { cutOffImport } from "../support/cut-off-import.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
 import { tempDir } from "../support/temp-dirs.js";
@@ -77,34 +78,25 @@ describe.each(engines)("resuming an interrupted import on $name", (engine) => {
 
     const hub = await engine.freshHub();
     const dataDir = tempDir();
-    let groups = 0;
-    await expect(
-      importFile(hub, writeFile(dataDir), {
-        channel: "cli",
-        actor: "test",
-        dataDir,
-        groupSize: 3,
-        // The run stops after its first group of three blocks, as if its process died.
-        onProgress: () => {
-          groups += 1;
-          if (groups === 1) throw new Error("cut off");
-        },
-      }),
-    ).rejects.toThrow("cut off");
-    const [cut] = await hub.imports.list();
+    const cutId = await cutOffImport(hub, writeFile(dataDir), {
+      channel: "cli",
+      dataDir,
+      groupSize: 3,
+    });
+    const cut = await hub.imports.show(cutId);
     expect(cut).toMatchObject({ status: "failed", total: 3 });
 
-    const resumed = await resumeImport(hub, cut!.id, { actor: "test", dataDir });
-    expect(resumed).toMatchObject({ importId: cut!.id, resumedBlocks: 3, total: 7, failed: 1 });
-    expect(await outcome(hub, cut!.id)).toEqual({
+    const resumed = await resumeImport(hub, cut.id, { actor: "test", dataDir });
+    expect(resumed).toMatchObject({ importId: cut.id, resumedBlocks: 3, total: 7, failed: 1 });
+    expect(await outcome(hub, cut.id)).toEqual({
       ...expected,
       failures: expected.failures,
     });
 
     // A completed import is not resumed again.
-    await expect(resumeImport(hub, cut!.id, { actor: "test", dataDir })).rejects.toMatchObject({
+    await expect(resumeImport(hub, cut.id, { actor: "test", dataDir })).rejects.toMatchObject({
       code: "INVALID_REQUEST",
-      message: `Import ${cut!.id} cannot be resumed: it completed.`,
+      message: `Import ${cut.id} cannot be resumed: it completed.`,
     });
     await hub.close();
   });
@@ -151,19 +143,8 @@ describe.each(engines)("resuming an interrupted import on $name", (engine) => {
       file,
       `<Customers>\n${[missing, missing, missing, `<Customer Action="AddorUpdate">${key("F1")}</Customer>`].join("\n")}\n</Customers>\n`,
     );
-    await expect(
-      importFile(hub, file, {
-        channel: "cli",
-        actor: "test",
-        dataDir,
-        groupSize: 3,
-        onProgress: () => {
-          throw new Error("cut off");
-        },
-      }),
-    ).rejects.toThrow("cut off");
-    const [cut] = await hub.imports.list();
-    const resumed = await resumeImport(hub, cut!.id, { actor: "test", dataDir });
+    const cut = { id: await cutOffImport(hub, file, { channel: "cli", dataDir, groupSize: 3 }) };
+    const resumed = await resumeImport(hub, cut.id, { actor: "test", dataDir });
     expect(resumed).toMatchObject({ total: 4, succeeded: 1, failed: 3, resumedBlocks: 0 });
     const failures = readFileSync(resumed.failuresPath!, "utf8");
     expect(failures.match(/<Customer /g)).toHaveLength(3);
