@@ -1,7 +1,7 @@
 /** Import routes: a batch file posted as the body, and the batch import review (SPEC 4, 10). */
 import type { FastifyInstance } from "fastify";
 import type { Readable } from "node:stream";
-import { importFile } from "../ingest/import-file.js";
+import { importFile, resumeImport } from "../ingest/import-file.js";
 import type { Hub } from "../services/hub.js";
 import "./route-options.js";
 
@@ -18,6 +18,12 @@ const importParams = {
   type: "object",
   required: ["id"],
   properties: { id: { type: "string", pattern: "^[0-9]{1,18}$" } },
+  additionalProperties: false,
+} as const;
+
+const resumeQuery = {
+  type: "object",
+  properties: { force: { type: "boolean" } },
   additionalProperties: false,
 } as const;
 
@@ -52,6 +58,26 @@ export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: st
       );
       return reply.status(summary.error ? 422 : 201).send(summary);
     },
+  );
+
+  api.post<{ Params: { id: string }; Querystring: { force?: boolean } }>(
+    "/imports/:id/resume",
+    {
+      config: { access: "changeCustomerData" },
+      schema: {
+        summary:
+          'Apply the rest of an import that did not complete, each block once (docs/import.md, "Interrupted imports"); 200 with the summary. force=true resumes one still marked running',
+        tags: ["imports"],
+        params: importParams,
+        querystring: resumeQuery,
+      },
+    },
+    async (request) =>
+      resumeImport(hub, request.params.id, {
+        actor: "api",
+        dataDir,
+        force: request.query.force ?? false,
+      }),
   );
 
   api.get<{ Querystring: { limit?: number } }>(

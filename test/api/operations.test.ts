@@ -56,6 +56,7 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
       "POST /api/v1/imports",
       "GET /api/v1/imports",
       "GET /api/v1/imports/{id}",
+      "POST /api/v1/imports/{id}/resume",
       "GET /api/v1/settings",
       "GET /api/v1/settings/{key}",
       "PUT /api/v1/settings/{key}",

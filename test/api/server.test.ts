@@ -332,6 +332,18 @@ describe.each(engines)("REST API on $name", (engine) => {
     expect((await call<ErrorBody>("/api/v1/imports/424242")).body.error.code).toBe(
       "IMPORT_NOT_FOUND",
     );
+    // A completed import has nothing left to resume (docs/import.md, "Interrupted imports").
+    const resume = (id: string) =>
+      fetch(`${base}/api/v1/imports/${id}/resume`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${operatorKey}` },
+      });
+    const done = await resume(summary.importId);
+    expect(done.status).toBe(400);
+    expect(((await done.json()) as ErrorBody).error.message).toBe(
+      `Import ${summary.importId} cannot be resumed: it completed.`,
+    );
+    expect((await resume("424242")).status).toBe(404);
     const malformed = await fetch(`${base}/api/v1/imports`, {
       method: "POST",
       headers: { "content-type": "text/xml", authorization: `Bearer ${operatorKey}` },
