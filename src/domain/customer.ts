@@ -253,6 +253,10 @@ export function emptyCustomer(customerID: string): CustomerState {
   };
 }
 
+/** The findings that are values left unwritten (severity `warning`): the review's warnings. */
+export const valuesNotWritten = (issues: readonly ValidationIssue[]): ValidationIssue[] =>
+  issues.filter((issue) => issue.severity === "warning");
+
 /** A customer is valid when no customer-level finding of severity `error` is stored with it. */
 export function isValid(state: CustomerState): boolean {
   return !state.validationIssues.some((issue) => issue.severity === "error" && !issue.entry);

@@ -20,15 +20,11 @@ import { basename, dirname, extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
-import {
-  GROUP_SIZE,
-  type CustomerOperation,
-  type OperationOutcome,
-} from "../services/customers.js";
+import { GROUP_SIZE, type CustomerOperation } from "../services/customers.js";
 import type { Hub } from "../services/hub.js";
 import type { AppliedBlock, ImportProgress, ReviewRow } from "../services/imports.js";
 import type { ChangeContext } from "../services/customer-changes.js";
-import type { ValidationIssue } from "../domain/customer.js";
+import { valuesNotWritten, type ValidationIssue } from "../domain/customer.js";
 import type { CardAssociation } from "../services/cards.js";
 import type { MergeRequest } from "../services/customer-merge.js";
 import { blockAction, customerOperation, mergeRequest } from "./customer-block.js";
@@ -484,16 +480,10 @@ async function associate(
   hub: Hub,
   association: CardAssociation,
   context: ChangeContext,
-): Promise<OperationOutcome> {
+): Promise<Outcome> {
   try {
     const record = await hub.cards.associate(association, context);
-    return {
-      ok: true,
-      customerID: record.customerID,
-      change: "UPDATE",
-      record,
-      validationIssues: [],
-    };
+    return { ok: true, customerID: record.customerID, validationIssues: [] };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
     return { ok: false, error };
@@ -501,20 +491,10 @@ async function associate(
 }
 
 /** A merge touches several customers and their cards: one transaction each, in file order. */
-async function merge(
-  hub: Hub,
-  request: MergeRequest,
-  context: ChangeContext,
-): Promise<OperationOutcome> {
+async function merge(hub: Hub, request: MergeRequest, context: ChangeContext): Promise<Outcome> {
   try {
     const merged = await hub.customers.merge(request, context);
-    return {
-      ok: true,
-      customerID: merged.customerID,
-      change: "CREATE",
-      record: merged.record,
-      validationIssues: [],
-    };
+    return { ok: true, customerID: merged.customerID, validationIssues: [] };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
     return { ok: false, error };
@@ -545,7 +525,7 @@ async function account(
   }
   progress.succeeded += 1;
   counts.succeeded += 1;
-  const notWritten = outcome.validationIssues.filter((issue) => issue.severity === "warning");
+  const notWritten = valuesNotWritten(outcome.validationIssues);
   const codes = [
     ...(item.block.emptyTags.length > 0 ? ["EMPTY_XML_TAG"] : []),
     ...notWritten.map((issue) => issue.code),

@@ -29,7 +29,12 @@ import {
   type ApplyContext,
   type Applied,
 } from "../domain/apply-request.js";
-import type { AlternateKey, CustomerState, ValidationIssue } from "../domain/customer.js";
+import {
+  valuesNotWritten,
+  type AlternateKey,
+  type CustomerState,
+  type ValidationIssue,
+} from "../domain/customer.js";
 import { toCustomerResponse, type CustomerResponse } from "../domain/customer-response.js";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
 import type { CustomerRef, CustomerRequest } from "../domain/requests.js";
@@ -273,9 +278,7 @@ export class CustomerService {
         context,
         done.flatMap(({ operation, applied }) => {
           if (operation.block === undefined) return [];
-          const warnings = applied!.state.validationIssues.filter(
-            (issue) => issue.severity === "warning",
-          );
+          const warnings = valuesNotWritten(applied!.state.validationIssues);
           return [
             {
               block: operation.block,

@@ -24,6 +24,9 @@ import {
 
 export type { AppliedBlock, ImportProgress, ImportRow, ReviewRow };
 
+/** An import's id as the store keeps it: a bigint. */
+const IMPORT_ID = /^\d{1,18}$/;
+
 /** What a resumed run of an import needs (`ImportService.reopen`). */
 export interface ReopenedImport {
   row: ImportRow;
@@ -74,7 +77,7 @@ export class ImportService {
    * failed when it opens).
    */
   async reopen(importId: string, options: { force?: boolean } = {}): Promise<ReopenedImport> {
-    const found = /^\d{1,18}$/.test(importId) ? await readImportFiles(this.db, importId) : null;
+    const found = IMPORT_ID.test(importId) ? await readImportFiles(this.db, importId) : null;
     if (!found)
       throw new CusthubError("IMPORT_NOT_FOUND", `No import with id ${importId}.`, { importId });
     const refuse = (why: string): never => {
@@ -116,7 +119,7 @@ export class ImportService {
   }
 
   async show(importId: string): Promise<ImportReview> {
-    const found = /^\d{1,18}$/.test(importId) ? await readImport(this.db, importId) : null;
+    const found = IMPORT_ID.test(importId) ? await readImport(this.db, importId) : null;
     if (!found)
       throw new CusthubError("IMPORT_NOT_FOUND", `No import with id ${importId}.`, { importId });
     return { ...found, rows: await readReviewRows(this.db, importId) };
