@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   CARD_ALREADY_EXISTS: 409,
   ALREADY_EXISTS: 409,
   DUPLICATE_NOTE: 409,
+  IMPORT_IN_PROGRESS: 409,
   // A card in a state that refuses the association: the request is fine, the card is not.
   CARD_EXPIRED: 409,
   ACCOUNT_BLOCKED: 409,
@@ -36,6 +37,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   TRANSACTION_ALREADY_EXISTS: 409,
   REQUEST_TOO_LARGE: 413,
   GENERAL_ERROR: 500,
+  // The database session holding the import's claim broke: resumable once it is back.
+  IMPORT_INTERRUPTED: 503,
 };
 
 export function statusOf(code: ErrorCode): number {

@@ -21,12 +21,6 @@ const importParams = {
   additionalProperties: false,
 } as const;
 
-const resumeQuery = {
-  type: "object",
-  properties: { force: { type: "boolean" } },
-  additionalProperties: false,
-} as const;
-
 const listQuery = {
   type: "object",
   properties: { limit: { type: "integer", minimum: 1, maximum: 500 } },
@@ -60,24 +54,18 @@ export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: st
     },
   );
 
-  api.post<{ Params: { id: string }; Querystring: { force?: boolean } }>(
+  api.post<{ Params: { id: string } }>(
     "/imports/:id/resume",
     {
       config: { access: "changeCustomerData" },
       schema: {
         summary:
-          'Apply the rest of an import that did not complete, each block once (docs/import.md, "Interrupted imports"); 200 with the summary. force=true resumes one still marked running',
+          'Apply the rest of an import that did not complete, each block once (docs/import.md, "Interrupted imports"); 200 with the summary, 409 while a process is running it',
         tags: ["imports"],
         params: importParams,
-        querystring: resumeQuery,
       },
     },
-    async (request) =>
-      resumeImport(hub, request.params.id, {
-        actor: "api",
-        dataDir,
-        force: request.query.force ?? false,
-      }),
+    async (request) => resumeImport(hub, request.params.id, { actor: "api", dataDir }),
   );
 
   api.get<{ Querystring: { limit?: number } }>(

@@ -38,6 +38,10 @@ export const ERROR_CODES = [
   "CARD_ALREADY_EXISTS",
   /** An import id that no import has. */
   "IMPORT_NOT_FOUND",
+  /** An import a live process is running, asked to resume (docs/import.md "Interrupted imports"). */
+  "IMPORT_IN_PROGRESS",
+  /** An import that stopped because it lost its claim: its database session broke. */
+  "IMPORT_INTERRUPTED",
   /** An empty element in a batch file: a warning (seeds/003 "Empty XML Tags"). */
   "EMPTY_XML_TAG",
   // The data-sync job (seeds/001; SPEC 6):

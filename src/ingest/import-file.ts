@@ -22,7 +22,7 @@ import { pipeline } from "node:stream/promises";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
 import { GROUP_SIZE, type CustomerOperation } from "../services/customers.js";
 import type { Hub } from "../services/hub.js";
-import type { AppliedBlock, ImportProgress, ReviewRow } from "../services/imports.js";
+import type { AppliedBlock, ImportClaim, ImportProgress, ReviewRow } from "../services/imports.js";
 import type { ChangeContext } from "../services/customer-changes.js";
 import { valuesNotWritten, type ValidationIssue } from "../domain/customer.js";
 import type { CardAssociation } from "../services/cards.js";
@@ -214,10 +214,11 @@ export async function importFile(
     });
     // Only the same file: an older import of another file by the same name is not resumed.
     if (unfinished !== null && (await sameContent(input, unfinished.sourcePath))) {
-      return resumeImport(hub, unfinished.id, { ...options, force: true });
+      return resumeImport(hub, unfinished.id, options);
     }
   }
-  const importId = await hub.imports.start({ fileName, fileset, channel: options.channel });
+  const claim = await hub.imports.start({ fileName, fileset, channel: options.channel });
+  const { importId } = claim;
   // "A complete copy of the incoming request is placed in the /complete/[Fileset Name]/archived
   // directory" — copied first, then read from the copy, so an upload is read from disk once.
   const archivedPath = freePath(archivedDir, fileName, importId);
@@ -228,20 +229,28 @@ export async function importFile(
     // An upload cut off mid-way, a full disk: nothing was applied; the import says why.
     rmSync(archivedPath, { force: true });
     const message = `The file could not be received: ${toError(error).message}`;
-    await hub.imports.finish(importId, {
-      status: "failed",
-      error: message,
-      archivedPath: null,
-      failuresPath: null,
-    });
+    await hub.imports
+      .finish(importId, {
+        status: "failed",
+        error: message,
+        archivedPath: null,
+        failuresPath: null,
+      })
+      .finally(() => claim.release());
     throw new CusthubError("INVALID_REQUEST", message, { file: fileName }, { cause: error });
   }
   const stem = fileName.slice(0, fileName.length - extname(fileName).length);
   const failuresFile = freePath(failedDir, `${stem}_failures.xml`, importId);
-  await hub.imports.located(importId, { sourcePath: archivedPath, failuresFile });
+  try {
+    await hub.imports.located(importId, { sourcePath: archivedPath, failuresFile });
+  } catch (error) {
+    await claim.release();
+    throw error;
+  }
   return runImport(
     hub,
     {
+      claim,
       importId,
       fileName,
       fileset,
@@ -258,18 +267,19 @@ export async function importFile(
  * Resumes an import that did not complete (a crash, a kill, a lost database): reads its copy of
  * the file again from the start, counts the blocks the earlier run applied without applying them
  * again (the journal their transactions wrote), and applies the rest. Refused for an import that
- * completed, or (unless `force`) one still marked running.
+ * completed, or one a live process is running (it holds the import's claim).
  */
 export async function resumeImport(
   hub: Hub,
   importId: string,
-  options: Omit<ImportOptions, "fileset" | "channel" | "resumeUnfinished"> & { force?: boolean },
+  options: Omit<ImportOptions, "fileset" | "channel" | "resumeUnfinished">,
 ): Promise<ImportSummary> {
-  const reopened = await hub.imports.reopen(importId, { force: options.force ?? false });
+  const reopened = await hub.imports.reopen(importId);
   const { row } = reopened;
   return runImport(
     hub,
     {
+      claim: reopened.claim,
       importId,
       fileName: row.fileName,
       fileset: row.fileset,
@@ -284,6 +294,8 @@ export async function resumeImport(
 
 /** One run of an import over its copy of the file (`sourcePath`). */
 interface ImportRun {
+  /** This process's claim on the import: released when the run ends. */
+  claim: ImportClaim;
   importId: string;
   fileName: string;
   fileset: string;
@@ -296,6 +308,18 @@ interface ImportRun {
 }
 
 async function runImport(
+  hub: Hub,
+  run: ImportRun,
+  options: Omit<ImportOptions, "fileset">,
+): Promise<ImportSummary> {
+  try {
+    return await runClaimed(hub, run, options);
+  } finally {
+    await run.claim.release();
+  }
+}
+
+async function runClaimed(
   hub: Hub,
   run: ImportRun,
   options: Omit<ImportOptions, "fileset">,
@@ -313,6 +337,15 @@ async function runImport(
   let failedFilePath: string | null = null;
 
   const applyGroup = async (pending: PendingBlock[]): Promise<void> => {
+    // Without its claim another run may start on the import: this one stops before it applies more.
+    if (run.claim.lost.aborted) {
+      throw new CusthubError(
+        "IMPORT_INTERRUPTED",
+        `Import ${importId} stopped: ${toError(run.claim.lost.reason).message} Another run may ` +
+          "take it over now; `custhub imports resume ID` applies the rest, each block once.",
+        { importId },
+      );
+    }
     const outcomes = await applyInOrder(
       hub,
       pending,

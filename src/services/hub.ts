@@ -164,9 +164,8 @@ export async function openHub(
   if (options.migrate !== false) {
     try {
       await hub.migrate();
-      // The lock makes this process the only one on the embedded database: an import still
-      // marked running was left by a process that died.
-      if (lock) await hub.imports.closeInterrupted();
+      // An import still marked running that no live process claims was left by one that died.
+      await hub.imports.closeInterrupted();
     } catch (error) {
       await hub.close().catch(() => undefined);
       throw error;

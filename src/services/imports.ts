@@ -1,9 +1,10 @@
 /** The batch import review: the record of every import and its failed or warned blocks (SPEC 4). */
 import { existsSync } from "node:fs";
 import { CusthubError } from "../domain/errors.js";
-import type { Database } from "../store/database.js";
+import type { Database, HeldLock } from "../store/database.js";
 import {
-  failRunningImports,
+  allocateImportId,
+  failRunningImport,
   findUnfinishedImport,
   finishImport,
   insertImport,
@@ -15,6 +16,7 @@ import {
   readReviewRows,
   recordImportProgress,
   reopenImport,
+  runningImports,
   type AppliedBlock,
   type ImportEnd,
   type ImportProgress,
@@ -27,8 +29,24 @@ export type { AppliedBlock, ImportProgress, ImportRow, ReviewRow };
 /** An import's id as the store keeps it: a bigint. */
 const IMPORT_ID = /^\d{1,18}$/;
 
+const INTERRUPTED =
+  "Interrupted: the process importing this file stopped before it finished. The blocks it " +
+  "applied stand; `custhub imports resume ID` applies the rest, each block once.";
+
+/**
+ * The claim of the process running an import: while it is held no other run of the import
+ * starts, and when its process dies the claim goes with it (docs/import.md, "Interrupted
+ * imports"). `lost` aborts when the claim is lost while the run goes on: the run must stop.
+ */
+export interface ImportClaim {
+  readonly importId: string;
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
 /** What a resumed run of an import needs (`ImportService.reopen`). */
 export interface ReopenedImport {
+  claim: ImportClaim;
   row: ImportRow;
   /** The import's own copy of the file: read again from its start. */
   sourcePath: string;
@@ -44,8 +62,28 @@ export interface ImportReview extends ImportRow {
 export class ImportService {
   constructor(private readonly db: Database) {}
 
-  start(fields: { fileName: string; fileset: string; channel: string }): Promise<string> {
-    return insertImport(this.db, fields);
+  /** Starts an import, claimed by this process until the claim is released. */
+  async start(fields: {
+    fileName: string;
+    fileset: string;
+    channel: string;
+  }): Promise<ImportClaim> {
+    const importId = await allocateImportId(this.db);
+    // Claimed before its row is written: no one sees it running and unclaimed.
+    const claim = await this.#claim(importId);
+    if (!claim) throw new Error(`Import ${importId} is claimed before it exists.`);
+    try {
+      await insertImport(this.db, importId, fields);
+    } catch (error) {
+      await claim.release();
+      throw error;
+    }
+    return claim;
+  }
+
+  async #claim(importId: string): Promise<ImportClaim | null> {
+    const lock: HeldLock | null = await this.db.tryLock(`custhub.import.${importId}`);
+    return lock && { importId, lost: lock.lost, release: () => lock.release() };
   }
 
   record(importId: string, progress: ImportProgress, rows: readonly ReviewRow[]): Promise<void> {
@@ -71,57 +109,89 @@ export class ImportService {
   }
 
   /**
-   * Opens an import that did not complete for a resumed run: refused when it completed, when its
-   * copy of the file is gone, or, unless `force`, when it is still marked running (on a server
-   * another process may be running it; the embedded database marks a dead process's imports
-   * failed when it opens).
+   * Opens an import that did not complete for a resumed run, claimed by this process. Refused
+   * when it completed, when its copy of the file is gone, or when a run of it is alive, in this
+   * process or another (it holds the import's claim); an import marked running whose process
+   * died has no claim and is resumed.
    */
-  async reopen(importId: string, options: { force?: boolean } = {}): Promise<ReopenedImport> {
-    const found = IMPORT_ID.test(importId) ? await readImportFiles(this.db, importId) : null;
-    if (!found)
-      throw new CusthubError("IMPORT_NOT_FOUND", `No import with id ${importId}.`, { importId });
+  async reopen(importId: string): Promise<ReopenedImport> {
     const refuse = (why: string): never => {
       throw new CusthubError("INVALID_REQUEST", `Import ${importId} cannot be resumed: ${why}.`, {
         importId,
       });
     };
-    if (found.row.status === "completed") refuse("it completed");
-    if (found.row.status === "running" && !options.force) {
-      refuse("it is still marked running (give --force if the process running it has stopped)");
+    if (!IMPORT_ID.test(importId) || !(await readImportFiles(this.db, importId))) {
+      throw new CusthubError("IMPORT_NOT_FOUND", `No import with id ${importId}.`, { importId });
     }
-    if (!found.sourcePath || !found.failuresFile || !existsSync(found.sourcePath)) {
-      refuse("its copy of the file is not there");
+    const claim = await this.#claim(importId);
+    if (!claim) {
+      throw new CusthubError(
+        "IMPORT_IN_PROGRESS",
+        `Import ${importId} cannot be resumed: a process is importing it right now (if that ` +
+          "process has just stopped, try again in a moment).",
+        { importId },
+      );
     }
-    await reopenImport(this.db, importId);
-    return {
-      row: found.row,
-      sourcePath: found.sourcePath!,
-      failuresFile: found.failuresFile!,
-      applied: await readAppliedBlocks(this.db, importId),
-    };
+    try {
+      // Read again under the claim: a run that ended meanwhile may have completed it.
+      const found = (await readImportFiles(this.db, importId))!;
+      if (found.row.status === "completed") refuse("it completed");
+      if (!found.sourcePath || !found.failuresFile || !existsSync(found.sourcePath)) {
+        refuse("its copy of the file is not there");
+      }
+      await reopenImport(this.db, importId);
+      return {
+        claim,
+        row: found.row,
+        sourcePath: found.sourcePath!,
+        failuresFile: found.failuresFile!,
+        applied: await readAppliedBlocks(this.db, importId),
+      };
+    } catch (error) {
+      await claim.release();
+      throw error;
+    }
   }
 
   /**
-   * Closes the imports that a process which died (SIGKILL, power loss) left running. Only for the
-   * embedded database, whose one process at a time is the caller: on a PostgreSQL server another
-   * process may be importing right now.
+   * Marks failed the imports left marked running by a process that died (SIGKILL, power loss,
+   * a lost machine): those whose claim no live process holds. Returns how many it marked.
    */
-  closeInterrupted(): Promise<number> {
-    return failRunningImports(
-      this.db,
-      "Interrupted: the process importing this file stopped before it finished. The blocks it " +
-        "applied stand; `custhub imports resume ID` applies the rest, each block once.",
-    );
+  async closeInterrupted(): Promise<number> {
+    let closed = 0;
+    for (const importId of await runningImports(this.db)) {
+      if (await this.#closeIfDead(importId)) closed += 1;
+    }
+    return closed;
   }
 
-  list(limit = 50): Promise<ImportRow[]> {
-    return listImports(this.db, Math.min(Math.max(Math.trunc(limit), 1), 500));
+  async #closeIfDead(importId: string): Promise<boolean> {
+    const claim = await this.#claim(importId);
+    if (!claim) return false;
+    try {
+      return await failRunningImport(this.db, importId, INTERRUPTED);
+    } finally {
+      await claim.release();
+    }
+  }
+
+  /** The newest imports; one marked running whose process died is shown as interrupted. */
+  async list(limit = 50): Promise<ImportRow[]> {
+    const rows = await listImports(this.db, Math.min(Math.max(Math.trunc(limit), 1), 500));
+    let closed = false;
+    for (const row of rows) {
+      if (row.status === "running" && (await this.#closeIfDead(row.id))) closed = true;
+    }
+    return closed ? this.list(limit) : rows;
   }
 
   async show(importId: string): Promise<ImportReview> {
-    const found = IMPORT_ID.test(importId) ? await readImport(this.db, importId) : null;
+    let found = IMPORT_ID.test(importId) ? await readImport(this.db, importId) : null;
     if (!found)
       throw new CusthubError("IMPORT_NOT_FOUND", `No import with id ${importId}.`, { importId });
+    if (found.status === "running" && (await this.#closeIfDead(importId))) {
+      found = (await readImport(this.db, importId))!;
+    }
     return { ...found, rows: await readReviewRows(this.db, importId) };
   }
 }

@@ -64,7 +64,25 @@ export interface Database extends Queryable {
    * the returned function stops it. On the embedded database every writer is in this process.
    */
   watch(table: string, watcher: TableWatcher): Promise<() => Promise<void>>;
+  /**
+   * Takes the lock named `name` (in this schema) if no one holds it, in this process or another:
+   * held until released, or until this process dies, when the server frees it with the session.
+   * Null when it is held. On the embedded database, which is this process's alone, it is held
+   * in memory. Names a piece of work a process is doing (an import), so another can tell a run
+   * that is alive from one whose process died.
+   */
+  tryLock(name: string): Promise<HeldLock | null>;
   close(): Promise<void>;
+}
+
+/** A lock `Database.tryLock` took. */
+export interface HeldLock {
+  /**
+   * Aborted when the lock is lost without being released: the server connection holding it
+   * broke, so another process may take it now. Work done under the lock must stop.
+   */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -160,6 +178,7 @@ export async function wrapEmbedded(
     announce: (table, keys) => watchers.announce(table, keys, commit),
   });
   const base = wrap(db);
+  const held = new Set<string>();
   return {
     kind: "pglite",
     ...base,
@@ -184,6 +203,15 @@ export async function wrapEmbedded(
         stopLocal();
         // Not the function listen() returns: it drops the quotes, and `schema.table` needs them.
         await db.unlisten(quoted, heard);
+      };
+    },
+    // The data dir's lock keeps every other process away: a lock held in memory is enough.
+    async tryLock(name) {
+      if (held.has(name)) return null;
+      held.add(name);
+      return {
+        lost: new AbortController().signal,
+        release: async () => void held.delete(name),
       };
     },
     close: async () => {
@@ -227,6 +255,12 @@ async function openServer(
     announce: (table, keys) => watchers.announce(table, keys, commit),
   });
   const base = wrap(pool);
+  const lockSessions = new Set<pg.Client>();
+  const sessionOptions = {
+    connectionString: url,
+    keepAlive: true,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  };
   return {
     kind: "postgres",
     ...base,
@@ -261,8 +295,55 @@ async function openServer(
         await stopServer();
       };
     },
+    // A session lock on a connection of its own, outside the pool: it lives as long as the
+    // session, and the server frees it when the session ends, a dead process's too.
+    async tryLock(name) {
+      const client = new pgModule.Client(sessionOptions);
+      const lost = new AbortController();
+      let released = false;
+      const broke = (error?: Error) => {
+        lockSessions.delete(client);
+        if (!released) {
+          lost.abort(
+            new Error(`The lock ${name} was lost: ${error?.message ?? "its connection ended"}.`),
+          );
+        }
+      };
+      client.on("error", broke);
+      client.on("end", () => broke());
+      await client.connect();
+      try {
+        const [row] = (
+          await client.query<{ taken: boolean }>(
+            "SELECT pg_try_advisory_lock(hashtextextended(current_schema() || '.' || $1, 0)) AS taken",
+            [name],
+          )
+        ).rows;
+        if (!row?.taken) {
+          released = true;
+          await client.end();
+          return null;
+        }
+      } catch (error) {
+        released = true;
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      lockSessions.add(client);
+      return {
+        lost: lost.signal,
+        release: async () => {
+          if (released) return;
+          released = true;
+          lockSessions.delete(client);
+          // Ending the session frees its locks.
+          await client.end().catch(() => undefined);
+        },
+      };
+    },
     async close() {
       await notifications?.close();
+      await Promise.all([...lockSessions].map((client) => client.end().catch(() => undefined)));
       await pool.end();
     },
   };

@@ -69,15 +69,23 @@ const toImport = (row: ImportRecord): ImportRow => ({
   failuresPath: row.failures_path,
 });
 
-export async function insertImport(
-  db: Queryable,
-  fields: { fileName: string; fileset: string; channel: string },
-): Promise<string> {
+/** A new import's id, taken before its row is written so the import can be claimed first. */
+export async function allocateImportId(db: Queryable): Promise<string> {
   const [row] = await db.query<{ id: string }>(
-    "INSERT INTO imports (file_name, fileset, channel, status) VALUES ($1, $2, $3, 'running') RETURNING id::text AS id",
-    [fields.fileName, fields.fileset, fields.channel],
+    "SELECT nextval(pg_get_serial_sequence('imports', 'id'))::text AS id",
   );
   return row!.id;
+}
+
+export async function insertImport(
+  db: Queryable,
+  importId: string,
+  fields: { fileName: string; fileset: string; channel: string },
+): Promise<void> {
+  await db.query(
+    "INSERT INTO imports (id, file_name, fileset, channel, status) VALUES ($1::bigint, $2, $3, $4, 'running')",
+    [importId, fields.fileName, fields.fileset, fields.channel],
+  );
 }
 
 export interface ImportProgress {
@@ -147,13 +155,26 @@ export async function finishImport(
  * Ends every import still marked running as failed, with `error`: for a process that alone may be
  * importing (the embedded database's lock holder), those were left by a process that died.
  */
-export async function failRunningImports(db: Queryable, error: string): Promise<number> {
+/** The imports marked running, oldest first. */
+export async function runningImports(db: Queryable): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
-    `UPDATE imports SET status = 'failed', error = $1, finished_at = now()
-      WHERE status = 'running' RETURNING id::text AS id`,
-    [error],
+    "SELECT id::text AS id FROM imports WHERE status = 'running' ORDER BY id",
   );
-  return rows.length;
+  return rows.map((row) => row.id);
+}
+
+/** Marks an import that is still marked running failed, with why; false when it was not running. */
+export async function failRunningImport(
+  db: Queryable,
+  importId: string,
+  error: string,
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE imports SET status = 'failed', error = $2, finished_at = now()
+      WHERE id = $1::bigint AND status = 'running' RETURNING id`,
+    [importId, error],
+  );
+  return rows.length > 0;
 }
 
 export async function listImports(db: Queryable, limit: number): Promise<ImportRow[]> {

@@ -344,6 +344,12 @@ describe.each(engines)("REST API on $name", (engine) => {
       `Import ${summary.importId} cannot be resumed: it completed.`,
     );
     expect((await resume("424242")).status).toBe(404);
+    // One a run holds is not resumed beside it.
+    const held = await hub.imports.start({ fileName: "held.xml", fileset: "web", channel: "api" });
+    const busy = await resume(held.importId);
+    expect(busy.status).toBe(409);
+    expect(((await busy.json()) as ErrorBody).error.code).toBe("IMPORT_IN_PROGRESS");
+    await held.release();
     const malformed = await fetch(`${base}/api/v1/imports`, {
       method: "POST",
       headers: { "content-type": "text/xml", authorization: `Bearer ${operatorKey}` },

@@ -55,18 +55,31 @@ describe.runIf(serverUrl)("custhub imports resume after a kill on postgres", () 
       child.kill("SIGKILL");
       await exited;
 
+      // The server frees the killed process's claim with its session, a moment after the kill.
+      await waitFor(async () => {
+        const { rows } = await admin.query<{ free: boolean }>(
+          "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS free",
+          [`${schema}.custhub.import.1`],
+        );
+        if (rows[0]!.free) {
+          await admin.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [
+            `${schema}.custhub.import.1`,
+          ]);
+        }
+        return rows[0]!.free;
+      }, 10_000);
       const { rows: imports } = await admin.query<{ id: string; status: string }>(
         `SELECT id::text AS id, status FROM ${schema}.imports`,
       );
       expect(imports).toEqual([{ id: "1", status: "running" }]);
-      const refused = await runCli(["--data", dataDir, "imports", "resume", "1"], env);
-      expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toContain("still marked running");
+      // No process claims it any more: shown as interrupted, resumed without being told it is safe.
+      const listed = await runCli(["--data", dataDir, "imports", "show", "1", "--json"], env);
+      expect(JSON.parse(listed.stdout)).toMatchObject({
+        status: "failed",
+        error: expect.stringMatching(/^Interrupted/),
+      });
 
-      const resumed = await runCli(
-        ["--data", dataDir, "imports", "resume", "1", "--force", "--json"],
-        env,
-      );
+      const resumed = await runCli(["--data", dataDir, "imports", "resume", "1", "--json"], env);
       expect(resumed.code).toBe(0);
       const summary = JSON.parse(resumed.stdout);
       expect(summary).toMatchObject({ importId: "1", total: BLOCKS, succeeded: BLOCKS, failed: 0 });

@@ -173,12 +173,11 @@ export function registerImports(program: Command): void {
   imports
     .command("resume")
     .argument("<id>", "the import's id")
-    .option("--force", "resume an import still marked running (its process has stopped)")
     .option("--json", "print one JSON document: the summary")
     .description(
       "apply the rest of an import that did not complete; blocks it applied are not applied again",
     )
-    .action(async (id: string, options: { force?: boolean; json?: boolean }, command: Command) => {
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
       await withHub(command, options, async (hub) => {
         const { dataDir } = configOf(command);
         const bar = progressBar(`import ${id}`);
@@ -187,7 +186,6 @@ export function registerImports(program: Command): void {
           summary = await resumeImport(hub, id, {
             actor: "cli",
             dataDir,
-            force: options.force ?? false,
             onProgress: (event) => bar.update(event),
           });
         } finally {
