@@ -77,6 +77,8 @@ export interface ImportSummary {
   error: { code: string; message: string; line: number | null; column: number | null } | null;
   /** Blocks an earlier, interrupted run of this import applied: counted, not applied again. */
   resumedBlocks: number;
+  /** How long this run took, from reading the file's copy to the import's end. */
+  seconds: number;
 }
 
 export const DEFAULT_FILESET = "default";
@@ -325,6 +327,7 @@ async function runClaimed(
   options: Omit<ImportOptions, "fileset">,
 ): Promise<ImportSummary> {
   const { importId, fileName, fileset, applied } = run;
+  const started = performance.now();
   let archivedPath: string | null = run.sourcePath;
   const failedDir = dirname(run.failuresFile);
   const totalBytes = statSync(archivedPath).size;
@@ -434,6 +437,7 @@ async function runClaimed(
     failuresPath,
     error: fileError,
     resumedBlocks: applied.size,
+    seconds: Math.round(performance.now() - started) / 1000,
   };
 }
 

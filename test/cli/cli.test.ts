@@ -181,6 +181,7 @@ describe("custhub import on pglite", () => {
       succeeded: 1,
       failed: 0,
       warnings: 1,
+      seconds: expect.any(Number),
     });
     expect(summary.byAction).toEqual({ Add: { succeeded: 1, failed: 0 } });
     expect(Object.keys(summary)).toEqual(
@@ -250,5 +251,6 @@ describe("custhub import on pglite", () => {
     const result = await cli("import", broken);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/stopped: Malformed XML: .* \(line 2, column \d+\)/);
+    expect(result.stdout).toMatch(/^ {2}took \d+\.\d s \([\d,]+ blocks\/s\)$/m);
   });
 });

@@ -49,7 +49,10 @@ function normalized(result: CliResult, dataDir: string): CliResult {
       .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, "<TIME>")
       .replace(/chk_[A-Za-z0-9_-]+/g, "<KEY>")
       .replace(/\b[0-9a-f]{16}\b/g, "<KEY ID>")
-      .replace(/"keyPrefix": "[^"]+"/g, '"keyPrefix": "<PREFIX>"');
+      .replace(/"keyPrefix": "[^"]+"/g, '"keyPrefix": "<PREFIX>"')
+      // How long an import took differs from run to run.
+      .replace(/"seconds": [\d.]+/g, '"seconds": <SECONDS>')
+      .replace(/took [\d.]+ s \([\d,]+ blocks\/s\)/g, "took <SECONDS>");
   return { code: result.code, stdout: clean(result.stdout), stderr: clean(result.stderr) };
 }
 

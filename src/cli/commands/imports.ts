@@ -47,9 +47,11 @@ function progressBar(file: string): { update(event: ImportProgressEvent): void; 
 }
 
 function humanSummary(summary: ImportSummary): string {
+  const rate = summary.seconds > 0 ? Math.round(summary.total / summary.seconds) : summary.total;
   const lines = [
     `${summary.file} (fileset ${summary.fileset}, import ${summary.importId}): ${summary.total} blocks, ` +
       `${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.warnings} with warnings`,
+    `  took ${summary.seconds.toFixed(1)} s (${rate.toLocaleString("en-US")} blocks/s)`,
     ...Object.entries(summary.byAction).map(
       ([action, counts]) => `  ${action}: ${counts.succeeded} succeeded, ${counts.failed} failed`,
     ),
