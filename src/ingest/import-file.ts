@@ -410,6 +410,9 @@ async function runClaimed(
     reader.destroy();
   }
   await applyGroup(pending);
+  // The embedded database has no autovacuum, and a server's comes too late for the searches
+  // right after a large import.
+  await hub.customers.refreshStatistics(progress.succeeded - applied.size);
   if (fileError) {
     failedFilePath = freePath(failedDir, fileName, importId);
     renameSync(archivedPath, failedFilePath);

@@ -49,6 +49,8 @@ import {
   loadCustomers,
   loadResponseText,
   readHistory,
+  refreshStatistics,
+  statisticsStale,
   type HistoryEntry,
   type StoredCustomer,
 } from "../store/customers.js";
@@ -160,6 +162,18 @@ export class CustomerService {
   async merge(request: MergeRequest, context: ChangeContext): Promise<MergeOutcome> {
     const rules = mergeRulesFrom(resolveSettings(await readStoredSettings(this.db)));
     return mergeCustomerRecords(this.db, request, context, rules);
+  }
+
+  /**
+   * After a bulk write of `changed` customers (an import): gathers the planner's statistics of
+   * the customer tables again when the write moved them (docs/storage.md, "Statistics after an
+   * import"). Without them a search after a large import walks the whole table. Resolves with
+   * whether it did.
+   */
+  async refreshStatistics(changed: number): Promise<boolean> {
+    if (!(await statisticsStale(this.db, changed))) return false;
+    await refreshStatistics(this.db);
+    return true;
   }
 
   /** Everything held on the customer, for a data-subject request (SPEC 9). */

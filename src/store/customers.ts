@@ -319,3 +319,27 @@ export async function countCustomers(db: Queryable): Promise<{ total: number; ac
   );
   return { total: Number(row?.total ?? 0), active: Number(row?.active ?? 0) };
 }
+
+/** The tables a bulk write of customers fills, and searches and the sync job then read. */
+const BULK_WRITTEN_TABLES = [
+  "customers",
+  "customer_alternate_keys",
+  "data_sync_cust_pending_queue",
+];
+
+/**
+ * Whether `changed` customer rows are enough to have moved the planner's statistics of the
+ * customer tables: autovacuum's own rule (50 rows and 10 % of the table), or the table has none.
+ */
+export async function statisticsStale(db: Queryable, changed: number): Promise<boolean> {
+  const [row] = await db.query<{ tuples: number }>(
+    "SELECT reltuples::float8 AS tuples FROM pg_class WHERE oid = 'customers'::regclass",
+  );
+  const tuples = row?.tuples ?? -1;
+  return tuples < 0 || changed > 50 + 0.1 * tuples;
+}
+
+/** Gathers the planner's statistics of the customer tables again (ANALYZE). */
+export async function refreshStatistics(db: Queryable): Promise<void> {
+  await db.exec(`ANALYZE ${BULK_WRITTEN_TABLES.join(", ")}`);
+}

@@ -1,0 +1,53 @@
+/**
+ * An import that changes enough customers leaves the planner statistics of the customer tables
+ * fresh, so the searches right after it use their indexes (docs/storage.md, "Statistics after an
+ * import"): the embedded database has no autovacuum at all.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { importFile } from "../../src/ingest/import-file.js";
+import type { Hub } from "../../src/services/hub.js";
+import { engines } from "../support/databases.js";
+import { tempDir } from "../support/temp-dirs.js";
+
+const customer = (at: number): string =>
+  `<Customer Action="AddorUpdate"><EntityInformation><Individual><ContactInformation><EMail><EMailAddress>c${at}@example.com</EMailAddress></EMail></ContactInformation></Individual></EntityInformation><AlternateKey TypeCode="TWCUSTID"><AlternateID>S${at}</AlternateID></AlternateKey></Customer>`;
+
+async function customerTuples(hub: Hub): Promise<number> {
+  const [row] = await hub.db.query<{ tuples: number }>(
+    "SELECT reltuples::float8 AS tuples FROM pg_class WHERE oid = 'customers'::regclass",
+  );
+  return row!.tuples;
+}
+
+describe.each(engines)("statistics after an import on $name", (engine) => {
+  it("analyzes the customer tables after an import that changed enough of them", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const file = join(dataDir, "many.xml");
+    writeFileSync(
+      file,
+      `<Customers>\n${Array.from({ length: 120 }, (_, at) => customer(at)).join("\n")}\n</Customers>\n`,
+    );
+    expect(await customerTuples(hub)).toBeLessThan(1);
+    await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    // ANALYZE reads a table this small whole: the count is exact.
+    expect(await customerTuples(hub)).toBe(120);
+    const [stats] = await hub.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stats
+        WHERE schemaname = current_schema() AND tablename = 'customers' AND attname = 'emails'`,
+    );
+    expect(stats!.n).toBe(1);
+    await hub.close();
+  });
+
+  it("leaves them alone when the change is small next to the table (autovacuum's rule)", async () => {
+    const hub = await engine.freshHub();
+    // Never analyzed: any bulk write refreshes them.
+    expect(await hub.customers.refreshStatistics(1)).toBe(true);
+    expect(await hub.customers.refreshStatistics(50)).toBe(false);
+    expect(await hub.customers.refreshStatistics(51)).toBe(true);
+    await hub.close();
+  });
+});
