@@ -339,7 +339,14 @@ export async function statisticsStale(db: Queryable, changed: number): Promise<b
   return tuples < 0 || changed > 50 + 0.1 * tuples;
 }
 
-/** Gathers the planner's statistics of the customer tables again (ANALYZE). */
-export async function refreshStatistics(db: Queryable): Promise<void> {
-  await db.exec(`ANALYZE ${BULK_WRITTEN_TABLES.join(", ")}`);
+/**
+ * Gathers the planner's statistics of the customer tables again (ANALYZE). With `reclaim`, also
+ * makes the space of the row versions the write left dead reusable (VACUUM), for a database
+ * without autovacuum (the embedded one): otherwise every later write extends the files.
+ */
+export async function refreshStatistics(
+  db: Queryable,
+  { reclaim }: { reclaim: boolean },
+): Promise<void> {
+  await db.exec(`${reclaim ? "VACUUM (ANALYZE)" : "ANALYZE"} ${BULK_WRITTEN_TABLES.join(", ")}`);
 }

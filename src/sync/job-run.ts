@@ -29,6 +29,7 @@ import {
   heartbeatJobRun,
   movePendingBatch,
   pendingHighWater,
+  reclaimQueueSpace,
   recordOutcomes,
   startJobRun,
   type ClaimedRow,
@@ -163,6 +164,11 @@ class JobRunner {
       signal?.removeEventListener("abort", onAbort);
     }
     const run = await finishJobRun(this.db, runId, this.#outcome(), this.#counts, this.#error());
+    const { moved, delivered, deadLettered } = this.#counts;
+    // Upkeep, after the run's record is written: a failure here changes nothing the run did.
+    await reclaimQueueSpace(this.db, moved + delivered + deadLettered).catch((error: unknown) =>
+      this.#logger.warn({ error: toError(error).message }, "queue upkeep (VACUUM) failed"),
+    );
     this.#logger[run.outcome === "failed" ? "warn" : "info"](
       { runId, outcome: run.outcome, ...this.#counts, error: run.error },
       `${this.#label} run finished`,

@@ -21,7 +21,7 @@ async function customerTuples(hub: Hub): Promise<number> {
   return row!.tuples;
 }
 
-describe.each(engines)("statistics after an import on $name", (engine) => {
+describe.each(engines)("upkeep after an import on $name", (engine) => {
   it("analyzes the customer tables after an import that changed enough of them", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
@@ -39,6 +39,29 @@ describe.each(engines)("statistics after an import on $name", (engine) => {
         WHERE schemaname = current_schema() AND tablename = 'customers' AND attname = 'emails'`,
     );
     expect(stats!.n).toBe(1);
+    await hub.close();
+  });
+
+  it("on the embedded database, makes the space of the rows an import replaced reusable", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const file = join(dataDir, "again.xml");
+    writeFileSync(
+      file,
+      `<Customers>\n${Array.from({ length: 300 }, (_, at) => customer(at)).join("\n")}\n</Customers>\n`,
+    );
+    const sizes: number[] = [];
+    for (let run = 0; run < 3; run += 1) {
+      await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+      const [row] = await hub.db.query<{ bytes: number }>(
+        "SELECT pg_relation_size('customers')::int AS bytes",
+      );
+      sizes.push(row!.bytes);
+    }
+    // The second import replaces every row; the third reuses the space of the first's rows.
+    expect(sizes[1]).toBeGreaterThan(sizes[0]!);
+    // A server's autovacuum does the same in its own time.
+    if (engine.name === "pglite") expect(sizes[2]).toBeLessThanOrEqual(sizes[1]!);
     await hub.close();
   });
 
