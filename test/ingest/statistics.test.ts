@@ -14,6 +14,16 @@ import { tempDir } from "../support/temp-dirs.js";
 const customer = (at: number): string =>
   `<Customer Action="AddorUpdate"><EntityInformation><Individual><ContactInformation><EMail><EMailAddress>c${at}@example.com</EMailAddress></EMail></ContactInformation></Individual></EntityInformation><AlternateKey TypeCode="TWCUSTID"><AlternateID>S${at}</AlternateID></AlternateKey></Customer>`;
 
+/** A batch file of `count` AddorUpdate blocks in `dataDir`. */
+function batchOf(dataDir: string, name: string, count: number): string {
+  const file = join(dataDir, name);
+  writeFileSync(
+    file,
+    `<Customers>\n${Array.from({ length: count }, (_, at) => customer(at)).join("\n")}\n</Customers>\n`,
+  );
+  return file;
+}
+
 async function customerTuples(hub: Hub): Promise<number> {
   const [row] = await hub.db.query<{ tuples: number }>(
     "SELECT reltuples::float8 AS tuples FROM pg_class WHERE oid = 'customers'::regclass",
@@ -25,11 +35,7 @@ describe.each(engines)("upkeep after an import on $name", (engine) => {
   it("analyzes the customer tables after an import that changed enough of them", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
-    const file = join(dataDir, "many.xml");
-    writeFileSync(
-      file,
-      `<Customers>\n${Array.from({ length: 120 }, (_, at) => customer(at)).join("\n")}\n</Customers>\n`,
-    );
+    const file = batchOf(dataDir, "many.xml", 120);
     expect(await customerTuples(hub)).toBeLessThan(1);
     await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
     // ANALYZE reads a table this small whole: the count is exact.
@@ -45,11 +51,7 @@ describe.each(engines)("upkeep after an import on $name", (engine) => {
   it("on the embedded database, makes the space of the rows an import replaced reusable", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
-    const file = join(dataDir, "again.xml");
-    writeFileSync(
-      file,
-      `<Customers>\n${Array.from({ length: 300 }, (_, at) => customer(at)).join("\n")}\n</Customers>\n`,
-    );
+    const file = batchOf(dataDir, "again.xml", 300);
     const sizes: number[] = [];
     for (let run = 0; run < 3; run += 1) {
       await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
