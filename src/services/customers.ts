@@ -49,7 +49,9 @@ import {
   loadCustomers,
   loadResponseText,
   readHistory,
+  analyzedCustomers,
   refreshStatistics,
+  staleAfter,
   statisticsStale,
   type HistoryEntry,
   type StoredCustomer,
@@ -115,6 +117,12 @@ interface Planned {
 }
 
 export class CustomerService {
+  /**
+   * Customers this process wrote outside imports since it last gathered statistics, and how many
+   * make them stale (embedded database only; `#keepStatistics`). Zero: not yet looked up.
+   */
+  #writtenSinceAnalyze = 0;
+  #staleAfter = 0;
   /** Records kept in memory for `getJson` (`Hub.keepRecords`; `custhub serve`). */
   recordCache: RecordCache | undefined;
   /** Single writes (the API's) arriving together go to the database together. */
@@ -236,7 +244,30 @@ export class CustomerService {
     return outcomes;
   }
 
+  /**
+   * The embedded database has no autovacuum, so nothing else ever gathers the planner's
+   * statistics for customers written through the API (imports gather their own): once the
+   * writes since the last time pass autovacuum's rule, they are gathered again (ANALYZE; a
+   * bounded sample, under a second even for a large table). A server's autovacuum does this
+   * itself (docs/storage.md, "Upkeep after an import").
+   */
+  async #keepStatistics(written: number, context: ChangeContext): Promise<void> {
+    if (this.db.kind !== "pglite" || context.importId !== undefined || written === 0) return;
+    this.#writtenSinceAnalyze += written;
+    if (this.#writtenSinceAnalyze <= this.#staleAfter) return;
+    if (await statisticsStale(this.db, this.#writtenSinceAnalyze)) {
+      await refreshStatistics(this.db, { reclaim: false });
+      this.#writtenSinceAnalyze = 0;
+    }
+    this.#staleAfter = staleAfter(await analyzedCustomers(this.db));
+  }
+
   private async applyGroup(planned: Planned[], context: ChangeContext): Promise<void> {
+    await this.#applyGroup(planned, context);
+    await this.#keepStatistics(planned.filter((item) => item.outcome?.ok === true).length, context);
+  }
+
+  async #applyGroup(planned: Planned[], context: ChangeContext): Promise<void> {
     await this.db.transaction(async (tx) => {
       const { applyContext, dataSyncEnabled: syncEnabled } = await loadApplyContext(tx);
       const lookups = collectLookups(planned, applyContext);

@@ -332,11 +332,21 @@ const BULK_WRITTEN_TABLES = [
  * customer tables: autovacuum's own rule (50 rows and 10 % of the table), or the table has none.
  */
 export async function statisticsStale(db: Queryable, changed: number): Promise<boolean> {
+  const tuples = await analyzedCustomers(db);
+  return tuples < 0 || changed > staleAfter(tuples);
+}
+
+/** Customer rows as the statistics last counted them; -1 when they never did. */
+export async function analyzedCustomers(db: Queryable): Promise<number> {
   const [row] = await db.query<{ tuples: number }>(
     "SELECT reltuples::float8 AS tuples FROM pg_class WHERE oid = 'customers'::regclass",
   );
-  const tuples = row?.tuples ?? -1;
-  return tuples < 0 || changed > 50 + 0.1 * tuples;
+  return row?.tuples ?? -1;
+}
+
+/** Changed rows past which statistics counting `tuples` rows are stale (autovacuum's rule). */
+export function staleAfter(tuples: number): number {
+  return 50 + 0.1 * Math.max(tuples, 0);
 }
 
 /**
