@@ -118,10 +118,10 @@ interface Planned {
 
 export class CustomerService {
   /**
-   * Customers this process wrote outside imports since it last gathered statistics, and how many
-   * make them stale (embedded database only; `#keepStatistics`). Zero: not yet looked up.
+   * Customers this process created outside imports since it last gathered statistics, and how
+   * many make them stale (embedded database only; `#keepStatistics`). Zero: not yet looked up.
    */
-  #writtenSinceAnalyze = 0;
+  #createdSinceAnalyze = 0;
   #staleAfter = 0;
   /** Records kept in memory for `getJson` (`Hub.keepRecords`; `custhub serve`). */
   recordCache: RecordCache | undefined;
@@ -246,25 +246,30 @@ export class CustomerService {
 
   /**
    * The embedded database has no autovacuum, so nothing else ever gathers the planner's
-   * statistics for customers written through the API (imports gather their own): once the
-   * writes since the last time pass autovacuum's rule, they are gathered again (ANALYZE; a
-   * bounded sample, under a second even for a large table). A server's autovacuum does this
-   * itself (docs/storage.md, "Upkeep after an import").
+   * statistics for customers created through the API (imports gather their own): once the
+   * customers created since the last time pass autovacuum's rule, they are gathered again
+   * (ANALYZE; a bounded sample, under a second even for a large table). A server's autovacuum
+   * does this itself (docs/storage.md, "Upkeep after an import").
    */
-  async #keepStatistics(written: number, context: ChangeContext): Promise<void> {
-    if (this.db.kind !== "pglite" || context.importId !== undefined || written === 0) return;
-    this.#writtenSinceAnalyze += written;
-    if (this.#writtenSinceAnalyze <= this.#staleAfter) return;
-    if (await statisticsStale(this.db, this.#writtenSinceAnalyze)) {
+  async #keepStatistics(created: number, context: ChangeContext): Promise<void> {
+    if (this.db.kind !== "pglite" || context.importId !== undefined || created === 0) return;
+    this.#createdSinceAnalyze += created;
+    if (this.#createdSinceAnalyze <= this.#staleAfter) return;
+    if (await statisticsStale(this.db, this.#createdSinceAnalyze)) {
       await refreshStatistics(this.db, { reclaim: false });
-      this.#writtenSinceAnalyze = 0;
+      this.#createdSinceAnalyze = 0;
     }
     this.#staleAfter = staleAfter(await analyzedCustomers(this.db));
   }
 
   private async applyGroup(planned: Planned[], context: ChangeContext): Promise<void> {
     await this.#applyGroup(planned, context);
-    await this.#keepStatistics(planned.filter((item) => item.outcome?.ok === true).length, context);
+    // Growth is what leaves statistics far off (a table analyzed while small); updates seldom
+    // move them much, and analyzing on them would stall a busy embedded database's writes.
+    const created = planned.filter(
+      (item) => item.outcome?.ok === true && item.outcome.change === "CREATE",
+    ).length;
+    await this.#keepStatistics(created, context);
   }
 
   async #applyGroup(planned: Planned[], context: ChangeContext): Promise<void> {
