@@ -236,11 +236,12 @@ async function openServer(
 ): Promise<Database> {
   // Loaded only for a server: the embedded database never needs it.
   const { default: pgModule } = await import("pg");
-  const pool = new pgModule.Pool({
+  // Every session of this database: the pool's, and each held lock's.
+  const session = {
     connectionString: url,
-    max: poolSize,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  };
+  const pool = new pgModule.Pool({ ...session, max: poolSize });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on("error", () => undefined);
   if (schema) {
@@ -265,11 +266,6 @@ async function openServer(
   });
   const base = wrap(pool);
   const lockSessions = new Set<pg.Client>();
-  const sessionOptions = {
-    connectionString: url,
-    keepAlive: true,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  };
   return {
     kind: "postgres",
     ...base,
@@ -307,7 +303,7 @@ async function openServer(
     // A session lock on a connection of its own, outside the pool: it lives as long as the
     // session, and the server frees it when the session ends, a dead process's too.
     async tryLock(name) {
-      const client = new pgModule.Client(sessionOptions);
+      const client = new pgModule.Client({ ...session, keepAlive: true });
       const lost = new AbortController();
       let released = false;
       const broke = (error?: Error) => {
