@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importFile } from "../../src/ingest/import-file.js";
 import type { Hub } from "../../src/services/hub.js";
+import { EMBEDDED_STATISTICS_TARGET } from "../../src/store/customers.js";
 import { engines } from "../support/databases.js";
 import { tempDir } from "../support/temp-dirs.js";
 
@@ -45,6 +46,17 @@ describe.each(engines)("upkeep of the customer tables on $name", (engine) => {
         WHERE schemaname = current_schema() AND tablename = 'customers' AND attname = 'emails'`,
     );
     expect(stats!.n).toBe(1);
+    // The embedded database samples at the smaller target, whose histograms have 31 bounds at most;
+    // a server keeps its own default (100: 101 bounds). The session's setting is restored after.
+    const [histogram] = await hub.db.query<{ bounds: number }>(
+      `SELECT array_length(histogram_bounds, 1) AS bounds FROM pg_stats
+        WHERE schemaname = current_schema() AND tablename = 'customers' AND attname = 'customer_id'`,
+    );
+    expect(histogram!.bounds).toBe(engine.name === "pglite" ? EMBEDDED_STATISTICS_TARGET + 1 : 101);
+    const [target] = await hub.db.query<{ default_statistics_target: string }>(
+      "SHOW default_statistics_target",
+    );
+    expect(target!.default_statistics_target).toBe("100");
     await hub.close();
   });
 
