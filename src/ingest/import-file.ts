@@ -155,7 +155,7 @@ class FailuresFile {
 
   async close(): Promise<void> {
     if (!this.stream) return;
-    this.stream.end(`</${this.head()?.root ?? "Customers"}>\n`);
+    this.stream.end(`</${this.head()?.rootName ?? "Customers"}>\n`);
     await once(this.stream, "finish");
   }
 }

@@ -39,6 +39,8 @@ export interface XmlFileHead {
   root: RootKind;
   /** The root's start tag as written, reused for the failures file. */
   rootTag: string;
+  /** The root's name as written, with its namespace prefix if any: the failures file's end tag. */
+  rootName: string;
 }
 
 export const BLOCK_ELEMENT: Record<RootKind, string> = {
@@ -127,7 +129,7 @@ export async function* readBlocks(
       blockName = BLOCK_ELEMENT[root];
       const end = parser.position - bufferStart;
       const rootTag = buffer.slice(buffer.lastIndexOf("<", end - 1), end);
-      onHead({ root, rootTag });
+      onHead({ root, rootTag, rootName: tag.name });
       return;
     }
     if (stack.length === 0) {

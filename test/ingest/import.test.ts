@@ -273,6 +273,30 @@ describe.each(engines)("batch import on $name", (engine) => {
     expect(failed).toEqual(cases.map(([block]) => block));
   });
 
+  it("writes the failures of a file whose root has a namespace prefix under that same root", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const path = join(dataDir, "prefixed.xml");
+    writeFileSync(
+      path,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<c:Customers xmlns:c="urn:example:customers">\n` +
+        `<c:Customer Action="Add">${key("XSTORE_ID", "P1")}</c:Customer>\n` +
+        `<c:Customer Action="Update">${key("XSTORE_ID", "NOBODY")}</c:Customer>\n` +
+        `</c:Customers>\n`,
+    );
+    const summary = await run(hub, dataDir, path);
+    expect(summary).toMatchObject({ total: 2, succeeded: 1, failed: 1 });
+    const failures = readFileSync(summary.failuresPath!, "utf8");
+    expect(failures).toMatch(/^<\?xml [^>]*>\n<c:Customers xmlns:c="urn:example:customers">\n/);
+    expect(failures.trimEnd()).toMatch(/<\/c:Customers>$/);
+    const failed = [];
+    for await (const block of readBlocks(summary.failuresPath!)) failed.push(block.source);
+    expect(failed).toEqual([
+      `<c:Customer Action="Update">${key("XSTORE_ID", "NOBODY")}</c:Customer>`,
+    ]);
+    await hub.close();
+  });
+
   it("stops at malformed XML naming line and column, keeps what came before, and moves the file to failed/", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
