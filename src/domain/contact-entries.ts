@@ -132,9 +132,10 @@ export function entriesForNewCustomer<T extends ContactEntryFlags>(
 }
 
 /**
- * AddorUpdate: an entry that exactly matches existing information is left as it is (an inactive
- * match is made active again); a new one is added and the other active entries of the same type
- * code are deactivated (seeds/003 "Add or Update Customer").
+ * AddorUpdate: an entry that exactly matches existing active information is left as it is, and so
+ * are the others ("that information is not updated"); a new one is added and the other active
+ * entries of the same type code are deactivated (seeds/003 "Add or Update Customer"). An inactive
+ * match counts as new: it is made active again, and the others of its type are deactivated.
  */
 export function mergeEntries<T extends ContactEntryFlags>(
   kind: EntryKind,
@@ -150,19 +151,22 @@ export function mergeEntries<T extends ContactEntryFlags>(
       .filter(({ candidate }) => contentKey(kind, candidate as never) === key);
     const match = matches.find(({ candidate }) => candidate.active) ?? matches[0];
     let index: number;
+    const held = match?.candidate.active === true;
     if (match) {
       index = match.index;
-      if (!match.candidate.active) entries[index] = { ...match.candidate, active: true };
+      if (!held) entries[index] = { ...match.candidate, active: true };
     } else {
       entries.push({ ...entry, active: true });
       index = entries.length - 1;
     }
     touched.add(index);
-    entries.forEach((other, otherIndex) => {
-      if (!touched.has(otherIndex) && other.active && other.typeCode === entry.typeCode) {
-        entries[otherIndex] = { ...other, active: false };
-      }
-    });
+    if (!held) {
+      entries.forEach((other, otherIndex) => {
+        if (!touched.has(otherIndex) && other.active && other.typeCode === entry.typeCode) {
+          entries[otherIndex] = { ...other, active: false };
+        }
+      });
+    }
     if (entry.primaryFlag) {
       entries[index] = { ...entries[index]!, primaryFlag: true };
       demoteOtherPrimaries(entries, index);

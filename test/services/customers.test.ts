@@ -251,6 +251,30 @@ describe.each(engines)("customer service on $name", (engine) => {
       ["bo@home.com", true],
       ["bo@work.com", true],
     ]);
+    // A second WORK e-mail (Update, New): an exact match of either "is not updated", and the
+    // other of its type stays active too; only an element not in the database deactivates them.
+    await hub.customers.update(
+      {
+        customerID,
+        individual: {
+          emails: [{ typeCode: "WORK", emailAddress: "bo@work2.com", updateType: "New" }],
+        },
+      },
+      api,
+    );
+    await hub.customers.addOrUpdate(
+      {
+        individual: { emails: [{ typeCode: "WORK", emailAddress: "bo@work.com" }] },
+        alternateKeys: [key],
+      },
+      api,
+    );
+    emails = (await hub.customers.getState(customerID)).individual.emails;
+    expect(emails.map((email) => [email.emailAddress, email.active])).toEqual([
+      ["bo@home.com", true],
+      ["bo@work.com", true],
+      ["bo@work2.com", true],
+    ]);
     await hub.customers.addOrUpdate(
       {
         individual: {
@@ -264,6 +288,7 @@ describe.each(engines)("customer service on $name", (engine) => {
     expect(emails.map((email) => [email.emailAddress, email.active, email.primaryFlag])).toEqual([
       ["bo@home.com", false, false],
       ["bo@work.com", true, false],
+      ["bo@work2.com", true, false],
       ["bo@new.com", true, true],
     ]);
   });
