@@ -5,12 +5,15 @@
  *
  * Memory stays flat: only the block being read is held, never the file. The XML is read with
  * saxes, which never processes a DTD or expands entities; a file that declares a DTD is refused,
- * and blocks deeper or larger than the limits below are refused rather than buffered.
+ * and blocks deeper or larger than the limits below are refused rather than buffered. The bytes are
+ * decoded in the encoding the file declares (xml-text.ts), and bytes that are not text stop the file
+ * like malformed XML.
  */
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { SaxesParser, type SaxesTagPlain } from "saxes";
 import { CusthubError } from "../domain/errors.js";
+import { decodeXmlText, UndecodableByte, UnknownEncoding } from "./xml-text.js";
 
 /** One element of a block: attributes, trimmed text, children in document order. */
 export interface XmlElement {
@@ -85,7 +88,7 @@ export async function* readBlocks(
   onHead: (head: XmlFileHead) => void = () => undefined,
 ): AsyncGenerator<XmlBlock> {
   const stream = typeof input === "string" ? createReadStream(input) : input;
-  stream.setEncoding("utf8");
+  const text = decodeXmlText(stream as AsyncIterable<Buffer | string>);
   const parser = new SaxesParser<{ xmlns: false; position: true }>({
     xmlns: false,
     position: true,
@@ -199,7 +202,20 @@ export async function* readBlocks(
   };
 
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for (;;) {
+      // Bytes that are not text stop the file where they stand, after the text before them.
+      let chunk: string;
+      let undecodable: UndecodableByte | undefined;
+      try {
+        const next = await text.next();
+        if (next.done) break;
+        chunk = next.value;
+      } catch (error) {
+        if (error instanceof UnknownEncoding) fail(error.message);
+        if (!(error instanceof UndecodableByte)) throw error;
+        undecodable = error;
+        chunk = error.textBefore;
+      }
       buffer += chunk;
       try {
         parser.write(chunk);
@@ -208,6 +224,7 @@ export async function* readBlocks(
       }
       yield* ready.splice(0);
       if (failure) throw failure;
+      if (undecodable) fail(`The file is not readable text: ${undecodable.detail}`);
       trimBuffer();
     }
     try {
@@ -222,6 +239,7 @@ export async function* readBlocks(
     }
   } finally {
     stack = [];
+    await text.return(undefined);
     if (typeof input === "string") stream.destroy();
   }
 }

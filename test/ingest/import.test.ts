@@ -318,6 +318,55 @@ describe.each(engines)("batch import on $name", (engine) => {
     expect((await hub.imports.show(summary.importId)).status).toBe("failed");
   });
 
+  it("reads the encoding a file declares, and stops at bytes that are not text", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const named = (id: string, first: string) =>
+      `<Customer Action="Add"><EntityInformation><Individual><Name><Name Location="First">${first}</Name><Name Location="Last">Dupont</Name></Name></Individual></EntityInformation>${key("XSTORE_ID", id)}</Customer>`;
+
+    const latin1 = join(dataDir, "latin1.xml");
+    writeFileSync(
+      latin1,
+      Buffer.from(
+        `<?xml version="1.0" encoding="ISO-8859-1"?>\n<Customers>\n${named("L1", "René")}\n</Customers>\n`,
+        "latin1",
+      ),
+    );
+    expect(await run(hub, dataDir, latin1)).toMatchObject({ succeeded: 1, failed: 0 });
+    const rene = await hub.customers.getByAlternateKey("XSTORE_ID", "L1");
+    expect(rene.entityInformation.individual.name.name).toContainEqual({
+      location: "FIRST",
+      value: "René",
+    });
+
+    // Declared UTF-8 (by default) but written in Latin-1 from the second block on.
+    const mixed = join(dataDir, "mixed.xml");
+    writeFileSync(
+      mixed,
+      Buffer.concat([
+        Buffer.from(`<?xml version="1.0"?>\n<Customers>\n${named("U1", "Ann")}\n`),
+        Buffer.from(`${named("U2", "Zoé")}\n${named("U3", "Bo")}\n</Customers>\n`, "latin1"),
+      ]),
+    );
+    const stopped = await run(hub, dataDir, mixed);
+    expect(stopped).toMatchObject({ succeeded: 1, failed: 0, archivedPath: null });
+    expect(stopped.error!.message).toMatch(
+      /^The file is not readable text: the byte 0xE9 is not UTF-8 text \(line 4, column \d+\)$/,
+    );
+    expect(existsSync(stopped.failedFilePath!)).toBe(true);
+    await expect(hub.customers.getByAlternateKey("XSTORE_ID", "U1")).resolves.toBeDefined();
+    await expect(hub.customers.getByAlternateKey("XSTORE_ID", "U3")).rejects.toMatchObject({
+      code: "CUSTOMER_NOT_FOUND",
+    });
+
+    const unknown = join(dataDir, "ebcdic.xml");
+    writeFileSync(unknown, `<?xml version="1.0" encoding="EBCDIC-XYZ"?>\n<Customers/>\n`);
+    expect((await run(hub, dataDir, unknown)).error!.message).toMatch(
+      /declares encoding "EBCDIC-XYZ", which cannot be read; convert it to UTF-8/,
+    );
+    await hub.close();
+  });
+
   it("refuses a file with a DTD and a file that is not a batch file", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
