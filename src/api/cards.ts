@@ -6,7 +6,7 @@
  * the block): each changes the holder's record and queues its UPDATE too.
  */
 import type { FastifyInstance } from "fastify";
-import type { NewCard } from "../services/cards.js";
+import type { NewCard, NewCardProgram } from "../services/cards.js";
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";
 import { customerRefSchema } from "./schemas/customer-request.js";
@@ -16,6 +16,12 @@ const cardNumberSchema = { type: "string", pattern: "^[A-Za-z0-9-]{1,64}$" } as 
 const optionalText = (maxLength: number) =>
   ({ type: "string", maxLength, nullable: true }) as const;
 
+const dateSchema = {
+  type: "string",
+  pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+  nullable: true,
+} as const;
+
 const newCardSchema = {
   type: "object",
   additionalProperties: false,
@@ -24,8 +30,28 @@ const newCardSchema = {
     cardNumber: cardNumberSchema,
     instrumentID: optionalText(64),
     program: optionalText(60),
-    expirationDate: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", nullable: true },
+    expirationDate: dateSchema,
   },
+} as const;
+
+const newProgramSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["code", "kind"],
+  properties: {
+    code: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,60}$" },
+    kind: { type: "string", enum: ["TENDER", "AWARD", "LOYALTY"] },
+    effectiveDate: dateSchema,
+    expiryDate: dateSchema,
+    active: { type: "boolean" },
+  },
+} as const;
+
+const programParams = {
+  type: "object",
+  additionalProperties: false,
+  required: ["code"],
+  properties: { code: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,60}$" } },
 } as const;
 
 const cardParams = {
@@ -132,6 +158,49 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
         changeContextOf(request),
       ),
   );
+
+  api.post<{ Body: NewCardProgram }>(
+    "/card-programs",
+    {
+      config: { access: "changeCustomerData" },
+      bodyLimit: CARD_BODY_LIMIT,
+      schema: {
+        summary:
+          "Define a card program (TENDER, AWARD, LOYALTY) that cards' program names; 201; 409 ALREADY_EXISTS",
+        tags: ["cards"],
+        body: newProgramSchema,
+      },
+    },
+    async (request, reply) => reply.status(201).send(await hub.cards.addProgram(request.body)),
+  );
+  api.get(
+    "/card-programs",
+    {
+      config: { access: "readCustomerData" },
+      schema: { summary: "The card programs", tags: ["cards"] },
+    },
+    async () => ({ items: await hub.cards.programs() }),
+  );
+  for (const [path, active] of [
+    ["activate", true],
+    ["deactivate", false],
+  ] as const) {
+    api.post<{ Params: { code: string } }>(
+      `/card-programs/:code/${path}`,
+      {
+        config: { access: "changeCustomerData" },
+        bodyLimit: CARD_BODY_LIMIT,
+        schema: {
+          summary: active
+            ? "Make the card program active again; 404 PROGRAM_NOT_FOUND"
+            : "Make the card program inactive: its cards are refused PROGRAM_INACTIVE; 404 PROGRAM_NOT_FOUND",
+          tags: ["cards"],
+          params: programParams,
+        },
+      },
+      async (request) => hub.cards.setProgramActive(request.params.code, active),
+    );
+  }
 
   for (const route of STATUS_ROUTES) {
     api.post<{ Params: { cardNumber: string } }>(

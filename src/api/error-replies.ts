@@ -19,6 +19,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   TRANSACTION_NOT_FOUND: 404,
   DESTINATION_NOT_FOUND: 404,
   REWARD_CONFIG_NOT_FOUND: 404,
+  PROGRAM_NOT_FOUND: 404,
   DESTINATION_DISABLED: 409,
   REWARD_CONFIG_DISABLED: 409,
   CUSTOMER_ALREADY_EXISTS: 409,
@@ -29,6 +30,14 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   // A card in a state that refuses the association: the request is fine, the card is not.
   CARD_EXPIRED: 409,
   ACCOUNT_BLOCKED: 409,
+  ACCOUNT_EXPIRED: 409,
+  AWARD_PROGRAM_EXPIRED: 409,
+  AWARD_PROGRAM_NOT_EFFECTIVE: 409,
+  LYL_PROGRAM_EXPIRED: 409,
+  LYL_PROGRAM_NOT_EFFECTIVE: 409,
+  PROGRAM_EXPIRED: 409,
+  PROGRAM_INACTIVE: 409,
+  PROGRAM_NOT_EFFECTIVE: 409,
   // A card status change its current status does not allow (docs/api.md "Cards").
   CARD_ALREADY_ACTIVE: 409,
   CARD_NOT_ACTIVE: 409,

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerApiKeys } from "./commands/apikeys.js";
+import { registerCardPrograms } from "./commands/card-programs.js";
 import { registerCards } from "./commands/cards.js";
 import { registerSegments } from "./commands/segments.js";
 import { registerCustomerAssignments } from "./commands/customer-assignments.js";
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerCustomers(program);
   registerImports(program);
   registerCards(program);
+  registerCardPrograms(program);
   registerSegments(program);
   registerCustomerAssignments(program);
   registerTransactions(program);

@@ -76,7 +76,9 @@ export function changeCard(card: CardState, change: CardChange, today: string): 
         throw refuse("ACCOUNT_BLOCKED", card, "is blocked; unblock it before activating it");
       }
       if (card.status === "ACTIVE") throw refuse("CARD_ALREADY_ACTIVE", card, "is already active");
-      checkCardUsable(card, today);
+      // An expired card is refused as the association refuses it; the program checks are the
+      // association's own (seeds/003), not activateInstrument's.
+      checkCardUsable(card, today, { activated: false, program: null });
       return { ...card, status: "ACTIVE" };
     case "deactivateInstrument":
       if (card.status === "BLOCKED") {

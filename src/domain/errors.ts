@@ -9,8 +9,16 @@ export const ERROR_CODES = [
   "CUSTOMER_ALREADY_EXISTS",
   // Card Customer Association (seeds/003):
   "ACCOUNT_BLOCKED",
+  "ACCOUNT_EXPIRED",
+  "AWARD_PROGRAM_EXPIRED",
+  "AWARD_PROGRAM_NOT_EFFECTIVE",
   "CARD_EXPIRED",
   "CARD_NOT_FOUND",
+  "LYL_PROGRAM_EXPIRED",
+  "LYL_PROGRAM_NOT_EFFECTIVE",
+  "PROGRAM_EXPIRED",
+  "PROGRAM_INACTIVE",
+  "PROGRAM_NOT_EFFECTIVE",
   "CUSTOMER_NOT_FOUND",
   "CUSTOMER_NOTE_EMPTY",
   "GENERAL_ERROR",
@@ -36,6 +44,8 @@ export const ERROR_CODES = [
   "ALREADY_EXISTS",
   /** A card number that is already on file. */
   "CARD_ALREADY_EXISTS",
+  /** A card program code that no card program has (`custhub card-programs`). */
+  "PROGRAM_NOT_FOUND",
   /** An import id that no import has. */
   "IMPORT_NOT_FOUND",
   /** An import a live process is running, asked to resume (docs/import.md "Interrupted imports"). */

@@ -4,7 +4,10 @@ import {
   checkCardUsable,
   dissociateCard,
   mask,
+  PROGRAM_KINDS,
   type Card,
+  type CardProgram,
+  type ProgramKind,
 } from "../domain/cards.js";
 import { changeCard, showCardOnHolder, type CardChange } from "../domain/card-status.js";
 import { CusthubError } from "../domain/errors.js";
@@ -16,8 +19,11 @@ import {
   findCardForUpdate,
   findCardStateForUpdate,
   insertCard,
+  insertCardProgram,
+  listCardPrograms,
   readCard,
   saveCardState,
+  setCardProgramActive,
 } from "../store/cards.js";
 import { loadCustomerForUpdate } from "../store/customer-lock.js";
 import { findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
@@ -54,7 +60,41 @@ export interface CardChangeOutcome {
   record: CustomerResponse | null;
 }
 
+/** A card program as `custhub card-programs add` and the API give it. */
+export interface NewCardProgram {
+  code: string;
+  /** `TENDER`, `AWARD` or `LOYALTY`, in any case. */
+  kind: string;
+  effectiveDate?: string | null | undefined;
+  expiryDate?: string | null | undefined;
+  active?: boolean | undefined;
+}
+
 const CARD_NUMBER = /^[A-Za-z0-9-]{1,64}$/;
+const PROGRAM_CODE = /^[A-Za-z0-9_.-]{1,60}$/;
+
+/** The date as YYYY-MM-DD, or null when none is given; a date that is not real is refused. */
+function optionalDate(
+  value: string | null | undefined,
+  field: string,
+  what: string,
+): string | null {
+  const date = value?.trim() || null;
+  const match = date === null ? null : /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (
+    date !== null &&
+    (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3])))
+  ) {
+    throw new CusthubError(
+      "INVALID_DATE_FORMAT",
+      `The ${what} must be a real date as YYYY-MM-DD.`,
+      {
+        field,
+      },
+    );
+  }
+  return date;
+}
 
 function checkNewCard(card: NewCard): Omit<Card, "customerID" | "status"> {
   const cardNumber = card.cardNumber.trim();
@@ -63,25 +103,46 @@ function checkNewCard(card: NewCard): Omit<Card, "customerID" | "status"> {
       field: "cardNumber",
     });
   }
-  const expirationDate = card.expirationDate?.trim() || null;
-  const match = expirationDate === null ? null : /^(\d{4})-(\d{2})-(\d{2})$/.exec(expirationDate);
-  if (
-    expirationDate !== null &&
-    (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3])))
-  ) {
-    throw new CusthubError(
-      "INVALID_DATE_FORMAT",
-      "The expiration date must be a real date as YYYY-MM-DD.",
-      {
-        field: "expirationDate",
-      },
-    );
-  }
   return {
     cardNumber,
     instrumentID: card.instrumentID?.trim() || null,
     program: card.program?.trim() || null,
-    expirationDate,
+    expirationDate: optionalDate(card.expirationDate, "expirationDate", "expiration date"),
+  };
+}
+
+function checkNewProgram(program: NewCardProgram): CardProgram {
+  const code = program.code.trim();
+  if (!PROGRAM_CODE.test(code)) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      "A card program code is 1-60 letters, digits, '_', '.' or '-'.",
+      { field: "code" },
+    );
+  }
+  const kind = program.kind.trim().toUpperCase();
+  if (!(PROGRAM_KINDS as readonly string[]).includes(kind)) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `A card program's kind is one of ${PROGRAM_KINDS.join(", ")}, not "${program.kind}".`,
+      { field: "kind" },
+    );
+  }
+  const effectiveDate = optionalDate(program.effectiveDate, "effectiveDate", "effective date");
+  const expiryDate = optionalDate(program.expiryDate, "expiryDate", "expiry date");
+  if (effectiveDate !== null && expiryDate !== null && expiryDate < effectiveDate) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `The program's expiry date ${expiryDate} is before its effective date ${effectiveDate}.`,
+      { field: "expiryDate" },
+    );
+  }
+  return {
+    code,
+    kind: kind as ProgramKind,
+    effectiveDate,
+    expiryDate,
+    active: program.active ?? true,
   };
 }
 
@@ -102,6 +163,32 @@ export class CardService {
     return { ...card, status: "INACTIVE", customerID: null };
   }
 
+  /** Defines a card program that cards' `program` can name (seeds/003 "Card Customer Association"). */
+  async addProgram(input: NewCardProgram): Promise<CardProgram> {
+    const program = checkNewProgram(input);
+    if (!(await insertCardProgram(this.db, program))) {
+      throw new CusthubError("ALREADY_EXISTS", `Card program ${program.code} already exists.`, {
+        code: program.code,
+      });
+    }
+    return program;
+  }
+
+  programs(): Promise<CardProgram[]> {
+    return listCardPrograms(this.db);
+  }
+
+  /** Makes a card program active or inactive; cards of an inactive one are refused `PROGRAM_INACTIVE`. */
+  async setProgramActive(code: string, active: boolean): Promise<CardProgram> {
+    const program = await setCardProgramActive(this.db, code.trim(), active);
+    if (!program) {
+      throw new CusthubError("PROGRAM_NOT_FOUND", `No card program ${code.trim()}.`, {
+        code: code.trim(),
+      });
+    }
+    return program;
+  }
+
   async get(cardNumber: string): Promise<Card> {
     const card = await readCard(this.db, cardNumber.trim());
     if (!card)
@@ -115,16 +202,17 @@ export class CardService {
   associate(request: CardAssociation, context: ChangeContext): Promise<CustomerResponse> {
     return this.db.transaction(async (tx) => {
       const byNumber = request.cardNumber?.trim() || undefined;
-      const card = await findCardForUpdate(tx, {
+      const found = await findCardForUpdate(tx, {
         cardNumber: byNumber,
         instrumentID: request.instrumentID?.trim(),
       });
-      if (!card) {
+      if (!found) {
         const which = byNumber ? mask(byNumber) : `with serial ${request.instrumentID ?? "(none)"}`;
         throw new CusthubError("CARD_NOT_FOUND", `No card ${which}.`, {});
       }
+      const { card, standing } = found;
       const now = new Date().toISOString();
-      checkCardUsable(card, now.slice(0, 10));
+      checkCardUsable(card, now.slice(0, 10), standing);
 
       let customerID = request.customerID?.trim() || undefined;
       if (!customerID && request.alternateKey) {

@@ -1,6 +1,6 @@
 /** The card master. */
 import type { CardState } from "../domain/card-status.js";
-import type { Card } from "../domain/cards.js";
+import type { Card, CardProgram, CardStanding } from "../domain/cards.js";
 import type { Queryable } from "./database.js";
 
 interface CardRecord {
@@ -37,20 +37,28 @@ export async function insertCard(
   return rows.length > 0;
 }
 
-/** The card with this number (or, without one, this serial), locked for the transaction. */
+/**
+ * The card with this number (or, without one, this serial), locked for the transaction, and what
+ * the association checks it against: whether it was ever activated, and its program's definition
+ * when its program is defined.
+ */
 export async function findCardForUpdate(
   tx: Queryable,
   by: { cardNumber?: string | undefined; instrumentID?: string | undefined },
-): Promise<Card | null> {
+): Promise<{ card: Card; standing: CardStanding } | null> {
+  const select = `SELECT ${COLUMNS}, activated_at IS NOT NULL AS activated FROM cards`;
   const [row] = by.cardNumber
-    ? await tx.query<CardRecord>(`SELECT ${COLUMNS} FROM cards WHERE card_number = $1 FOR UPDATE`, [
-        by.cardNumber,
-      ])
-    : await tx.query<CardRecord>(
-        `SELECT ${COLUMNS} FROM cards WHERE instrument_id = $1 FOR UPDATE`,
+    ? await tx.query<CardRecord & { activated: boolean }>(
+        `${select} WHERE card_number = $1 FOR UPDATE`,
+        [by.cardNumber],
+      )
+    : await tx.query<CardRecord & { activated: boolean }>(
+        `${select} WHERE instrument_id = $1 FOR UPDATE`,
         [by.instrumentID ?? null],
       );
-  return row ? toCard(row) : null;
+  if (!row) return null;
+  const program = row.program === null ? null : await readCardProgram(tx, row.program);
+  return { card: toCard(row), standing: { activated: row.activated, program } };
 }
 
 export async function readCard(db: Queryable, cardNumber: string): Promise<Card | null> {
@@ -104,4 +112,61 @@ export async function saveCardState(tx: Queryable, card: CardState): Promise<voi
       WHERE card_number = $1`,
     [card.cardNumber, card.status, card.blockedFrom, card.expirationDate],
   );
+}
+
+interface CardProgramRecord {
+  code: string;
+  kind: CardProgram["kind"];
+  effective_date: string | null;
+  expiry_date: string | null;
+  active: boolean;
+}
+
+const PROGRAM_COLUMNS = `code, kind, to_char(effective_date, 'YYYY-MM-DD') AS effective_date,
+  to_char(expiry_date, 'YYYY-MM-DD') AS expiry_date, active`;
+
+const toCardProgram = (row: CardProgramRecord): CardProgram => ({
+  code: row.code,
+  kind: row.kind,
+  effectiveDate: row.effective_date,
+  expiryDate: row.expiry_date,
+  active: row.active,
+});
+
+/** Adds a card program; false when its code is taken. */
+export async function insertCardProgram(db: Queryable, program: CardProgram): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO card_programs (code, kind, effective_date, expiry_date, active)
+     VALUES ($1, $2, $3::date, $4::date, $5) ON CONFLICT DO NOTHING RETURNING code`,
+    [program.code, program.kind, program.effectiveDate, program.expiryDate, program.active],
+  );
+  return rows.length > 0;
+}
+
+export async function readCardProgram(db: Queryable, code: string): Promise<CardProgram | null> {
+  const [row] = await db.query<CardProgramRecord>(
+    `SELECT ${PROGRAM_COLUMNS} FROM card_programs WHERE code = $1`,
+    [code],
+  );
+  return row ? toCardProgram(row) : null;
+}
+
+export async function listCardPrograms(db: Queryable): Promise<CardProgram[]> {
+  const rows = await db.query<CardProgramRecord>(
+    `SELECT ${PROGRAM_COLUMNS} FROM card_programs ORDER BY code`,
+  );
+  return rows.map(toCardProgram);
+}
+
+/** Makes the program active or inactive; null when no program has the code. */
+export async function setCardProgramActive(
+  db: Queryable,
+  code: string,
+  active: boolean,
+): Promise<CardProgram | null> {
+  const [row] = await db.query<CardProgramRecord>(
+    `UPDATE card_programs SET active = $2 WHERE code = $1 RETURNING ${PROGRAM_COLUMNS}`,
+    [code, active],
+  );
+  return row ? toCardProgram(row) : null;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Card } from "../../src/domain/cards.js";
+import type { Card, CardProgram } from "../../src/domain/cards.js";
 import type { CustomerResponse } from "../../src/domain/customer-response.js";
 import { readCustomerPending } from "../../src/store/outbox.js";
 import { engines } from "../support/databases.js";
@@ -118,10 +118,74 @@ describe.each(engines)("card routes on $name", (engine) => {
     }
   });
 
+  it("defines card programs, lists them, and deactivates one: its cards are refused PROGRAM_INACTIVE", async () => {
+    const added = await server.call<CardProgram>("POST", "/api/v1/card-programs", {
+      key: "operator",
+      json: { code: "GOLD", kind: "LOYALTY", effectiveDate: "2020-01-01" },
+    });
+    expect(added.status).toBe(201);
+    expect(added.body).toEqual({
+      code: "GOLD",
+      kind: "LOYALTY",
+      effectiveDate: "2020-01-01",
+      expiryDate: null,
+      active: true,
+    });
+    const again = await server.call<ErrorBody>("POST", "/api/v1/card-programs", {
+      key: "operator",
+      json: { code: "GOLD", kind: "TENDER" },
+    });
+    expect([again.status, again.body.error.code]).toEqual([409, "ALREADY_EXISTS"]);
+    const badKind = await server.call<ErrorBody>("POST", "/api/v1/card-programs", {
+      key: "operator",
+      json: { code: "X", kind: "GIFT" },
+    });
+    expect([badKind.status, badKind.body.error.details.field]).toEqual([400, "body/kind"]);
+    const backwards = await server.call<ErrorBody>("POST", "/api/v1/card-programs", {
+      key: "operator",
+      json: { code: "X", kind: "AWARD", effectiveDate: "2030-01-01", expiryDate: "2029-01-01" },
+    });
+    expect([backwards.status, backwards.body.error.details.field]).toEqual([400, "expiryDate"]);
+
+    const listed = await server.call<{ items: CardProgram[] }>("GET", "/api/v1/card-programs", {
+      key: "viewer",
+    });
+    expect(listed.body.items.map((program) => program.code)).toEqual(["GOLD"]);
+    const off = await server.call<CardProgram>("POST", "/api/v1/card-programs/GOLD/deactivate", {
+      key: "operator",
+    });
+    expect(off.body.active).toBe(false);
+    const missing = await server.call<ErrorBody>("POST", "/api/v1/card-programs/NONE/activate", {
+      key: "operator",
+    });
+    expect([missing.status, missing.body.error.code]).toEqual([404, "PROGRAM_NOT_FOUND"]);
+
+    const customer = await server.hub.customers.add({ orgName: "Gold Member" }, api);
+    await server.hub.cards.add({ cardNumber: "6000000000000010", program: "GOLD" });
+    const refused = await server.call<ErrorBody>(
+      "POST",
+      "/api/v1/cards/6000000000000010/associate",
+      {
+        key: "operator",
+        json: { customerID: customer.customerID },
+      },
+    );
+    expect([refused.status, refused.body.error.code]).toEqual([409, "PROGRAM_INACTIVE"]);
+    await server.call("POST", "/api/v1/card-programs/GOLD/activate", { key: "sysadmin" });
+    const associated = await server.call<CustomerResponse>(
+      "POST",
+      "/api/v1/cards/6000000000000010/associate",
+      { key: "operator", json: { customerID: customer.customerID } },
+    );
+    expect(associated.status).toBe(200);
+  });
+
   it("allows the card routes to operator and sysadmin only", async () => {
     for (const [path, json] of [
       ["/api/v1/cards", { cardNumber: "6000000000000009" }],
       ["/api/v1/cards/6000000000000009/associate", { customerID: "1" }],
+      ["/api/v1/card-programs", { code: "P", kind: "TENDER" }],
+      ["/api/v1/card-programs/P/deactivate", undefined],
     ] as const) {
       expect((await server.call<ErrorBody>("POST", path, { json })).status, path).toBe(401);
       for (const role of ["viewer", "sysconfig", "jobadmin"] as const) {

@@ -127,6 +127,36 @@ describe.each(stores)("customer operation commands on $name", ({ setUp }) => {
     ).toBe("ACTIVE");
   });
 
+  it("defines card programs, lists them, and switches one off and on", async () => {
+    const added = await json<{ code: string; kind: string; expiryDate: string }>(
+      "card-programs",
+      "add",
+      "CLI-GOLD",
+      "--kind",
+      "loyalty",
+      "--expires",
+      "2099-12-31",
+    );
+    expect(added).toMatchObject({ code: "CLI-GOLD", kind: "LOYALTY", expiryDate: "2099-12-31" });
+    expect(await failure("card-programs", "add", "CLI-GOLD", "--kind", "tender")).toEqual([
+      1,
+      "ALREADY_EXISTS",
+    ]);
+    expect(await failure("card-programs", "add", "CLI-X", "--kind", "gift")).toEqual([
+      2,
+      "INVALID_REQUEST",
+    ]);
+    expect(await failure("card-programs", "deactivate", "NONE")).toEqual([1, "PROGRAM_NOT_FOUND"]);
+    const off = await cli("card-programs", "deactivate", "CLI-GOLD");
+    expect(off.code).toBe(0);
+    expect(off.stdout).toContain("card program CLI-GOLD (LOYALTY): inactive, until 2099-12-31");
+    const listed = await cli("card-programs", "list");
+    expect(listed.stdout).toMatch(/CLI-GOLD\s+LOYALTY\s+inactive\s+2099-12-31/);
+    expect((await json<{ active: boolean }>("card-programs", "activate", "CLI-GOLD")).active).toBe(
+      true,
+    );
+  });
+
   it("defines segments and adds and removes the customer by the segment's id or name", async () => {
     const vip = await json<{ segmentId: string; name: string }>(
       "segments",

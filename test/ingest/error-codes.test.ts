@@ -138,11 +138,40 @@ const CUSTOMER_CASES: [table: string, code: string, block: string][] = [
 const instrument = (card: string, customer: string): string =>
   `<Instrument><UserName>WPL</UserName><CardNumber>${card}</CardNumber><Customer>${customer}</Customer></Instrument>`;
 
-/** The document's error table for Card Customer Association that custhub's card master can meet. */
+/** The programs `prepare` defines, by code: kind, dates, status. */
+const PROGRAMS = [
+  { code: "TENDER-OLD", kind: "TENDER", expiryDate: "2001-12-31" },
+  { code: "TENDER-SOON", kind: "TENDER", effectiveDate: "2999-01-01" },
+  { code: "AWARD-OLD", kind: "AWARD", expiryDate: "2001-12-31" },
+  { code: "AWARD-SOON", kind: "AWARD", effectiveDate: "2999-01-01" },
+  { code: "LYL-OLD", kind: "LOYALTY", expiryDate: "2001-12-31" },
+  { code: "LYL-SOON", kind: "LOYALTY", effectiveDate: "2999-01-01" },
+  { code: "RETIRED", kind: "LOYALTY", active: false },
+] as const;
+
+/** The card numbered for each program: 61000000000000<index>. */
+const programCard = (code: string): string =>
+  `61000000000000${String(PROGRAMS.findIndex((each) => each.code === code)).padStart(2, "0")}`;
+
+/**
+ * The document's error table for Card Customer Association, but `MIN_ACTIVATION_AMT_NOT_MET`: an
+ * association request carries no activation amount (docs/import.md "Error codes").
+ */
 const CARD_CASES: [code: string, block: string][] = [
   ["CARD_NOT_FOUND", instrument("6000000000000404", key("XSTORE_ID", "EXISTS"))],
   ["CARD_EXPIRED", instrument("6000000000000001", key("XSTORE_ID", "EXISTS"))],
+  ["ACCOUNT_EXPIRED", instrument("6000000000000004", key("XSTORE_ID", "EXISTS"))],
   ["ACCOUNT_BLOCKED", instrument("6000000000000002", key("XSTORE_ID", "EXISTS"))],
+  ["PROGRAM_EXPIRED", instrument(programCard("TENDER-OLD"), key("XSTORE_ID", "EXISTS"))],
+  ["PROGRAM_NOT_EFFECTIVE", instrument(programCard("TENDER-SOON"), key("XSTORE_ID", "EXISTS"))],
+  ["AWARD_PROGRAM_EXPIRED", instrument(programCard("AWARD-OLD"), key("XSTORE_ID", "EXISTS"))],
+  [
+    "AWARD_PROGRAM_NOT_EFFECTIVE",
+    instrument(programCard("AWARD-SOON"), key("XSTORE_ID", "EXISTS")),
+  ],
+  ["LYL_PROGRAM_EXPIRED", instrument(programCard("LYL-OLD"), key("XSTORE_ID", "EXISTS"))],
+  ["LYL_PROGRAM_NOT_EFFECTIVE", instrument(programCard("LYL-SOON"), key("XSTORE_ID", "EXISTS"))],
+  ["PROGRAM_INACTIVE", instrument(programCard("RETIRED"), key("XSTORE_ID", "EXISTS"))],
   ["CUSTOMER_NOT_FOUND", instrument("6000000000000003", key("XSTORE_ID", "NOBODY"))],
   ["CUSTOMER_NOT_FOUND", instrument("6000000000000003", `<CustomerID>999999999</CustomerID>`)],
 ];
@@ -176,6 +205,17 @@ async function prepare(hub: Hub): Promise<void> {
   await cards.add({ cardNumber: "6000000000000002" });
   await cards.block("6000000000000002", context);
   await cards.add({ cardNumber: "6000000000000003" });
+  for (const each of PROGRAMS) {
+    await cards.addProgram(each);
+    await cards.add({ cardNumber: programCard(each.code), program: each.code });
+  }
+  // A card associated (so activated) while valid, whose expiration date has since passed.
+  await cards.add({ cardNumber: "6000000000000004", expirationDate: "2099-12-31" });
+  const holder = await customers.getByAlternateKey("XSTORE_ID", "EXISTS");
+  await cards.associate({ cardNumber: "6000000000000004", customerID: holder.customerID }, context);
+  await hub.db.exec(
+    "UPDATE cards SET expiration_date = DATE '2001-01-01' WHERE card_number = '6000000000000004'",
+  );
   // From here on, the database refuses any customer row whose record mentions GENERAL-ERROR.
   await hub.db.exec(`
     CREATE FUNCTION refuse_general_error() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -256,9 +296,10 @@ describe.each(engines)("the document's error codes, by importing files, on $name
     );
     expect(codes).toEqual(CARD_CASES.map(([code]) => code));
     const holder = await hub.customers.getByAlternateKey("XSTORE_ID", "EXISTS");
-    expect(holder.customerCards.instrument.map((card) => card.cardNumber).sort()).toEqual(
-      CARD_CASES.map((_, at) => `70000000000000${String(at).padStart(2, "0")}`),
-    );
+    expect(holder.customerCards.instrument.map((card) => card.cardNumber).sort()).toEqual([
+      "6000000000000004",
+      ...CARD_CASES.map((_, at) => `70000000000000${String(at).padStart(2, "0")}`),
+    ]);
     await hub.close();
   });
 });

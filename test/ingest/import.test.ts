@@ -135,6 +135,8 @@ describe.each(engines)("batch import on $name", (engine) => {
     expect(state.retailStoreID).toBe("102");
     expect(state.homeRetailStoreID).toBe("555");
     expect(state.individual.names).toMatchObject({ FIRST: "Paul", LAST: "Newman" });
+    // The example's <GenderType>MALE</GenderType>, by the gender rule.
+    expect(state.individual.genderType).toBe("M");
     expect(state.individual.addresses.map((a) => [a.city, a.active])).toEqual([
       ["Oklahoma City", false],
       ["Solon", true],
