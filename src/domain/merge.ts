@@ -5,11 +5,15 @@
  * dates, and the sums of the activity totals. The duplicates stay, inactive, pointing at it.
  */
 import type { Applied } from "./apply-request.js";
+import { contentKey, type EntryKind } from "./contact-entries.js";
 import {
   emptyCustomer,
   type ActivitySummary,
-  type CustomerState,
+  type Address,
   type ContactEntryFlags,
+  type CustomerState,
+  type Email,
+  type Telephone,
 } from "./customer.js";
 import { CusthubError } from "./errors.js";
 
@@ -209,8 +213,15 @@ export function chooseSource(
   })[0]!;
 }
 
-function pickEntries<T extends ContactEntryFlags>(
+/**
+ * A merged customer's entries of one kind, by the merge setting: the source's; the first non-null
+ * one, from the first customer in merge order that has any (its primary, else its first); or all
+ * of them, each address once, the source's first, with one primary at most (seeds/003 "Customer
+ * Merge - Email Address", "- Mail Address", "- Phone Numbers").
+ */
+function pickEntries<T extends ContactEntryFlags & (Address | Email | Telephone)>(
   rule: EntryMergeRule,
+  kind: EntryKind,
   source: CustomerState,
   ordered: readonly CustomerState[],
   entriesOf: (customer: CustomerState) => readonly T[],
@@ -220,9 +231,12 @@ function pickEntries<T extends ContactEntryFlags>(
       .filter((entry) => entry.active)
       .map((entry) => ({ ...entry }));
   if (rule === "SOURCE") return active(source);
-  if (rule === "BEST_MATCH")
-    return active(ordered.find((customer) => active(customer).length > 0) ?? source);
-  const all = ordered.flatMap(active);
+  if (rule === "BEST_MATCH") {
+    const first = ordered.map(active).find((entries) => entries.length > 0) ?? [];
+    const chosen = first.find((entry) => entry.primaryFlag) ?? first[0];
+    return chosen ? [chosen] : [];
+  }
+  const all = uniqueBy(ordered.flatMap(active), (entry) => contentKey(kind, entry));
   // Retaining all: one primary at most, the source's (it comes first).
   const primary = all.findIndex((entry) => entry.primaryFlag);
   return all.map((entry, index) =>
@@ -288,18 +302,21 @@ export function mergeCustomers(
   merged.individual = copy(source.individual);
   merged.individual.addresses = pickEntries(
     rules.mailAddress,
+    "address",
     source,
     duplicates,
     (c) => c.individual.addresses,
   );
   merged.individual.emails = pickEntries(
     rules.emailAddress,
+    "email",
     source,
     duplicates,
     (c) => c.individual.emails,
   );
   merged.individual.telephones = pickEntries(
     rules.phoneNumbers,
+    "telephone",
     source,
     duplicates,
     (c) => c.individual.telephones,
@@ -325,10 +342,14 @@ export function mergeCustomers(
     rules.homeLocation === "SOURCE"
       ? source.homeRetailStoreID
       : (duplicates.find((c) => c.homeRetailStoreID !== null)?.homeRetailStoreID ?? null);
+  // "Set all contact permissions to Yes" (or No): every contact type any duplicate has one for.
   merged.contactPreferences =
     rules.contactPermissions === "SOURCE"
       ? copy(source.contactPreferences)
-      : source.contactPreferences.map((preference) => ({
+      : uniqueBy(
+          duplicates.flatMap((c) => c.contactPreferences),
+          (preference) => `${preference.contactType}\u0000${preference.subTypeCode ?? ""}`,
+        ).map((preference) => ({
           ...preference,
           permission: rules.contactPermissions === "YES",
         }));

@@ -307,7 +307,8 @@ export function mergeRequest(block: XmlElement): MergeRequest {
   const party = (element: XmlElement): MergeParty => {
     const key = childNamed(element, "AlternateKey");
     const typeCode = key?.attributes.TypeCode?.trim();
-    const alternateID = textOf(key, "AlternateID");
+    // The example writes <AlternateID>; the document's field table, <AlternateKey> inside it.
+    const alternateID = textOf(key, "AlternateID") ?? textOf(key, "AlternateKey");
     return {
       customerID: textOf(element, "CustomerID"),
       alternateKey: typeCode && alternateID ? { typeCode, alternateID } : undefined,
@@ -315,7 +316,16 @@ export function mergeRequest(block: XmlElement): MergeRequest {
   };
   const named = (candidate: MergeParty): boolean =>
     candidate.customerID !== undefined || candidate.alternateKey !== undefined;
-  const sourceElement = childNamed(block, "MergeSource");
+  const sources = childrenNamed(block, "MergeSource");
+  if (sources.length > 1) {
+    // "There can only be a single Merge Source record" (seeds/003).
+    throw new CusthubError(
+      "MERGE_CUSTOMER_CREATION_EXCEPTION",
+      `The merge names ${sources.length} MergeSource records; there can only be one.`,
+      { sources: sources.length },
+    );
+  }
+  const sourceElement = sources[0];
   const source = sourceElement ? party(sourceElement) : undefined;
   const targetSet = childNamed(block, "MergeTargetSet");
   const targets = (targetSet ? childrenNamed(targetSet, "MergeTarget") : []).map(party);

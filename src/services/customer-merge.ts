@@ -15,7 +15,13 @@ import {
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
 import { moveTransactions } from "../store/transactions.js";
-import { allocateCustomerIds, findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
+import {
+  allocateCustomerIds,
+  findKeyHolders,
+  inheritCreateDate,
+  keyId,
+  loadCustomers,
+} from "../store/customers.js";
 import type { Database } from "../store/database.js";
 import {
   dataSyncEnabled,
@@ -137,6 +143,7 @@ export async function mergeCustomerRecords(
     const mergedFrom = customers.map((customer) => customer.customerID);
     await moveCards(tx, mergedFrom, newID!);
     await moveTransactions(tx, mergedFrom, newID!);
+    await inheritCreateDate(tx, newID!, mergedFrom);
     if (request.block !== undefined) {
       await journalBlocks(tx, context, [{ block: request.block, customerID: newID! }]);
     }

@@ -229,6 +229,23 @@ export async function saveCustomers(
   }
 }
 
+/**
+ * The merged customer's create date: the earliest of its duplicates' (seeds/003 Table 2-3, "Create
+ * Date: Minimum").
+ */
+export async function inheritCreateDate(
+  tx: Queryable,
+  customerID: string,
+  from: readonly string[],
+): Promise<void> {
+  await tx.query(
+    `UPDATE customers SET created_at = least(created_at,
+       (SELECT min(created_at) FROM customers WHERE customer_id = ANY($2::bigint[])))
+      WHERE customer_id = $1::bigint`,
+    [customerID, from],
+  );
+}
+
 export async function insertHistory(tx: Queryable, rows: readonly HistoryRow[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(

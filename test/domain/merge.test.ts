@@ -75,6 +75,67 @@ describe("merge logic (seeds/003 Table 2-3)", () => {
     expect(merged.state.individual.emails.filter((entry) => entry.primaryFlag)).toHaveLength(1);
   });
 
+  it("takes one entry for the best match, and each address once when retaining all", () => {
+    const none = customer("3", () => undefined);
+    const two = customer("4", (s) => {
+      s.individual.emails = [email("first@example.com", false), email("main@example.com", true)];
+    });
+    const best = mergeCustomers("9", none, [two], { ...rules, emailAddress: "BEST_MATCH" }, "now");
+    // "select the first non-null email address": one, the primary of the first that has any.
+    expect(best.merged.state.individual.emails.map((entry) => entry.emailAddress)).toEqual([
+      "main@example.com",
+    ]);
+    const again = customer("5", (s) => {
+      s.individual.emails = [email("one@example.com", false), email("three@example.com", true)];
+    });
+    const all = mergeCustomers("9", source, [again], { ...rules, emailAddress: "ALL" }, "now");
+    expect(
+      all.merged.state.individual.emails.map((entry) => [entry.emailAddress, entry.primaryFlag]),
+    ).toEqual([
+      ["one@example.com", true],
+      ["three@example.com", false],
+    ]);
+  });
+
+  it.each([
+    ["SOURCE", []],
+    [
+      "YES",
+      [
+        ["EMAIL", true],
+        ["MAIL", true],
+      ],
+    ],
+    [
+      "NO",
+      [
+        ["EMAIL", false],
+        ["MAIL", false],
+      ],
+    ],
+  ] as const)("sets the contact permissions by the %s rule", (rule, expected) => {
+    const quiet = customer("6", () => undefined);
+    const reachable = customer("7", (s) => {
+      s.contactPreferences = [
+        { contactType: "EMAIL", subTypeCode: null, permission: false },
+        { contactType: "MAIL", subTypeCode: null, permission: true },
+      ];
+    });
+    const { merged } = mergeCustomers(
+      "9",
+      quiet,
+      [reachable],
+      { ...rules, contactPermissions: rule },
+      "now",
+    );
+    expect(
+      merged.state.contactPreferences.map((preference) => [
+        preference.contactType,
+        preference.permission,
+      ]),
+    ).toEqual(expected);
+  });
+
   it("keeps every duplicate's segments and franchisees once, the source's associates first", () => {
     const withRelations = (
       id: string,

@@ -151,6 +151,45 @@ describe.each(engines)("customer merge on $name", (engine) => {
     expect((await hub.customers.getState(c.customerID)).active).toBe(true);
   });
 
+  it("refuses a block with two MergeSource records, reads a target's key in the field table's form, and keeps the earliest create date", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const { a, b, c } = await duplicates(hub);
+    // Customer A was created first; its row's create date is set a year back to make it plain.
+    await hub.db.query(
+      "UPDATE customers SET created_at = created_at - interval '1 year' WHERE customer_id = $1::bigint",
+      [a.customerID],
+    );
+    const tag = (type: string, id: string) =>
+      `<AlternateKey TypeCode="${type}"><AlternateID>${id}</AlternateID></AlternateKey>`;
+    const file = join(dataDir, "merges.xml");
+    writeFileSync(
+      file,
+      `<Customers>
+<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeSource>${tag("TWCUSTID", "B")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet></Customer>
+<Customer Action="Merge"><MergeSource><CustomerID>${c.customerID}</CustomerID></MergeSource><MergeTargetSet><MergeTarget><AlternateKey TypeCode="TWCUSTID"><AlternateKey>A</AlternateKey></AlternateKey></MergeTarget></MergeTargetSet></Customer>
+</Customers>
+`,
+    );
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({ total: 2, succeeded: 1, failed: 1 });
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
+      [1, ["MERGE_CUSTOMER_CREATION_EXCEPTION"]],
+    ]);
+    // The second block merged C and A; B, named only by the refused block, is as it was.
+    expect((await hub.customers.getState(b.customerID)).active).toBe(true);
+    const merged = await hub.customers.getByAlternateKey("TWCUSTID", "A");
+    expect(merged.customerID).not.toBe(a.customerID);
+    const [dates] = await hub.db.query<{ merged: string; earliest: string }>(
+      `SELECT (SELECT created_at::text FROM customers WHERE customer_id = $1::bigint) AS merged,
+              (SELECT created_at::text FROM customers WHERE customer_id = $2::bigint) AS earliest`,
+      [merged.customerID, a.customerID],
+    );
+    expect(dates!.merged).toBe(dates!.earliest);
+    await hub.close();
+  });
+
   it("follows the merge settings: the merge limit, and retaining all email addresses", async () => {
     const hub = await engine.freshHub();
     const { a, b, c } = await duplicates(hub);
