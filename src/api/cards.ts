@@ -126,7 +126,7 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
       bodyLimit: CARD_BODY_LIMIT,
       schema: {
         summary:
-          "Associate the card with a customer (by customerID or alternate key) and activate it",
+          "Associate the card with a customer (by customerID or alternate key) and activate it; 409 with the document's refusal (CARD_EXPIRED, ACCOUNT_BLOCKED, PROGRAM_INACTIVE, ...)",
         tags: ["cards"],
         params: cardParams,
         body: customerRefSchema,
