@@ -189,7 +189,12 @@ export async function* readBlocks(
   });
 
   const trimBuffer = (): void => {
-    const keepFrom = blockStart >= 0 ? blockStart : parser.position;
+    // Outside a block, the text is kept from its last "<": a tag the chunk cut in two (perhaps the
+    // next block's start tag) begins there, and "<" appears in no attribute value. saxes's
+    // `position` cannot say where the text read ends: between writes it runs one chunk ahead.
+    const lastTag = buffer.lastIndexOf("<");
+    const keepFrom =
+      blockStart >= 0 ? blockStart : bufferStart + (lastTag >= 0 ? lastTag : buffer.length);
     if (keepFrom > bufferStart) {
       buffer = buffer.slice(keepFrom - bufferStart);
       bufferStart = keepFrom;

@@ -404,5 +404,9 @@ describe.each(engines)("batch import on $name", (engine) => {
     expect(new Set(review.rows.map((row) => row.errorCodes[0]))).toEqual(
       new Set(["UNKNOWN_ALTERNATE_KEY_TYPE"]),
     );
+    // The failures file holds exactly the failed blocks, as written, across the reader's chunks.
+    const failed: string[] = [];
+    for await (const block of readBlocks(summary.failuresPath!)) failed.push(block.source);
+    expect(failed).toEqual(blocks.filter((_, index) => index % 10 === 9));
   });
 });
