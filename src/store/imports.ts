@@ -158,7 +158,7 @@ export async function finishImport(
 /** The imports marked running, oldest first. */
 export async function runningImports(db: Queryable): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
-    "SELECT id::text AS id FROM imports WHERE status = 'running' ORDER BY id",
+    "SELECT id::text AS id FROM imports WHERE status = 'running' ORDER BY imports.id",
   );
   return rows.map((row) => row.id);
 }
@@ -179,7 +179,7 @@ export async function failRunningImport(
 
 export async function listImports(db: Queryable, limit: number): Promise<ImportRow[]> {
   const rows = await db.query<ImportRecord>(
-    `SELECT ${IMPORT_COLUMNS} FROM imports ORDER BY id DESC LIMIT $1`,
+    `SELECT ${IMPORT_COLUMNS} FROM imports ORDER BY imports.id DESC LIMIT $1`,
     [limit],
   );
   return rows.map(toImport);
@@ -264,7 +264,7 @@ export async function findUnfinishedImport(
     `SELECT id::text AS id, source_path FROM imports
       WHERE file_name = $1 AND fileset = $2 AND channel = $3 AND status <> 'completed'
         AND source_path IS NOT NULL
-      ORDER BY id DESC LIMIT 1`,
+      ORDER BY imports.id DESC LIMIT 1`,
     [fields.fileName, fields.fileset, fields.channel],
   );
   return row ? { id: row.id, sourcePath: row.source_path } : null;

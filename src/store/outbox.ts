@@ -82,7 +82,7 @@ export async function readCustomerPending(
   }>(
     `SELECT id::text AS id, obj_name, unique_id, action, json_object
        FROM data_sync_cust_pending_queue
-      WHERE $1::text IS NULL OR unique_id = $1::text ORDER BY id`,
+      WHERE $1::text IS NULL OR unique_id = $1::text ORDER BY data_sync_cust_pending_queue.id`,
     [customerID ?? null],
   );
   return rows.map((row) => ({

@@ -480,7 +480,7 @@ export async function listDeadLetters(
             last_status, last_error, enqueued_at, dead_at
        FROM data_sync_dead_letters
       WHERE $2::text IS NULL OR destination = $2
-      ORDER BY id LIMIT $1`,
+      ORDER BY data_sync_dead_letters.id LIMIT $1`,
     [limit, destination],
   );
   return rows.map((row) => ({
@@ -528,7 +528,7 @@ export async function requeueDeadLetters(
                 json_object, message_id, ordering_key, enqueued_at
            FROM numbered
        )
-       SELECT id::text AS id FROM numbered ORDER BY id`,
+       SELECT id::text AS id FROM numbered ORDER BY numbered.id`,
       [ids, destination],
     );
     return rows.map((row) => row.id);

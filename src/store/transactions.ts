@@ -135,7 +135,7 @@ export async function readTransactionPending(db: Queryable): Promise<Transaction
     json: string | null;
   }>(
     `SELECT id::text AS id, obj_name, unique_id, action, customer_id, json_object::text AS json
-       FROM data_sync_trn_pending_queue ORDER BY id`,
+       FROM data_sync_trn_pending_queue ORDER BY data_sync_trn_pending_queue.id`,
   );
   return rows.map((row) => ({
     id: row.id,

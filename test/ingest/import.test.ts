@@ -388,6 +388,21 @@ describe.each(engines)("batch import on $name", (engine) => {
     });
   });
 
+  it("lists the newest imports first, past import 9", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const ids: number[] = [];
+    for (let at = 0; at < 12; at += 1) {
+      const file = writeXml(dataDir, `small-${at}.xml`, [
+        `<Customer Action="AddorUpdate">${key("XSTORE_ID", `S${at}`)}</Customer>`,
+      ]);
+      ids.push(Number((await run(hub, dataDir, file)).importId));
+    }
+    const newest = [...ids].sort((a, b) => b - a).slice(0, 3);
+    expect((await hub.imports.list(3)).map((row) => Number(row.id))).toEqual(newest);
+    await hub.close();
+  });
+
   it("imports 10,000 generated blocks, one in ten invalid, with exact counts", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();

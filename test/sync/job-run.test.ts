@@ -244,6 +244,22 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     });
   });
 
+  it("lists the dead letters oldest first by number, past nine of them", async () => {
+    await hub.settings.set("DataSyncMaxAttempts", "1");
+    const sync = await configureSync(hub, receiver);
+    const names = Array.from({ length: 12 }, (_, at) => `Poison${at}`);
+    await addCustomers(hub, names);
+    receiver.respondWith(() => ({ status: 422 }));
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ deadLettered: 12 });
+    const all = await sync.deadLetters(sysadmin);
+    const ids = all.map((letter) => Number(letter.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    // A page is the oldest letters, not the first by their ids as text ("1", "10", "11", ...).
+    expect((await sync.deadLetters(sysadmin, 3)).map((letter) => letter.id)).toEqual(
+      all.slice(0, 3).map((letter) => letter.id),
+    );
+  });
+
   it("sends only the DELETE of a customer deleted while its messages are queued", async () => {
     const sync = await configureSync(hub, receiver, {
       tuning: { retry: { baseMs: 60_000, maxMs: 60_000 } },
