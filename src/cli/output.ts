@@ -29,10 +29,18 @@ export function fail(options: OutputOptions, error: unknown): void {
 
 const USAGE_CODES = new Set(["INVALID_REQUEST", "INVALID_SETTING"]);
 
-export function reportFailure(options: OutputOptions, error: unknown): number {
-  const failure = isCusthubError(error)
+/** The `{code, message, details}` of a failure, as `--json` prints it. */
+export type ErrorBody = ReturnType<CusthubError["toJSON"]>;
+
+const asFailure = (error: unknown): CusthubError =>
+  isCusthubError(error)
     ? error
     : new CusthubError("GENERAL_ERROR", toError(error).message, {}, { cause: error });
+
+export const errorBody = (error: unknown): ErrorBody => asFailure(error).toJSON();
+
+export function reportFailure(options: OutputOptions, error: unknown): number {
+  const failure = asFailure(error);
   if (options.json) io().stdout.write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
   io().stderr.write(`error ${failure.code}: ${failure.message}\n`);
   return USAGE_CODES.has(failure.code) ? EXIT.usage : EXIT.failed;

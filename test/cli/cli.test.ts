@@ -222,9 +222,21 @@ describe("custhub import on pglite", () => {
     const missing = await cli("import", join(dataDir, "nope.xml"));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("nope.xml");
+    // With several files, one that cannot be read stands in the one JSON document too.
+    const mixed = await cli(
+      "import",
+      `${fixtures}home-location.xml`,
+      join(dataDir, "nope.xml"),
+      "--json",
+    );
+    expect(mixed.code).toBe(2);
+    expect(JSON.parse(mixed.stdout)).toMatchObject([
+      { file: "home-location.xml", total: 2 },
+      { file: join(dataDir, "nope.xml"), error: { code: "INVALID_REQUEST" } },
+    ]);
 
     const list = JSON.parse((await cli("imports", "list", "--json")).stdout);
-    expect(list.map((row: { id: string }) => row.id)).toEqual(["4", "3", "2", "1"]);
+    expect(list.map((row: { id: string }) => row.id)).toEqual(["5", "4", "3", "2", "1"]);
     const shown = await cli("imports", "show", "2");
     expect(shown.stdout).toContain("CUSTOMER_ALREADY_EXISTS");
     expect((await cli("imports", "show", "99")).code).toBe(1);

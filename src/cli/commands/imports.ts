@@ -9,7 +9,15 @@ import {
 import type { ImportReview, ImportRow } from "../../services/imports.js";
 import { configOf, withHub } from "../context.js";
 import { io } from "../io.js";
-import { EXIT, printResult, reportFailure, setExitCode, table } from "../output.js";
+import {
+  EXIT,
+  errorBody,
+  printResult,
+  reportFailure,
+  setExitCode,
+  table,
+  type ErrorBody,
+} from "../output.js";
 
 interface ImportCommandOptions {
   fileset?: string;
@@ -100,7 +108,8 @@ export function registerImports(program: Command): void {
     .action(async (files: string[], options: ImportCommandOptions, command: Command) => {
       await withHub(command, options, async (hub) => {
         const { dataDir } = configOf(command);
-        const summaries: ImportSummary[] = [];
+        // With --json, a file that could not be read stands in the array as {file, error}.
+        const summaries: (ImportSummary | { file: string; error: ErrorBody })[] = [];
         let exitCode: number = EXIT.ok;
         for (const file of files) {
           const bar = progressBar(file);
@@ -115,16 +124,16 @@ export function registerImports(program: Command): void {
             summaries.push(summary);
             if (summary.error) exitCode = EXIT.usage;
             else if (summary.failed > 0 && exitCode === EXIT.ok) exitCode = EXIT.failed;
+            bar.stop();
+            if (!options.json) io().stdout.write(`${humanSummary(summary)}\n`);
           } catch (error) {
             bar.stop();
             // A file that cannot be read at all: report it, go on with the others, exit 2.
             if (files.length === 1) throw error;
             reportFailure({}, error);
+            summaries.push({ file, error: errorBody(error) });
             exitCode = EXIT.usage;
-            continue;
           }
-          bar.stop();
-          if (!options.json) io().stdout.write(`${humanSummary(summaries.at(-1)!)}\n`);
         }
         if (options.json)
           io().stdout.write(
