@@ -22,7 +22,13 @@ import { pipeline } from "node:stream/promises";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
 import { GROUP_SIZE, type CustomerOperation } from "../services/customers.js";
 import type { Hub } from "../services/hub.js";
-import type { AppliedBlock, ImportClaim, ImportProgress, ReviewRow } from "../services/imports.js";
+import type {
+  AppliedBlock,
+  ImportClaim,
+  ImportProgress,
+  ImportRow,
+  ReviewRow,
+} from "../services/imports.js";
 import type { ChangeContext } from "../services/customer-changes.js";
 import { valuesNotWritten, type ValidationIssue } from "../domain/customer.js";
 import type { CardAssociation } from "../services/cards.js";
@@ -104,6 +110,26 @@ function freePath(folder: string, name: string, importId: string): string {
 }
 
 /** Whether two files hold the same bytes (sizes first, then SHA-256 digests, streamed). */
+/** The summary of an import that completed earlier, as its run reported it. */
+function summaryOfCompleted(row: ImportRow): ImportSummary {
+  return {
+    importId: row.id,
+    file: row.fileName,
+    fileset: row.fileset,
+    total: row.total,
+    succeeded: row.succeeded,
+    failed: row.failed,
+    warnings: row.warnings,
+    byAction: row.byAction,
+    archivedPath: row.archivedPath,
+    failedFilePath: null,
+    failuresPath: row.failuresPath,
+    error: null,
+    resumedBlocks: row.total,
+    seconds: 0,
+  };
+}
+
 async function sameContent(a: string, b: string): Promise<boolean> {
   const size = (path: string): number | null => {
     try {
@@ -217,6 +243,11 @@ export async function importFile(
     // Only the same file: an older import of another file by the same name is not resumed.
     if (unfinished !== null && (await sameContent(input, unfinished.sourcePath))) {
       return resumeImport(hub, unfinished.id, options);
+    }
+    // A crash after the import completed and before the file was let go: it is not imported again.
+    const done = await hub.imports.completed({ fileName, fileset, channel: options.channel });
+    if (done?.archivedPath && (await sameContent(input, done.archivedPath))) {
+      return summaryOfCompleted(done);
     }
   }
   const claim = await hub.imports.start({ fileName, fileset, channel: options.channel });

@@ -6,7 +6,8 @@
  * never taken twice, and what is in `.processing/` is exactly the work in hand. After its import
  * the file is removed from there (its copy is in `complete/<fileset>/archived/`). A file found in
  * `.processing/` at start was interrupted by a crash: its import is resumed, and the blocks the
- * interrupted run applied are not applied again (docs/import.md, "Interrupted imports").
+ * interrupted run applied are not applied again (docs/import.md, "Interrupted imports"); if its
+ * import had completed, it is let go.
  * Polling, not fs.watch: it behaves the same on every file system, network shares included.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";

@@ -5,6 +5,7 @@ import type { Database, HeldLock } from "../store/database.js";
 import {
   allocateImportId,
   failRunningImport,
+  findCompletedImport,
   findUnfinishedImport,
   finishImport,
   insertImport,
@@ -97,6 +98,15 @@ export class ImportService {
   /** Records, at the start, where the import's copy of the file and its failures file are. */
   located(importId: string, files: { sourcePath: string; failuresFile: string }): Promise<void> {
     return locateImportFiles(this.db, importId, files);
+  }
+
+  /** The newest import of this file that completed, if any. */
+  completed(fields: {
+    fileName: string;
+    fileset: string;
+    channel: string;
+  }): Promise<ImportRow | null> {
+    return findCompletedImport(this.db, fields);
   }
 
   /** The newest import of this file that did not complete, if any, and its copy of the file. */

@@ -252,6 +252,20 @@ export async function readImportFiles(
     : null;
 }
 
+/** The newest import of this file (fileset, name, channel) that completed, if any. */
+export async function findCompletedImport(
+  db: Queryable,
+  fields: { fileName: string; fileset: string; channel: string },
+): Promise<ImportRow | null> {
+  const [row] = await db.query<ImportRecord>(
+    `SELECT ${IMPORT_COLUMNS} FROM imports
+      WHERE file_name = $1 AND fileset = $2 AND channel = $3 AND status = 'completed'
+      ORDER BY imports.id DESC LIMIT 1`,
+    [fields.fileName, fields.fileset, fields.channel],
+  );
+  return row ? toImport(row) : null;
+}
+
 /**
  * The newest import of this file (fileset, name, channel) that did not complete: the one a
  * resumed run continues.

@@ -57,6 +57,33 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     }
   });
 
+  it("lets go, without importing it again, a file whose import completed just before a crash", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const imported: ImportSummary[] = [];
+    let watcher = watch(hub, dataDir, imported);
+    // Add blocks: importing the file twice would fail them the second time.
+    const once = `<Customers><Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>ONCE</AlternateID></AlternateKey></Customer></Customers>`;
+    writeFileSync(join(dataDir, "incoming", "default", "once.xml"), once);
+    await waitFor(async () => imported.length === 1);
+    await watcher.stop();
+    // The crash came after the import completed and before the file left .processing/.
+    const processing = join(dataDir, "incoming", "default", ".processing");
+    writeFileSync(join(processing, "once.xml"), once);
+
+    watcher = watch(hub, dataDir, imported);
+    await waitFor(async () => imported.length === 2);
+    await watcher.stop();
+    expect(imported[1]).toMatchObject({
+      importId: imported[0]!.importId,
+      succeeded: 1,
+      failed: 0,
+    });
+    expect((await hub.imports.list()).length).toBe(1);
+    expect(readdirSync(processing)).toEqual([]);
+    await hub.close();
+  });
+
   it("resumes the import a crash left in hand, and only for that same file", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
