@@ -22,6 +22,8 @@ export interface WatcherOptions {
   intervalMs?: number;
   onImported?: (summary: ImportSummary) => void;
   onError?: (error: Error, file: string) => void;
+  /** Told once of each file or folder in `incoming/` that is not taken, and why. */
+  onIgnored?: (path: string, reason: string) => void;
 }
 
 export interface Watcher {
@@ -67,7 +69,13 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
     }
   };
 
+  const ignored = new Set<string>();
   const look = async (): Promise<void> => {
+    for (const [name, reason] of strays(incoming)) {
+      if (ignored.has(name)) continue;
+      ignored.add(name);
+      options.onIgnored?.(join(incoming, name), reason);
+    }
     for (const fileset of filesets(incoming)) {
       const folder = join(incoming, fileset);
       const processing = join(folder, PROCESSING);
@@ -117,6 +125,19 @@ function filesets(incoming: string): string[] {
   return readdirSync(incoming, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && FILESET.test(entry.name))
     .map((entry) => entry.name);
+}
+
+/** What `incoming/` holds that is never taken: files beside the filesets, badly named folders. */
+function strays(incoming: string): [string, string][] {
+  return readdirSync(incoming, { withFileTypes: true }).flatMap((entry): [string, string][] => {
+    if (entry.name.startsWith(".")) return [];
+    if (entry.isFile())
+      return [[entry.name, "a file goes in a fileset's folder: incoming/<fileset>/"]];
+    if (entry.isDirectory() && !FILESET.test(entry.name)) {
+      return [[entry.name, "a fileset's name is 1-64 letters, digits, '.', '_' or '-'"]];
+    }
+    return [];
+  });
 }
 
 function files(folder: string): string[] {

@@ -264,5 +264,9 @@ describe("custhub import on pglite", () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/stopped: Malformed XML: .* \(line 2, column \d+\)/);
     expect(result.stdout).toMatch(/^ {2}took \d+\.\d s \([\d,]+ blocks\/s\)$/m);
+    // The review says why the import stopped, too.
+    const importId = /import (\d+)\)/.exec(result.stdout)![1]!;
+    const shown = await cli("imports", "show", importId);
+    expect(shown.stdout).toMatch(/^stopped: Malformed XML: .* \(line 2, column \d+\)$/m);
   });
 });

@@ -57,6 +57,31 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     }
   });
 
+  it("says once of each file beside the filesets and each badly named folder that it is not taken", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    mkdirSync(join(dataDir, "incoming", "bad name"), { recursive: true });
+    writeFileSync(join(dataDir, "incoming", "loose.xml"), file("L1"));
+    const ignored: string[] = [];
+    const imported: ImportSummary[] = [];
+    const watcher = startIncomingWatcher(hub, {
+      dataDir,
+      intervalMs: 20,
+      onImported: (s) => imported.push(s),
+      onIgnored: (path, reason) => ignored.push(`${path}: ${reason}`),
+    });
+    writeFileSync(join(dataDir, "incoming", "default", "ok.xml"), file("L2"));
+    // Several looks later (the file in the fileset is taken on the second), each was told once.
+    await waitFor(async () => imported.length === 1);
+    await watcher.stop();
+    expect(ignored.sort()).toEqual([
+      `${join(dataDir, "incoming", "bad name")}: a fileset's name is 1-64 letters, digits, '.', '_' or '-'`,
+      `${join(dataDir, "incoming", "loose.xml")}: a file goes in a fileset's folder: incoming/<fileset>/`,
+    ]);
+    expect(existsSync(join(dataDir, "incoming", "loose.xml"))).toBe(true);
+    await hub.close();
+  });
+
   it("lets go, without importing it again, a file whose import completed just before a crash", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();

@@ -77,6 +77,8 @@ function humanSummary(summary: ImportSummary): string {
 function reviewTable(review: ImportReview): string {
   return [
     humanImportRow(review),
+    // A file that stopped part-way says why, before the rows of the blocks read until then.
+    ...(review.error ? [`stopped: ${review.error}`] : []),
     table(
       ["BLOCK", "LINE", "ACTION", "KEY", "OUTCOME", "CODES", "MESSAGE"],
       review.rows.map((row) => [

@@ -84,18 +84,25 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
         const watcher = options.watch
           ? startIncomingWatcher(hub, {
               dataDir: config.dataDir,
-              onImported: (summary) =>
-                app.log.info(
-                  {
-                    importId: summary.importId,
-                    fileset: summary.fileset,
-                    total: summary.total,
-                    failed: summary.failed,
-                  },
-                  `imported ${summary.file}`,
-                ),
+              onImported: (summary) => {
+                const fields = {
+                  importId: summary.importId,
+                  fileset: summary.fileset,
+                  total: summary.total,
+                  failed: summary.failed,
+                };
+                // A file that could not be read to its end is moved to failed/: say so, and why.
+                if (summary.error) {
+                  app.log.warn(
+                    { ...fields, error: summary.error.message },
+                    `stopped importing ${summary.file}`,
+                  );
+                } else app.log.info(fields, `imported ${summary.file}`);
+              },
               onError: (error, file) =>
                 app.log.error({ err: error, file }, "import of a dropped file failed"),
+              onIgnored: (path, reason) =>
+                app.log.warn({ path, reason }, "not importing what is not in a fileset's folder"),
             })
           : undefined;
         let scheduler: SyncScheduler | undefined;
