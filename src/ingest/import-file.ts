@@ -611,7 +611,8 @@ async function account(
   ];
   return {
     ...base,
-    key: outcome.customerID,
+    // The customer the block wrote, in the form the failed rows name a customer by.
+    key: `CustomerID:${outcome.customerID}`,
     outcome: "warning",
     errorCodes: codes,
     message: messages.join(" "),

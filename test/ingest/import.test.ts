@@ -77,6 +77,8 @@ describe.each(engines)("batch import on $name", (engine) => {
       expect.objectContaining({ outcome: "warning", errorCodes: ["EMPTY_XML_TAG"], action: "Add" }),
     ]);
     expect(review.rows[0]!.message).toContain("Suffix");
+    // A warned block names the customer it wrote, as failed blocks name theirs.
+    expect(review.rows[0]!.key).toBe(`CustomerID:${record.customerID}`);
 
     const again = await run(hub, dataDir, fixture("add-customer.xml"));
     expect(again).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
