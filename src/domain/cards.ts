@@ -20,6 +20,9 @@ export interface Card {
 export const PROGRAM_KINDS = ["TENDER", "AWARD", "LOYALTY"] as const;
 export type ProgramKind = (typeof PROGRAM_KINDS)[number];
 
+export const isProgramKind = (value: string): value is ProgramKind =>
+  (PROGRAM_KINDS as readonly string[]).includes(value);
+
 /** A card program: what a card's `program` names (`custhub card-programs`). */
 export interface CardProgram {
   code: string;

@@ -28,6 +28,9 @@ export class UnknownEncoding extends Error {
   }
 }
 
+/** Decodes the next chunk of the file's bytes; `last` for the end of the file. */
+type Decode = (chunk: Buffer, last: boolean) => string;
+
 /** Bytes enough to hold any XML declaration's encoding. */
 const DECLARATION_BYTES = 256;
 
@@ -50,7 +53,7 @@ export async function* decodeXmlText(
   bytes: AsyncIterable<Buffer | string>,
 ): AsyncGenerator<string> {
   let head: Buffer = Buffer.alloc(0);
-  let decode: ((chunk: Buffer, last: boolean) => string) | undefined;
+  let decode: Decode | undefined;
   for await (const chunk of bytes) {
     const data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     if (!decode) {
@@ -66,8 +69,6 @@ export async function* decodeXmlText(
   decode ??= decoderFor(declaredEncoding(head));
   yield decode(head, true);
 }
-
-type Decode = (chunk: Buffer, last: boolean) => string;
 
 function decoderFor(encoding: string): Decode {
   return encoding === "utf-8" ? utf8Decoder() : labelDecoder(encoding);

@@ -3,11 +3,11 @@ import {
   associateCard,
   checkCardUsable,
   dissociateCard,
+  isProgramKind,
   mask,
   PROGRAM_KINDS,
   type Card,
   type CardProgram,
-  type ProgramKind,
 } from "../domain/cards.js";
 import { changeCard, showCardOnHolder, type CardChange } from "../domain/card-status.js";
 import { CusthubError } from "../domain/errors.js";
@@ -121,7 +121,7 @@ function checkNewProgram(program: NewCardProgram): CardProgram {
     );
   }
   const kind = program.kind.trim().toUpperCase();
-  if (!(PROGRAM_KINDS as readonly string[]).includes(kind)) {
+  if (!isProgramKind(kind)) {
     throw new CusthubError(
       "INVALID_REQUEST",
       `A card program's kind is one of ${PROGRAM_KINDS.join(", ")}, not "${program.kind}".`,
@@ -139,7 +139,7 @@ function checkNewProgram(program: NewCardProgram): CardProgram {
   }
   return {
     code,
-    kind: kind as ProgramKind,
+    kind,
     effectiveDate,
     expiryDate,
     active: program.active ?? true,
