@@ -1,0 +1,44 @@
+/**
+ * New embedded data dirs are made from a template written once at build time, not by initdb in
+ * the process (docs/storage.md, "A new embedded database").
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startEmbedded, writeEmbeddedTemplate, wrapEmbedded } from "../../src/store/database.js";
+import { migrate } from "../../src/store/migrate.js";
+import { tempDir } from "../support/temp-dirs.js";
+
+describe("the embedded database's template", () => {
+  it("makes a new data dir from the template, which then opens as any other", async () => {
+    const dir = tempDir();
+    const template = join(dir, "template.tar.gz");
+    await writeEmbeddedTemplate(template);
+    const dataDir = join(dir, "db");
+
+    const first = await startEmbedded(dataDir, { template });
+    expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
+    const db = await wrapEmbedded(first, { schema: undefined, ownsInstance: true });
+    await migrate(db);
+    await db.exec("INSERT INTO alternate_key_types (type_code) VALUES ('LOYALTY_ID')");
+    await db.close();
+
+    // Opened again, with the template still there: the database is the one written, not a new one.
+    const again = await wrapEmbedded(await startEmbedded(dataDir, { template }), {
+      schema: undefined,
+      ownsInstance: true,
+    });
+    const rows = await again.query<{ type_code: string }>(
+      "SELECT type_code FROM alternate_key_types WHERE type_code = 'LOYALTY_ID'",
+    );
+    expect(rows).toEqual([{ type_code: "LOYALTY_ID" }]);
+    await again.close();
+  });
+
+  it("makes one by initdb when there is no template", async () => {
+    const dataDir = join(tempDir(), "db");
+    const db = await startEmbedded(dataDir, { template: join(dataDir, "missing.tar.gz") });
+    expect((await db.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    await db.close();
+  });
+});
