@@ -5,6 +5,7 @@ const report = process.env.CUSTHUB_TEST_REPORT;
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/support/embedded-template.ts"],
     // PGlite instances are heavy (seconds to start, hundreds of MB): one per test file, and few
     // files at once on a small machine.
     pool: "forks",

@@ -160,14 +160,15 @@ export const EMBEDDED_TEMPLATE = fileURLToPath(
 );
 
 /**
- * Starts an embedded PostgreSQL: file-backed in `dataDir`, or in memory without one. A data dir
- * that holds no database yet is made from `template` when that file is there, else by initdb.
+ * Starts an embedded PostgreSQL: file-backed in `dataDir`, or in memory without one. A database
+ * made new (in memory, or in a data dir that holds none yet) is made from `template` when that
+ * file is there, else by initdb.
  */
 export async function startEmbedded(
   dataDir: string | undefined,
   { template = EMBEDDED_TEMPLATE }: { template?: string } = {},
 ): Promise<PGlite> {
-  const fresh = dataDir !== undefined && !existsSync(join(dataDir, "PG_VERSION"));
+  const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
   const loadDataDir =
     fresh && existsSync(template) ? new Blob([readFileSync(template)]) : undefined;
   return PGlite.create({

@@ -27,7 +27,8 @@ let sharedPGlite: Promise<PGlite> | undefined;
 const pglite: Engine = {
   name: "pglite",
   async freshHub() {
-    sharedPGlite ??= startEmbedded(undefined);
+    const template = process.env.CUSTHUB_TEST_EMBEDDED_TEMPLATE;
+    sharedPGlite ??= startEmbedded(undefined, template ? { template } : {});
     const db = await wrapEmbedded(await sharedPGlite, {
       schema: schemaName(),
       ownsInstance: false,
