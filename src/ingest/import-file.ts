@@ -90,8 +90,11 @@ export interface ImportSummary {
 export const DEFAULT_FILESET = "default";
 const FILESET = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/** Whether `name` can name a fileset: 1-64 letters, digits, `.`, `_` or `-`, and no `..`. */
+export const isFilesetName = (name: string): boolean => FILESET.test(name) && !name.includes("..");
+
 function checkFileset(fileset: string): string {
-  if (!FILESET.test(fileset) || fileset.includes("..")) {
+  if (!isFilesetName(fileset)) {
     throw new CusthubError(
       "INVALID_REQUEST",
       `Fileset ${JSON.stringify(fileset)} must be 1-64 letters, digits, '.', '_' or '-'.`,
@@ -109,7 +112,6 @@ function freePath(folder: string, name: string, importId: string): string {
   return join(folder, `${name.slice(0, name.length - extension.length)}-${importId}${extension}`);
 }
 
-/** Whether two files hold the same bytes (sizes first, then SHA-256 digests, streamed). */
 /** The summary of an import that completed earlier, as its run reported it. */
 function summaryOfCompleted(row: ImportRow): ImportSummary {
   return {
@@ -130,6 +132,7 @@ function summaryOfCompleted(row: ImportRow): ImportSummary {
   };
 }
 
+/** Whether two files hold the same bytes (sizes first, then SHA-256 digests, streamed). */
 async function sameContent(a: string, b: string): Promise<boolean> {
   const size = (path: string): number | null => {
     try {

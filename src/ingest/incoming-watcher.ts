@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { toError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
-import { DEFAULT_FILESET, importFile, type ImportSummary } from "./import-file.js";
+import { DEFAULT_FILESET, importFile, isFilesetName, type ImportSummary } from "./import-file.js";
 
 export interface WatcherOptions {
   dataDir: string;
@@ -32,7 +32,6 @@ export interface Watcher {
 }
 
 const PROCESSING = ".processing";
-const FILESET = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 interface Seen {
   size: number;
@@ -71,12 +70,13 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
 
   const ignored = new Set<string>();
   const look = async (): Promise<void> => {
-    for (const [name, reason] of strays(incoming)) {
+    const { filesets, strays } = survey(incoming);
+    for (const [name, reason] of strays) {
       if (ignored.has(name)) continue;
       ignored.add(name);
       options.onIgnored?.(join(incoming, name), reason);
     }
-    for (const fileset of filesets(incoming)) {
+    for (const fileset of filesets) {
       const folder = join(incoming, fileset);
       const processing = join(folder, PROCESSING);
       mkdirSync(processing, { recursive: true });
@@ -121,23 +121,23 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
   };
 }
 
-function filesets(incoming: string): string[] {
-  return readdirSync(incoming, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && FILESET.test(entry.name))
-    .map((entry) => entry.name);
-}
-
-/** What `incoming/` holds that is never taken: files beside the filesets, badly named folders. */
-function strays(incoming: string): [string, string][] {
-  return readdirSync(incoming, { withFileTypes: true }).flatMap((entry): [string, string][] => {
-    if (entry.name.startsWith(".")) return [];
-    if (entry.isFile())
-      return [[entry.name, "a file goes in a fileset's folder: incoming/<fileset>/"]];
-    if (entry.isDirectory() && !FILESET.test(entry.name)) {
-      return [[entry.name, "a fileset's name is 1-64 letters, digits, '.', '_' or '-'"]];
+/**
+ * What `incoming/` holds, in one read: the fileset folders, and what is never taken (files beside
+ * the filesets, badly named folders) with why.
+ */
+function survey(incoming: string): { filesets: string[]; strays: [string, string][] } {
+  const filesets: string[] = [];
+  const strays: [string, string][] = [];
+  for (const entry of readdirSync(incoming, { withFileTypes: true })) {
+    if (entry.name.startsWith(".")) continue;
+    if (entry.isDirectory() && isFilesetName(entry.name)) filesets.push(entry.name);
+    else if (entry.isDirectory()) {
+      strays.push([entry.name, "a fileset's name is 1-64 letters, digits, '.', '_' or '-'"]);
+    } else if (entry.isFile()) {
+      strays.push([entry.name, "a file goes in a fileset's folder: incoming/<fileset>/"]);
     }
-    return [];
-  });
+  }
+  return { filesets, strays };
 }
 
 function files(folder: string): string[] {

@@ -151,10 +151,6 @@ export async function finishImport(
   );
 }
 
-/**
- * Ends every import still marked running as failed, with `error`: for a process that alone may be
- * importing (the embedded database's lock holder), those were left by a process that died.
- */
 /** The imports marked running, oldest first. */
 export async function runningImports(db: Queryable): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
