@@ -91,6 +91,19 @@ export async function loadResponseText(
   return row === undefined ? undefined : row.response_text;
 }
 
+/**
+ * Which active customer holds each wanted key ($1 type codes, $2 ids): one probe of the active-key
+ * index per key. Written as a plain join, the planner may sort the whole key table for each batch
+ * (a server's statistics lag a growing import), and a large import slowed down as it went:
+ * quadratic in the file's size.
+ */
+export const KEY_HOLDERS = `SELECT wanted.type_code, wanted.alternate_id, k.customer_id::text AS customer_id
+   FROM unnest($1::text[], $2::text[]) AS wanted (type_code, alternate_id)
+  CROSS JOIN LATERAL (
+        SELECT customer_id FROM customer_alternate_keys
+         WHERE type_code = wanted.type_code AND alternate_id = wanted.alternate_id AND active
+         LIMIT 1) AS k`;
+
 /** Which active customer holds each of these keys: `TYPE\0ID` -> customerID. */
 export async function findKeyHolders(
   db: Queryable,
@@ -99,11 +112,7 @@ export async function findKeyHolders(
   const holders = new Map<string, string>();
   if (keys.length === 0) return holders;
   const rows = await db.query<{ type_code: string; alternate_id: string; customer_id: string }>(
-    `SELECT k.type_code, k.alternate_id, k.customer_id::text AS customer_id
-       FROM customer_alternate_keys k
-       JOIN unnest($1::text[], $2::text[]) AS wanted (type_code, alternate_id)
-         USING (type_code, alternate_id)
-      WHERE k.active`,
+    KEY_HOLDERS,
     [keys.map((key) => key.typeCode), keys.map((key) => key.alternateID)],
   );
   for (const row of rows) holders.set(keyId(row.type_code, row.alternate_id), row.customer_id);
