@@ -94,8 +94,8 @@ export async function loadResponseText(
 /**
  * Which active customer holds each wanted key ($1 type codes, $2 ids): one probe of the active-key
  * index per key. Written as a plain join, the planner may sort the whole key table for each batch
- * (a server's statistics lag a growing import), and a large import slowed down as it went:
- * quadratic in the file's size.
+ * (a server's statistics lag a growing import): each batch then cost time in proportion to the
+ * customers already stored, until the statistics caught up.
  */
 export const KEY_HOLDERS = `SELECT wanted.type_code, wanted.alternate_id, k.customer_id::text AS customer_id
    FROM unnest($1::text[], $2::text[]) AS wanted (type_code, alternate_id)
