@@ -27,6 +27,7 @@ import type {
   ImportClaim,
   ImportProgress,
   ImportRow,
+  ImportStop,
   ReviewRow,
 } from "../services/imports.js";
 import type { ChangeContext } from "../services/customer-changes.js";
@@ -80,7 +81,7 @@ export interface ImportSummary {
   /** The failed blocks, as XML under the original root; null when none failed. */
   failuresPath: string | null;
   /** Set when the file itself could not be read to its end (malformed XML). */
-  error: { code: string; message: string; line: number | null; column: number | null } | null;
+  error: ImportStop | null;
   /** Blocks an earlier, interrupted run of this import applied: counted, not applied again. */
   resumedBlocks: number;
   /** How long this run took, from reading the file's copy to the import's end. */
@@ -124,9 +125,9 @@ function summaryOfCompleted(row: ImportRow): ImportSummary {
     warnings: row.warnings,
     byAction: row.byAction,
     archivedPath: row.archivedPath,
-    failedFilePath: null,
+    failedFilePath: row.failedFilePath,
     failuresPath: row.failuresPath,
-    error: null,
+    error: row.error,
     resumedBlocks: row.total,
     seconds: 0,
   };
@@ -268,8 +269,9 @@ export async function importFile(
     await hub.imports
       .finish(importId, {
         status: "failed",
-        error: message,
+        error: { code: "INVALID_REQUEST", message, line: null, column: null },
         archivedPath: null,
+        failedFilePath: null,
         failuresPath: null,
       })
       .finally(() => claim.release());
@@ -426,8 +428,14 @@ async function runClaimed(
       await failures.close().catch(() => undefined);
       await hub.imports.finish(importId, {
         status: "failed",
-        error: toError(error).message,
+        error: {
+          code: isCusthubError(error) ? error.code : "GENERAL_ERROR",
+          message: toError(error).message,
+          line: null,
+          column: null,
+        },
         archivedPath,
+        failedFilePath: null,
         failuresPath: null,
       });
       throw error;
@@ -456,8 +464,9 @@ async function runClaimed(
   const failuresPath = failures.written ? failures.path : null;
   await hub.imports.finish(importId, {
     status: fileError ? "failed" : "completed",
-    error: fileError?.message ?? null,
-    archivedPath: archivedPath ?? failedFilePath,
+    error: fileError,
+    archivedPath,
+    failedFilePath,
     failuresPath,
   });
   return {

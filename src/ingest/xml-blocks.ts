@@ -115,10 +115,19 @@ export async function* readBlocks(
     );
   };
 
+  // The element saxes closed last: for an end tag that does not match, the one left open.
+  let lastClosed = "";
   // saxes says "9:99: unexpected close tag."; the place is added back in the same form as ours.
-  parser.on("error", (error) =>
-    fail(`Malformed XML: ${error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, "").replace(/\.$/, "")}`),
-  );
+  parser.on("error", (error) => {
+    let message = error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, "").replace(/\.$/, "");
+    if (message === "unexpected close tag") {
+      // The end tag just read is the text's last "</"; saxes names neither it nor the open one.
+      const end = parser.position - bufferStart;
+      const found = /^<\/([^\s>]+)/.exec(buffer.slice(buffer.lastIndexOf("</", end - 1), end));
+      message = `the end tag </${found?.[1] ?? "?"}> does not match the open element <${lastClosed}>`;
+    }
+    fail(`Malformed XML: ${message}`);
+  });
   parser.on("doctype", () => fail("A DTD is not allowed in a batch file"));
   parser.on("opentag", (tag: SaxesTagPlain) => {
     const name = localName(tag.name);
@@ -163,7 +172,8 @@ export async function* readBlocks(
     const current = stack.at(-1);
     if (current) current.text += text;
   });
-  parser.on("closetag", () => {
+  parser.on("closetag", (tag) => {
+    lastClosed = tag.name;
     const element = stack.pop();
     if (!element) return;
     element.text = element.text.trim();

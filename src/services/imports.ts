@@ -22,10 +22,11 @@ import {
   type ImportEnd,
   type ImportProgress,
   type ImportRow,
+  type ImportStop,
   type ReviewRow,
 } from "../store/imports.js";
 
-export type { AppliedBlock, ImportProgress, ImportRow, ReviewRow };
+export type { AppliedBlock, ImportProgress, ImportRow, ImportStop, ReviewRow };
 
 /** An import's id as the store keeps it: a bigint. */
 const IMPORT_ID = /^\d{1,18}$/;
@@ -179,7 +180,10 @@ export class ImportService {
     const claim = await this.#claim(importId);
     if (!claim) return false;
     try {
-      return await failRunningImport(this.db, importId, INTERRUPTED);
+      return await failRunningImport(this.db, importId, {
+        code: "IMPORT_INTERRUPTED",
+        message: INTERRUPTED,
+      });
     } finally {
       await claim.release();
     }

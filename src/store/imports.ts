@@ -2,6 +2,18 @@
 import type { ValidationIssue } from "../domain/customer.js";
 import type { Queryable } from "./database.js";
 
+/**
+ * Why an import stopped before the end of its file: a malformed file (with its line and column), an
+ * interrupted run (`IMPORT_INTERRUPTED`), a file that could not be received. The import summary and
+ * the review give the same object.
+ */
+export interface ImportStop {
+  code: string;
+  message: string;
+  line: number | null;
+  column: number | null;
+}
+
 export interface ImportRow {
   id: string;
   fileName: string;
@@ -15,8 +27,11 @@ export interface ImportRow {
   failed: number;
   warnings: number;
   byAction: Record<string, { succeeded: number; failed: number }>;
-  error: string | null;
+  error: ImportStop | null;
+  /** The archived copy of the whole file; null when the file went to failed/ instead. */
   archivedPath: string | null;
+  /** The whole file's copy in failed/, when it could not be read to its end. */
+  failedFilePath: string | null;
   failuresPath: string | null;
 }
 
@@ -31,7 +46,8 @@ export interface ReviewRow {
 }
 
 const IMPORT_COLUMNS = `id::text AS id, file_name, fileset, channel, status, started_at, finished_at, total,
-  succeeded, failed, warnings, by_action, error, archived_path, failures_path`;
+  succeeded, failed, warnings, by_action, error, error_code, error_line, error_column, archived_path,
+  failed_file_path, failures_path`;
 
 interface ImportRecord {
   id: string;
@@ -47,7 +63,11 @@ interface ImportRecord {
   warnings: number;
   by_action: ImportRow["byAction"];
   error: string | null;
+  error_code: string | null;
+  error_line: number | null;
+  error_column: number | null;
   archived_path: string | null;
+  failed_file_path: string | null;
   failures_path: string | null;
 }
 
@@ -64,8 +84,17 @@ const toImport = (row: ImportRecord): ImportRow => ({
   failed: row.failed,
   warnings: row.warnings,
   byAction: row.by_action,
-  error: row.error,
+  error:
+    row.error === null
+      ? null
+      : {
+          code: row.error_code ?? "GENERAL_ERROR",
+          message: row.error,
+          line: row.error_line,
+          column: row.error_column,
+        },
   archivedPath: row.archived_path,
+  failedFilePath: row.failed_file_path,
   failuresPath: row.failures_path,
 });
 
@@ -134,8 +163,9 @@ export async function recordImportProgress(
 /** How an import ended, and where its files went. */
 export interface ImportEnd {
   status: "completed" | "failed";
-  error: string | null;
+  error: ImportStop | null;
   archivedPath: string | null;
+  failedFilePath: string | null;
   failuresPath: string | null;
 }
 
@@ -145,9 +175,20 @@ export async function finishImport(
   fields: ImportEnd,
 ): Promise<void> {
   await db.query(
-    `UPDATE imports SET status = $2, error = $3, archived_path = $4, failures_path = $5, finished_at = now()
+    `UPDATE imports SET status = $2, error = $3, error_code = $4, error_line = $5, error_column = $6,
+            archived_path = $7, failed_file_path = $8, failures_path = $9, finished_at = now()
       WHERE id = $1::bigint`,
-    [importId, fields.status, fields.error, fields.archivedPath, fields.failuresPath],
+    [
+      importId,
+      fields.status,
+      fields.error?.message ?? null,
+      fields.error?.code ?? null,
+      fields.error?.line ?? null,
+      fields.error?.column ?? null,
+      fields.archivedPath,
+      fields.failedFilePath,
+      fields.failuresPath,
+    ],
   );
 }
 
@@ -163,12 +204,13 @@ export async function runningImports(db: Queryable): Promise<string[]> {
 export async function failRunningImport(
   db: Queryable,
   importId: string,
-  error: string,
+  error: { code: string; message: string },
 ): Promise<boolean> {
   const rows = await db.query(
-    `UPDATE imports SET status = 'failed', error = $2, finished_at = now()
+    `UPDATE imports SET status = 'failed', error = $2, error_code = $3, error_line = NULL,
+            error_column = NULL, finished_at = now()
       WHERE id = $1::bigint AND status = 'running' RETURNING id`,
-    [importId, error],
+    [importId, error.message, error.code],
   );
   return rows.length > 0;
 }
@@ -287,7 +329,8 @@ export async function findUnfinishedImport(
 export async function reopenImport(db: Queryable, importId: string): Promise<void> {
   await db.query(
     `WITH cleared AS (DELETE FROM import_review_rows WHERE import_id = $1::bigint)
-     UPDATE imports SET status = 'running', error = NULL, finished_at = NULL, total = 0,
+     UPDATE imports SET status = 'running', error = NULL, error_code = NULL, error_line = NULL,
+            error_column = NULL, finished_at = NULL, total = 0,
             succeeded = 0, failed = 0, warnings = 0, by_action = '{}'
       WHERE id = $1::bigint`,
     [importId],

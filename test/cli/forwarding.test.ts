@@ -52,7 +52,7 @@ function normalized(result: CliResult, dataDir: string): CliResult {
       .replace(/"keyPrefix": "[^"]+"/g, '"keyPrefix": "<PREFIX>"')
       // How long an import took differs from run to run.
       .replace(/"seconds": [\d.]+/g, '"seconds": <SECONDS>')
-      .replace(/took [\d.]+ s \([\d,]+ blocks\/s\)/g, "took <SECONDS>");
+      .replace(/took [\d.]+ m?s \([\d,]+ blocks\/s\)/g, "took <SECONDS>");
   return { code: result.code, stdout: clean(result.stdout), stderr: clean(result.stderr) };
 }
 
@@ -244,8 +244,11 @@ describe("the CLI beside custhub serve on the embedded database", () => {
     const fourth = await startServe(dir);
     // The import the kill cut short is closed as interrupted, with what it had done counted.
     const list = await runCli(["--data", dir, "imports", "list", "--json"]);
-    const cut = (JSON.parse(list.stdout) as { status: string; error: string | null }[])[0];
-    expect(cut).toMatchObject({ status: "failed", error: expect.stringMatching(/^Interrupted/) });
+    const cut = (JSON.parse(list.stdout) as { status: string }[])[0];
+    expect(cut).toMatchObject({
+      status: "failed",
+      error: { code: "IMPORT_INTERRUPTED", message: expect.stringMatching(/^Interrupted/) },
+    });
     const completed = await runCli(["--data", dir, "import", big, "--json"]);
     expect(JSON.parse(completed.stdout)).toMatchObject({ total: 5_000, succeeded: 5_000 });
     await fourth.stop();

@@ -76,7 +76,7 @@ describe.runIf(serverUrl)("custhub imports resume after a kill on postgres", () 
       const listed = await runCli(["--data", dataDir, "imports", "show", "1", "--json"], env);
       expect(JSON.parse(listed.stdout)).toMatchObject({
         status: "failed",
-        error: expect.stringMatching(/^Interrupted/),
+        error: { code: "IMPORT_INTERRUPTED", message: expect.stringMatching(/^Interrupted/) },
       });
 
       const resumed = await runCli(["--data", dataDir, "imports", "resume", "1", "--json"], env);

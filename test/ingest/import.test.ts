@@ -314,12 +314,21 @@ describe.each(engines)("batch import on $name", (engine) => {
     expect(summary).toMatchObject({ succeeded: 2, failed: 0, archivedPath: null });
     expect(summary.error).toMatchObject({ line: 5 });
     expect(summary.error!.message).toMatch(/line 5, column \d+/);
+    expect(summary.error!.message).toContain(
+      "the end tag </Alternate> does not match the open element <AlternateKey>",
+    );
     expect(existsSync(summary.failedFilePath!)).toBe(true);
     await expect(hub.customers.getByAlternateKey("XSTORE_ID", "M2")).resolves.toBeDefined();
     await expect(hub.customers.getByAlternateKey("XSTORE_ID", "M4")).rejects.toMatchObject({
       code: "CUSTOMER_NOT_FOUND",
     });
-    expect((await hub.imports.show(summary.importId)).status).toBe("failed");
+    // The review says what the summary said.
+    expect(await hub.imports.show(summary.importId)).toMatchObject({
+      status: "failed",
+      error: summary.error,
+      archivedPath: null,
+      failedFilePath: summary.failedFilePath,
+    });
   });
 
   it("reads the encoding a file declares, and stops at bytes that are not text", async () => {

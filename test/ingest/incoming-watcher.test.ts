@@ -140,8 +140,9 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     // Another file by the same name, left in hand: not the unfinished import's file, so new.
     await hub.imports.finish(crashed!.id, {
       status: "failed",
-      error: "made unfinished again",
+      error: { code: "GENERAL_ERROR", message: "made unfinished again", line: null, column: null },
       archivedPath: null,
+      failedFilePath: null,
       failuresPath: null,
     });
     writeFileSync(held, file("W10"));

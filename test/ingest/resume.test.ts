@@ -125,7 +125,12 @@ describe.each(engines)("resuming an interrupted import on $name", (engine) => {
     await claim.release();
     expect(await hub.imports.show(importId)).toMatchObject({
       status: "failed",
-      error: expect.stringMatching(/^Interrupted: the process importing this file stopped/),
+      error: {
+        code: "IMPORT_INTERRUPTED",
+        message: expect.stringMatching(/^Interrupted: the process importing this file stopped/),
+        line: null,
+        column: null,
+      },
     });
     await expect(resumeImport(hub, importId, { actor: "test", dataDir })).rejects.toThrow(
       /its copy of the file is not there/,
@@ -254,7 +259,10 @@ describe.runIf(serverUrl)("import claims between processes on postgres", () => {
     ).rejects.toMatchObject({ code: "IMPORT_INTERRUPTED" });
     await broken;
     const [cut] = await hub.imports.list(1);
-    expect(cut).toMatchObject({ status: "failed", error: expect.stringContaining("was lost") });
+    expect(cut).toMatchObject({
+      status: "failed",
+      error: { code: "IMPORT_INTERRUPTED", message: expect.stringContaining("was lost") },
+    });
     expect(cut!.total).toBeLessThan(count);
 
     const resumed = await resumeImport(hub, cut!.id, { actor: "test", dataDir });

@@ -50,4 +50,25 @@ describe("readBlocks", () => {
     const chunks = at.slice(1).map((end, index) => file.subarray(at[index], end));
     expect(await sourcesOf(chunks)).toEqual(blocks);
   });
+
+  it("names the end tag that does not match and the element left open, whatever the chunks", async () => {
+    const broken = Buffer.from(
+      `<Customers>\r\n${blocks[0]}\r\n<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID">` +
+        `<AlternateID>K-Ö</AlternateKey></Customer>\r\n</Customers>\r\n`,
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: broken.length - 1 }), { maxLength: 12 }),
+        async (cuts) => {
+          const at = [0, ...cuts.sort((a, b) => a - b), broken.length];
+          const chunks = at.slice(1).map((end, index) => broken.subarray(at[index], end));
+          await expect(sourcesOf(chunks)).rejects.toThrow(
+            "Malformed XML: the end tag </AlternateKey> does not match the open element " +
+              "<AlternateID> (line 3, column 89)",
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -54,12 +54,16 @@ function progressBar(file: string): { update(event: ImportProgressEvent): void; 
   };
 }
 
+/** "840 ms" under a second, where tenths of a second would say 0.0; "12.3 s" from there. */
+const duration = (seconds: number): string =>
+  seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(1)} s`;
+
 function humanSummary(summary: ImportSummary): string {
   const rate = summary.seconds > 0 ? Math.round(summary.total / summary.seconds) : summary.total;
   const lines = [
     `${summary.file} (fileset ${summary.fileset}, import ${summary.importId}): ${summary.total} blocks, ` +
       `${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.warnings} with warnings`,
-    `  took ${summary.seconds.toFixed(1)} s (${rate.toLocaleString("en-US")} blocks/s)`,
+    `  took ${duration(summary.seconds)} (${rate.toLocaleString("en-US")} blocks/s)`,
     ...Object.entries(summary.byAction).map(
       ([action, counts]) => `  ${action}: ${counts.succeeded} succeeded, ${counts.failed} failed`,
     ),
@@ -78,7 +82,7 @@ function reviewTable(review: ImportReview): string {
   return [
     humanImportRow(review),
     // A file that stopped part-way says why, before the rows of the blocks read until then.
-    ...(review.error ? [`stopped: ${review.error}`] : []),
+    ...(review.error ? [`stopped: ${review.error.message}`] : []),
     table(
       ["BLOCK", "LINE", "ACTION", "KEY", "OUTCOME", "CODES", "MESSAGE"],
       review.rows.map((row) => [
