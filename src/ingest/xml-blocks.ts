@@ -115,8 +115,11 @@ export async function* readBlocks(
     );
   };
 
-  // The element saxes closed last: for an end tag that does not match, the one left open.
+  // The element saxes closed last: for an end tag that does not match, the one left open. saxes
+  // reports the element closed before it checks the end tag's name, so a block whose own end tag
+  // is wrong was already taken as whole: `closedBlock` is it, until the next event.
   let lastClosed = "";
+  let closedBlock: XmlBlock | undefined;
   // saxes says "9:99: unexpected close tag."; the place is added back in the same form as ours.
   parser.on("error", (error) => {
     let message = error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, "").replace(/\.$/, "");
@@ -125,6 +128,7 @@ export async function* readBlocks(
       const end = parser.position - bufferStart;
       const found = /^<\/([^\s>]+)/.exec(buffer.slice(buffer.lastIndexOf("</", end - 1), end));
       message = `the end tag </${found?.[1] ?? "?"}> does not match the open element <${lastClosed}>`;
+      if (closedBlock !== undefined && ready.at(-1) === closedBlock) ready.pop();
     }
     fail(`Malformed XML: ${message}`);
   });
@@ -174,6 +178,7 @@ export async function* readBlocks(
   });
   parser.on("closetag", (tag) => {
     lastClosed = tag.name;
+    closedBlock = undefined;
     const element = stack.pop();
     if (!element) return;
     element.text = element.text.trim();
@@ -186,13 +191,14 @@ export async function* readBlocks(
     }
     if (stack.length === 0) {
       blockCount += 1;
-      ready.push({
+      closedBlock = {
         number: blockCount,
         line: blockLine,
         element,
         source: buffer.slice(blockStart - bufferStart, parser.position - bufferStart),
         emptyTags,
-      });
+      };
+      ready.push(closedBlock);
       emptyTags = [];
       blockStart = -1;
     }

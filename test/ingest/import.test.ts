@@ -322,6 +322,21 @@ describe.each(engines)("batch import on $name", (engine) => {
     await expect(hub.customers.getByAlternateKey("XSTORE_ID", "M4")).rejects.toMatchObject({
       code: "CUSTOMER_NOT_FOUND",
     });
+    // A block whose own end tag is wrong is not whole: it is not applied.
+    const misspelt = await run(
+      hub,
+      dataDir,
+      writeXml(dataDir, "misspelt.xml", [
+        `<Customer Action="Add">${key("XSTORE_ID", "M5")}</Customer>`,
+        `<Customer Action="Add">${key("XSTORE_ID", "M6")}</Customr>`,
+      ]),
+    );
+    expect(misspelt).toMatchObject({ total: 1, succeeded: 1 });
+    expect(misspelt.error!.message).toContain("the end tag </Customr> does not match");
+    await expect(hub.customers.getByAlternateKey("XSTORE_ID", "M6")).rejects.toMatchObject({
+      code: "CUSTOMER_NOT_FOUND",
+    });
+
     // The review says what the summary said.
     expect(await hub.imports.show(summary.importId)).toMatchObject({
       status: "failed",

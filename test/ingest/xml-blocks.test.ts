@@ -71,4 +71,32 @@ describe("readBlocks", () => {
       { numRuns: 200 },
     );
   });
+
+  it("does not give a block whose own end tag is wrong, whatever the chunks", async () => {
+    const misspelt = blocks[1]!.replace(/<\/Customer>$/, "</Customr>");
+    const broken = Buffer.from(
+      `<Customers>\r\n${blocks[0]}\r\n${misspelt}\r\n${blocks[2]}\r\n</Customers>\r\n`,
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: broken.length - 1 }), { maxLength: 12 }),
+        async (cuts) => {
+          const at = [0, ...cuts.sort((a, b) => a - b), broken.length];
+          const given: string[] = [];
+          const reading = (async () => {
+            for await (const block of readBlocks(
+              Readable.from(at.slice(1).map((end, index) => broken.subarray(at[index], end))),
+            )) {
+              given.push(block.source);
+            }
+          })();
+          await expect(reading).rejects.toThrow(
+            "the end tag </Customr> does not match the open element <Customer>",
+          );
+          expect(given).toEqual([blocks[0]]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
