@@ -196,9 +196,16 @@ export function updateEntries<T extends ContactEntryFlags>(
       continue;
     }
     if (updateType === "Set") {
+      // The included entry, if the customer has it already (active, else inactive), is that one
+      // made the active primary rather than a copy of it: a file imported again adds nothing.
+      const same = (candidate: T): boolean => contentKey(kind, candidate as never) === key;
+      const activeMatch = entries.findIndex((candidate) => candidate.active && same(candidate));
+      let index = activeMatch >= 0 ? activeMatch : entries.findIndex(same);
       entries = entries.map((candidate) => ({ ...candidate, active: false }));
-      entries.push({ ...entry, active: true, primaryFlag: true });
-      demoteOtherPrimaries(entries, entries.length - 1);
+      const set = { ...entry, active: true, primaryFlag: true };
+      if (index >= 0) entries[index] = set;
+      else index = entries.push(set) - 1;
+      demoteOtherPrimaries(entries, index);
       continue;
     }
     let index = entries.findIndex(

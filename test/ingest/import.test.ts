@@ -162,6 +162,15 @@ describe.each(engines)("batch import on $name", (engine) => {
       ]),
     );
     expect(state.notes).toHaveLength(1);
+    // Imported again, it changes nothing: Set makes the address, e-mail or phone it names the
+    // primary again rather than adding another copy of it.
+    expect(await run(hub, dataDir, fixture("update-customer.xml"))).toMatchObject({
+      succeeded: 1,
+    });
+    const again = await hub.customers.getState(before.customerID);
+    expect(again.individual.addresses).toEqual(state.individual.addresses);
+    expect(again.individual.emails).toEqual(state.individual.emails);
+    expect(again.individual.telephones).toEqual(state.individual.telephones);
 
     await hub.customers.add(
       { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "0000000043" }] },
