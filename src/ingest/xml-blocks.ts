@@ -105,6 +105,8 @@ export async function* readBlocks(
   let blockStart = -1;
   let blockLine = 0;
   let stack: XmlElement[] = [];
+  // Inside an element ignored under the root: how deep.
+  let ignoredDepth = 0;
   let emptyTags: string[] = [];
 
   const fail = (message: string): never => {
@@ -148,10 +150,18 @@ export async function* readBlocks(
       onHead({ root, rootTag, rootName: tag.name });
       return;
     }
+    if (ignoredDepth > 0) {
+      ignoredDepth += 1;
+      return;
+    }
     if (stack.length === 0) {
-      // Elements other than the block element directly under the root are ignored (seeds/003:
-      // "If any fields other than the ones listed above are included ..., they will be ignored").
-      if (name !== blockName) return;
+      // Elements other than the block element directly under the root are ignored, with all they
+      // hold, a block element among it too (seeds/003: "If any fields other than the ones listed
+      // above are included ..., they will be ignored").
+      if (name !== blockName) {
+        ignoredDepth = 1;
+        return;
+      }
       const end = parser.position - bufferStart;
       blockStart = bufferStart + buffer.lastIndexOf("<", end - 1);
       blockLine = parser.line;
@@ -179,6 +189,10 @@ export async function* readBlocks(
   parser.on("closetag", (tag) => {
     lastClosed = tag.name;
     closedBlock = undefined;
+    if (ignoredDepth > 0) {
+      ignoredDepth -= 1;
+      return;
+    }
     const element = stack.pop();
     if (!element) return;
     element.text = element.text.trim();

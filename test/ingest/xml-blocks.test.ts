@@ -99,4 +99,18 @@ describe("readBlocks", () => {
       { numRuns: 200 },
     );
   });
+
+  it("ignores what an element other than the block element holds, block elements too", async () => {
+    const file = Buffer.from(
+      `<Customers>${blocks[0]}<ProcessedLastWeek>${blocks[1]}<Note>${blocks[2]}</Note>` +
+        `</ProcessedLastWeek><Instrument><Customer><CustomerID>1</CustomerID></Customer>` +
+        `</Instrument><Empty/>${blocks[3]}</Customers>`,
+    );
+    const read = [];
+    for await (const block of readBlocks(Readable.from([file]))) read.push(block);
+    expect(read.map((block) => [block.number, block.source])).toEqual([
+      [1, blocks[0]],
+      [2, blocks[3]],
+    ]);
+  });
 });
