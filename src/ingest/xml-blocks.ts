@@ -67,6 +67,9 @@ export class XmlFileError extends CusthubError {
 
 const localName = (name: string): string => name.slice(name.indexOf(":") + 1);
 
+/** Line breaks in `text` as XML counts them: CR LF, LF, or CR alone. */
+const lineBreaks = (text: string): number => text.match(/\r\n?|\n/g)?.length ?? 0;
+
 /** The attributes by local name; saxes's own object when no name has a prefix (the usual case). */
 function localAttributes(attributes: Record<string, string>): Record<string, string> {
   for (const key in attributes) {
@@ -164,7 +167,8 @@ export async function* readBlocks(
       }
       const end = parser.position - bufferStart;
       blockStart = bufferStart + buffer.lastIndexOf("<", end - 1);
-      blockLine = parser.line;
+      // saxes is at the start tag's end; the block's line is where the tag begins.
+      blockLine = parser.line - lineBreaks(buffer.slice(blockStart - bufferStart, end));
     } else if (stack.length >= MAX_DEPTH) {
       fail(`Elements are nested deeper than ${MAX_DEPTH} levels`);
     }

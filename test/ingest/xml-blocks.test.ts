@@ -113,4 +113,22 @@ describe("readBlocks", () => {
       [2, blocks[3]],
     ]);
   });
+
+  it("gives a block the line its start tag begins on, however the tag is broken over lines", async () => {
+    for (const newline of ["\n", "\r\n", "\r"]) {
+      const file = [
+        "<Customers>",
+        "<Customer",
+        ' Action="Add"',
+        ">",
+        "</Customer>",
+        "</Customers>",
+      ];
+      const read = [];
+      for await (const block of readBlocks(Readable.from([Buffer.from(file.join(newline))]))) {
+        read.push(block.line);
+      }
+      expect(read).toEqual([2]);
+    }
+  });
 });
