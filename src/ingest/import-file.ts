@@ -37,6 +37,7 @@ import type { MergeRequest } from "../services/customer-merge.js";
 import { blockAction, customerOperation, mergeRequest } from "./customer-block.js";
 import { cardAssociation } from "./instrument-block.js";
 import {
+  childNamed,
   readBlocks,
   XmlFileError,
   type XmlBlock,
@@ -203,6 +204,8 @@ interface PendingBlock {
   association?: CardAssociation;
   merge?: MergeRequest;
   parseError?: CusthubError;
+  /** A block that could not be mapped: its identifying key as written, for the review. */
+  writtenKey?: string | null;
 }
 
 /** What the review needs of a block's outcome: applied now, or by an earlier run (resumed). */
@@ -507,8 +510,34 @@ function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBloc
     return { block: place, action, operation };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
-    return { block: place, action, parseError: error };
+    return { block: place, action, parseError: error, writtenKey: writtenKeyOf(element) };
   }
+}
+
+/**
+ * The key a block names its customer by, read from the elements as written (a block that could
+ * not be mapped has no request to read it from): the `<Customer>` of an `<Instrument>`, a merge's
+ * source or else its first target, or the block itself; its CustomerID, else its first alternate
+ * key with a type and an id.
+ */
+function writtenKeyOf(block: XmlElement): string | null {
+  const targets = childNamed(block, "MergeTargetSet");
+  const party =
+    childNamed(block, "Customer") ??
+    childNamed(block, "MergeSource") ??
+    (targets && childNamed(targets, "MergeTarget")) ??
+    block;
+  const text = (parent: XmlElement | undefined, name: string): string =>
+    (parent && childNamed(parent, name)?.text) || "";
+  const customerID = text(party, "CustomerID") || text(party, "CustomerId");
+  if (customerID) return `CustomerID:${customerID}`;
+  for (const key of party.children) {
+    const typeCode = key.name === "AlternateKey" ? key.attributes.TypeCode?.trim() : undefined;
+    // The example writes <AlternateID>; the merge's field table, <AlternateKey> inside it.
+    const alternateID = text(key, "AlternateID") || text(key, "AlternateKey");
+    if (typeCode && alternateID) return `${typeCode}:${alternateID}`;
+  }
+  return null;
 }
 
 /**
@@ -642,6 +671,7 @@ function actionOf(element: XmlElement): string | null {
 
 /** What identifies the block's customer for a person reading the review: an id or a key. */
 function keyOf(item: PendingBlock): string | null {
+  if (item.parseError) return item.writtenKey ?? null;
   if (item.merge) {
     const party = item.merge.source ?? item.merge.targets[0];
     if (party?.customerID) return `CustomerID:${party.customerID}`;

@@ -247,6 +247,17 @@ async function importEach(
   });
   const review = await hub.imports.show(summary.importId);
   expect(review.rows.map((row) => row.blockNumber)).toEqual(cases.map((_, at) => at * 2 + 1));
+  // Each row names the customer by a key its block writes, whether the block could be mapped or not.
+  for (const [at, row] of review.rows.entries()) {
+    const written = [
+      ...cases[at]![1].matchAll(
+        /<CustomerI[Dd]>([^<]+)<|TypeCode="([^"]+)"><AlternateID>([^<]+)</g,
+      ),
+    ].map(([, customerID, typeCode, id]) =>
+      customerID ? `CustomerID:${customerID}` : `${typeCode}:${id}`,
+    );
+    if (written.length > 0) expect(written, cases[at]![0]).toContain(row.key);
+  }
   const failed: string[] = [];
   for await (const block of readBlocks(summary.failuresPath!)) failed.push(block.source);
   expect(failed).toEqual(cases.map(([, block]) => block));
