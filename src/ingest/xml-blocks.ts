@@ -67,6 +67,14 @@ export class XmlFileError extends CusthubError {
 
 const localName = (name: string): string => name.slice(name.indexOf(":") + 1);
 
+/**
+ * Elements whose data is all in their attributes (`<ContactPreference ContactType="Email"
+ * Permission="Y"/>`). Any other element with neither text nor children is an empty tag, its
+ * attributes or not: the document's own `<Name Location="First2"></Name>` (seeds/003 "Empty XML
+ * Tags").
+ */
+const ATTRIBUTE_DATA = new Set(["ContactPreference"]);
+
 /** Line breaks in `text` as XML counts them: CR LF, LF, or CR alone. */
 const lineBreaks = (text: string): number => text.match(/\r\n?|\n/g)?.length ?? 0;
 
@@ -200,11 +208,7 @@ export async function* readBlocks(
     const element = stack.pop();
     if (!element) return;
     element.text = element.text.trim();
-    if (
-      element.text === "" &&
-      element.children.length === 0 &&
-      Object.keys(element.attributes).length === 0
-    ) {
+    if (element.text === "" && element.children.length === 0 && !ATTRIBUTE_DATA.has(element.name)) {
       emptyTags.push(element.name);
     }
     if (stack.length === 0) {

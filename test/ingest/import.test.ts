@@ -77,6 +77,10 @@ describe.each(engines)("batch import on $name", (engine) => {
       expect.objectContaining({ outcome: "warning", errorCodes: ["EMPTY_XML_TAG"], action: "Add" }),
     ]);
     expect(review.rows[0]!.message).toContain("Suffix");
+    // The example's <Name Location="First2"></Name> is empty too, attribute or not; its contact
+    // preferences, whose data is all in attributes, are not.
+    expect(review.rows[0]!.message).toMatch(/Empty XML tags: .*\bName\b/);
+    expect(review.rows[0]!.message).not.toContain("ContactPreference");
     // A warned block names the customer it wrote, as failed blocks name theirs.
     expect(review.rows[0]!.key).toBe(`CustomerID:${record.customerID}`);
 
