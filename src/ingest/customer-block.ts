@@ -59,7 +59,28 @@ export function customerOperation(block: XmlElement): CustomerOperation {
     action === "Delete"
       ? { customerID: textOf(block, "CustomerID"), alternateKeys: alternateKeys(block) }
       : customerRequest(block);
+  if ((action === "Add" || action === "AddorUpdate") && !namesAnything(request, action)) {
+    throw new CusthubError(
+      "GENERAL_ERROR",
+      `The <Customer Action="${action}"> block holds no customer data: an anonymous customer ` +
+        'needs an alternate key at least (seeds/003 "Anonymous Customer").',
+      {},
+    );
+  }
   return { action, request };
+}
+
+/**
+ * Whether a request holds anything to add or to find a customer by: an Add's CustomerID is
+ * ignored ("the server will ignore it and generate a new one"), so it does not count there.
+ */
+function namesAnything(request: CustomerRequest, action: "Add" | "AddorUpdate"): boolean {
+  return Object.entries(request).some(
+    ([field, value]) =>
+      value !== undefined &&
+      !(Array.isArray(value) && value.length === 0) &&
+      !(field === "customerID" && action === "Add"),
+  );
 }
 
 /** Text of a child element; `undefined` when absent (an empty element counts as absent). */
@@ -116,6 +137,18 @@ function customerRequest(block: XmlElement): CustomerRequest {
     // Affiliation with neither, as in the Add example, sets the home location too.
     const store = textOf(affiliation, "RetailStoreID");
     if (store !== undefined) request.affiliation = { retailStoreID: store };
+    else if (
+      affiliation.attributes.Action?.trim().toLowerCase() === "add" ||
+      affiliation.attributes.UpdateType?.trim().toLowerCase() === "new"
+    ) {
+      // A home location request's minimum data is the customer and the Retail Location ID:
+      // <RetailStoreID> is "[required]" (seeds/003 "Add/Update Home Location").
+      throw new CusthubError(
+        "GENERAL_ERROR",
+        `The home location request (<Affiliation>, line ${affiliation.line}) has no RetailStoreID.`,
+        { field: "RetailStoreID" },
+      );
+    }
   }
   const individual = childNamed(childNamed(block, "EntityInformation") ?? block, "Individual");
   if (individual) request.individual = individualInput(individual);

@@ -265,6 +265,18 @@ describe.each(engines)("batch import on $name", (engine) => {
         `<Customer Action="Delete"><CustomerID>999999999</CustomerID></Customer>`,
         "CUSTOMER_NOT_FOUND",
       ],
+      // Nothing to add: an anonymous customer needs an alternate key at least.
+      [`<Customer Action="Add"></Customer>`, "GENERAL_ERROR"],
+      [`<Customer Action="Add"><CustomerID>5</CustomerID></Customer>`, "GENERAL_ERROR"],
+      // A home location request without its required RetailStoreID.
+      [
+        `<Customer Action="Update">${key("XSTORE_ID", "GOOD-0")}<Affiliation UpdateType="New"></Affiliation></Customer>`,
+        "GENERAL_ERROR",
+      ],
+      [
+        `<Customer Action="Update">${key("XSTORE_ID", "GOOD-0")}<Affiliation Action="Add"><RetailStoreID> </RetailStoreID></Affiliation></Customer>`,
+        "GENERAL_ERROR",
+      ],
       [
         `<Customer Action="Rename">${key("XSTORE_ID", "R")}</Customer>`,
         ["GENERAL_ERROR", "INVALID_REQUEST"],
