@@ -163,6 +163,7 @@ export async function* readBlocks(
     }
     if (ignoredDepth > 0) {
       ignoredDepth += 1;
+      if (ignoredDepth > MAX_DEPTH) fail(`Elements are nested deeper than ${MAX_DEPTH} levels`);
       return;
     }
     if (stack.length === 0) {

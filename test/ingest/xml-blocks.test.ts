@@ -131,4 +131,15 @@ describe("readBlocks", () => {
       expect(read).toEqual([2]);
     }
   });
+
+  it("holds an ignored element to the same depth limit as a block", async () => {
+    const deep = "<Wrap>".repeat(40) + "</Wrap>".repeat(40);
+    const file = Buffer.from(`<Customers>${blocks[0]}${deep}${blocks[1]}</Customers>`);
+    const read: string[] = [];
+    const reading = (async () => {
+      for await (const block of readBlocks(Readable.from([file]))) read.push(block.source);
+    })();
+    await expect(reading).rejects.toThrow(/nested deeper than 16 levels/);
+    expect(read).toEqual([blocks[0]]);
+  });
 });
