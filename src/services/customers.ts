@@ -309,7 +309,13 @@ export class CustomerService {
       }
       const ids = await allocateCustomerIds(tx, creations.length);
       creations.forEach((item, at) => {
-        item.applied = createCustomer(ids[at]!, item.operation.request, applyContext);
+        // A request the rules refuse fails alone: the rest of the group stands (its id is skipped).
+        try {
+          item.applied = createCustomer(ids[at]!, item.operation.request, applyContext);
+        } catch (error) {
+          if (!isCusthubError(error)) throw error;
+          item.outcome = { ok: false, error };
+        }
       });
 
       const done = planned.filter((item) => item.applied !== undefined);

@@ -609,6 +609,40 @@ describe.each(engines)("customer service on $name", (engine) => {
     expect((await hub.customers.getByAlternateKey("XSTORE_ID", "B2")).orgName).toBe("second");
   });
 
+  it("fails a new customer the rules refuse alone, in the group's one transaction", async () => {
+    const hub = await engine.freshHub();
+    const lastId = async (): Promise<number> =>
+      Number(
+        (await hub.db.query<{ n: string }>("SELECT last_value::text AS n FROM customer_id_seq"))[0]!
+          .n,
+      );
+    // A customer first, so the sequence's last value is one drawn.
+    await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "N0" }] },
+      { actor: "t", channel: "api" },
+    );
+    const before = await lastId();
+    const add = (id: string, extra: object = {}) => ({
+      action: "Add" as const,
+      request: { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: id }], ...extra },
+    });
+    const outcomes = await hub.customers.applyBatch(
+      [
+        add("N1"),
+        add("N2", { customAttributes: [{ name: "NO SUCH TYPE", values: ["x"] }] }),
+        add("N3"),
+      ],
+      { actor: "batch", channel: "batch" },
+    );
+    expect(outcomes.map((outcome) => (outcome.ok ? outcome.change : outcome.error.code))).toEqual([
+      "CREATE",
+      "UNKNOWN_ATTRIBUTE_TYPE",
+      "CREATE",
+    ]);
+    // The group's ids were drawn once: it was not rolled back and replayed a request at a time.
+    expect((await lastId()) - before).toBe(3);
+  });
+
   it("finds customers by email, phone, name and postal code, a page at a time", async () => {
     const hub = await engine.freshHub();
     const requests = Array.from({ length: 5 }, (_, index) => ({
