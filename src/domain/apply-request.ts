@@ -176,11 +176,15 @@ export function mergeAddOrUpdate(
   context: ApplyContext,
 ): Applied {
   return changeExisting(existing, request, context, mergeEntries, (state, keys) => {
-    for (const key of keys) {
-      if (key.updateType === "DELETE" || hasKey(state.alternateKeys, key)) continue;
-      // A key of a type the customer already holds replaces it: "all other corresponding elements
-      // of the same type ... will be deactivated and the included element added" (seeds/003).
-      state.alternateKeys = state.alternateKeys.filter((held) => held.typeCode !== key.typeCode);
+    const included = keys.filter((key) => key.updateType !== "DELETE");
+    for (const key of included) {
+      if (hasKey(state.alternateKeys, key)) continue;
+      // A key of a type the customer already holds replaces the others of its type: "all other
+      // corresponding elements of the same type ... will be deactivated and the included element
+      // added" (seeds/003). The request's own keys of that type are none of the others.
+      state.alternateKeys = state.alternateKeys.filter(
+        (held) => held.typeCode !== key.typeCode || hasKey(included, held),
+      );
       state.alternateKeys.push({ typeCode: key.typeCode, alternateID: key.alternateID });
     }
     return [];

@@ -609,6 +609,22 @@ describe.each(engines)("customer service on $name", (engine) => {
     expect((await hub.customers.getByAlternateKey("XSTORE_ID", "B2")).orgName).toBe("second");
   });
 
+  it("AddorUpdate keeps the keys its request includes and replaces the others of their type", async () => {
+    const hub = await engine.freshHub();
+    const context = { actor: "batch", channel: "batch" } as const;
+    const key = (alternateID: string) => ({ typeCode: "TWCUSTID", alternateID });
+    const { customerID } = await hub.customers.addOrUpdate({ alternateKeys: [key("K1")] }, context);
+    // Found by K1, which the request also includes next to K1b: both are the customer's.
+    await hub.customers.addOrUpdate({ alternateKeys: [key("K1"), key("K1b")] }, context);
+    expect((await hub.customers.getState(customerID)).alternateKeys).toEqual([
+      key("K1"),
+      key("K1b"),
+    ]);
+    // A key of the type the request does not include is one of "all other corresponding elements".
+    await hub.customers.addOrUpdate({ customerID, alternateKeys: [key("K2")] }, context);
+    expect((await hub.customers.getState(customerID)).alternateKeys).toEqual([key("K2")]);
+  });
+
   it("fails a new customer the rules refuse alone, in the group's one transaction", async () => {
     const hub = await engine.freshHub();
     const lastId = async (): Promise<number> =>
