@@ -318,7 +318,18 @@ export class CustomerService {
         }
       });
 
-      const done = planned.filter((item) => item.applied !== undefined);
+      // A stored customer the request leaves exactly as it was is not written again: no history
+      // row, nothing queued ("that information is not updated", seeds/003). A re-imported file
+      // sends nothing.
+      const unchanged = planned.filter(
+        (item) =>
+          item.applied !== undefined &&
+          item.change === "UPDATE" &&
+          leftAsItWas(stored.get(item.applied.state.customerID)?.state, item.applied),
+      );
+      const done = planned.filter(
+        (item) => item.applied !== undefined && !unchanged.includes(item),
+      );
       const records = await writeCustomerChanges(
         tx,
         done.map((item) => ({
@@ -333,7 +344,7 @@ export class CustomerService {
       await journalBlocks(
         tx,
         context,
-        done.flatMap(({ operation, applied }) => {
+        [...done, ...unchanged].flatMap(({ operation, applied }) => {
           if (operation.block === undefined) return [];
           const warnings = valuesNotWritten(applied!.state.validationIssues);
           return [
@@ -354,6 +365,15 @@ export class CustomerService {
           validationIssues: item.applied!.state.validationIssues,
         };
       });
+      for (const item of unchanged) {
+        item.outcome = {
+          ok: true,
+          customerID: item.applied!.state.customerID,
+          change: "UPDATE",
+          record: toCustomerResponse(item.applied!.state),
+          validationIssues: item.applied!.state.validationIssues,
+        };
+      }
     });
   }
 
@@ -438,6 +458,16 @@ export class CustomerService {
       nextCursor: states.length > limit && last ? encodeCursor(last.customerID) : null,
     };
   }
+}
+
+/** Whether applying the request left the stored customer exactly as it was. */
+function leftAsItWas(before: CustomerState | undefined, applied: Applied): boolean {
+  return (
+    before !== undefined &&
+    applied.changedFields.length === 0 &&
+    applied.deletedAlternateKeys.length === 0 &&
+    JSON.stringify(before) === JSON.stringify(applied.state)
+  );
 }
 
 function encodeCursor(customerID: string): string {

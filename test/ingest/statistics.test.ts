@@ -12,15 +12,15 @@ import { EMBEDDED_STATISTICS_TARGET } from "../../src/store/customers.js";
 import { engines } from "../support/databases.js";
 import { tempDir } from "../support/temp-dirs.js";
 
-const customer = (at: number): string =>
-  `<Customer Action="AddorUpdate"><EntityInformation><Individual><ContactInformation><EMail><EMailAddress>c${at}@example.com</EMailAddress></EMail></ContactInformation></Individual></EntityInformation><AlternateKey TypeCode="TWCUSTID"><AlternateID>S${at}</AlternateID></AlternateKey></Customer>`;
+const customer = (at: number, orgName = ""): string =>
+  `<Customer Action="AddorUpdate">${orgName && `<OrgName>${orgName}</OrgName>`}<EntityInformation><Individual><ContactInformation><EMail><EMailAddress>c${at}@example.com</EMailAddress></EMail></ContactInformation></Individual></EntityInformation><AlternateKey TypeCode="TWCUSTID"><AlternateID>S${at}</AlternateID></AlternateKey></Customer>`;
 
-/** A batch file of `count` AddorUpdate blocks in `dataDir`. */
-function batchOf(dataDir: string, name: string, count: number): string {
+/** A batch file of `count` AddorUpdate blocks in `dataDir`, each naming `orgName` if given. */
+function batchOf(dataDir: string, name: string, count: number, orgName = ""): string {
   const file = join(dataDir, name);
   writeFileSync(
     file,
-    `<Customers>\n${Array.from({ length: count }, (_, at) => customer(at)).join("\n")}\n</Customers>\n`,
+    `<Customers>\n${Array.from({ length: count }, (_, at) => customer(at, orgName)).join("\n")}\n</Customers>\n`,
   );
   return file;
 }
@@ -63,9 +63,10 @@ describe.each(engines)("upkeep of the customer tables on $name", (engine) => {
   it("on the embedded database, makes the space of the rows an import replaced reusable", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
-    const file = batchOf(dataDir, "again.xml", 300);
     const sizes: number[] = [];
     for (let run = 0; run < 3; run += 1) {
+      // Each run changes every customer (an unchanged customer is not written again).
+      const file = batchOf(dataDir, `again-${run}.xml`, 300, `Org ${run}`);
       await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
       const [row] = await hub.db.query<{ bytes: number }>(
         "SELECT pg_relation_size('customers')::int AS bytes",

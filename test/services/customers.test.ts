@@ -625,6 +625,25 @@ describe.each(engines)("customer service on $name", (engine) => {
     expect((await hub.customers.getState(customerID)).alternateKeys).toEqual([key("K2")]);
   });
 
+  it("writes, records and queues nothing for a request that leaves its customer as it was", async () => {
+    const hub = await engine.freshHub();
+    await hub.settings.set("DataSyncEnabled", true);
+    const context = { actor: "batch", channel: "batch" } as const;
+    const request = {
+      orgName: "Same",
+      alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "U1" }],
+    };
+    const first = await hub.customers.addOrUpdate(request, context);
+    const again = await hub.customers.addOrUpdate(request, context);
+    expect(again).toMatchObject({ ok: true, customerID: first.customerID, change: "UPDATE" });
+    expect(again.record).toEqual(first.record);
+    expect(await hub.customers.history(first.customerID)).toHaveLength(1);
+    expect(await readCustomerPending(hub.db, first.customerID)).toHaveLength(1);
+    // A change is written as ever.
+    await hub.customers.addOrUpdate({ ...request, orgName: "Other" }, context);
+    expect(await hub.customers.history(first.customerID)).toHaveLength(2);
+  });
+
   it("fails a new customer the rules refuse alone, in the group's one transaction", async () => {
     const hub = await engine.freshHub();
     const lastId = async (): Promise<number> =>
