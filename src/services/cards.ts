@@ -241,7 +241,9 @@ export class CardService {
         card.customerID && card.customerID !== customer.customerID
           ? stored.get(card.customerID)?.state
           : undefined;
-      if (previous) {
+      // A deleted or merged-away holder's record stays as it was left, and nothing more is sent
+      // for it: an UPDATE after its DELETE would bring it back at the destinations.
+      if (previous?.active) {
         changes.push({
           applied: dissociateCard(previous, card.cardNumber),
           change: "UPDATE",

@@ -113,4 +113,34 @@ describe.each(engines)("card customer association on $name", (engine) => {
       hub.cards.add({ cardNumber: "X", expirationDate: "2020-02-30" }),
     ).rejects.toMatchObject({ code: "INVALID_DATE_FORMAT" });
   });
+
+  it("moves a card off a deleted customer without sending anything more for that customer", async () => {
+    const hub = await engine.freshHub();
+    await hub.settings.set("DataSyncEnabled", true);
+    const key = (alternateID: string) => ({
+      alternateKeys: [{ typeCode: "TWCUSTID", alternateID }],
+    });
+    const gone = await hub.customers.add(key("GONE"), context);
+    const next = await hub.customers.add(key("NEXT"), context);
+    await hub.cards.add({ cardNumber: "6000000000000077" });
+    await hub.cards.associate(
+      { cardNumber: "6000000000000077", customerID: gone.customerID },
+      context,
+    );
+    await hub.customers.delete({ customerID: gone.customerID }, context);
+    const before = await hub.customers.history(gone.customerID);
+
+    await hub.cards.associate(
+      { cardNumber: "6000000000000077", customerID: next.customerID },
+      context,
+    );
+    // The DELETE stays the deleted customer's last message, and its record is left as it was.
+    const pending = await readCustomerPending(hub.db, gone.customerID);
+    expect(pending.at(-1)!.action).toBe("DELETE");
+    expect(await hub.customers.history(gone.customerID)).toEqual(before);
+    const holder = await hub.customers.get(next.customerID);
+    expect(holder.customerCards.instrument.map((card) => card.cardNumber)).toEqual([
+      "6000000000000077",
+    ]);
+  });
 });
