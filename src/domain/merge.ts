@@ -285,6 +285,8 @@ export function mergeCustomers(
   targets: readonly CustomerState[],
   rules: MergeRules,
   now: string,
+  /** Names (upper case) of the attribute types defined as unique: one value (SPEC 2). */
+  uniqueAttributes: ReadonlySet<string> = new Set(),
 ): MergeResult {
   const duplicates = [source, ...targets];
   if (duplicates.length > rules.mergeLimit) {
@@ -363,8 +365,12 @@ export function mergeCustomers(
     );
     if (!held)
       merged.customAttributes.push({ name: attribute.name, values: [...attribute.values] });
-    // "Customer Merge - Attributes": a preferred attribute keeps its first holder's values alone.
-    else if (!rules.preferredAttributes.includes(attribute.name.toUpperCase()))
+    // "Customer Merge - Attributes": a preferred attribute keeps its first holder's values alone,
+    // and so does a unique one, which holds one value.
+    else if (
+      !rules.preferredAttributes.includes(attribute.name.toUpperCase()) &&
+      !uniqueAttributes.has(attribute.name.toUpperCase())
+    )
       for (const value of attribute.values)
         if (!held.values.includes(value)) held.values.push(value);
   }

@@ -14,6 +14,7 @@ import {
 } from "../domain/merge.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
+import { listAttributeTypes } from "../store/reference-data.js";
 import { moveTransactions } from "../store/transactions.js";
 import {
   allocateCustomerIds,
@@ -119,12 +120,18 @@ export async function mergeCustomerRecords(
     const source = chosen.source ?? chooseSource(customers, rules.duplicateRules);
     const targets = customers.filter((customer) => customer !== source);
     const [newID] = await allocateCustomerIds(tx, 1);
+    const uniqueAttributes = new Set(
+      (await listAttributeTypes(tx)).flatMap((type) =>
+        type.unique ? [type.name.toUpperCase()] : [],
+      ),
+    );
     const { merged, retired } = mergeCustomers(
       newID!,
       source,
       targets,
       rules,
       new Date().toISOString(),
+      uniqueAttributes,
     );
     const records = await writeCustomerChanges(
       tx,

@@ -350,6 +350,25 @@ describe("Customer Merge Override and Customer Merge - Attributes (seeds/003)", 
     ]);
   });
 
+  it("keeps one value of an attribute type defined as unique: the source's", () => {
+    const attributes = (id: string, values: Record<string, string[]>) =>
+      customer(id, (s) => {
+        s.customAttributes = Object.entries(values).map(([name, held]) => ({ name, values: held }));
+      });
+    const { merged } = mergeCustomers(
+      "9",
+      attributes("1", { Tier: ["GOLD"], HOBBY: ["golf"] }),
+      [attributes("2", { Tier: ["SILVER"], HOBBY: ["chess"] })],
+      rules,
+      "now",
+      new Set(["TIER"]),
+    );
+    expect(merged.state.customAttributes).toEqual([
+      { name: "Tier", values: ["GOLD"] },
+      { name: "HOBBY", values: ["golf", "chess"] },
+    ]);
+  });
+
   it("reads the settings into the rules", () => {
     const settings = resolveSettings(
       new Map<string, string>([
