@@ -389,9 +389,12 @@ export function mergeCustomers(
     duplicates.flatMap((c) => c.associateAssignments),
     (assignment) => assignment.role,
   ).map((assignment) => ({ ...assignment }));
-  merged.notes = duplicates
-    .flatMap((c) => c.notes)
-    .map((note, index) => ({ ...note, sequence: index + 1 }));
+  // An exact duplicate of a note is not added twice (SPEC 2); the notes are numbered anew, as
+  // the duplicates' sequences overlap.
+  merged.notes = uniqueBy(
+    duplicates.flatMap((c) => c.notes),
+    ({ sequence: _, ...note }) => JSON.stringify(note),
+  ).map((note, index) => ({ ...note, sequence: index + 1 }));
 
   // Dates and totals: the earliest, the latest, the sums.
   const withBoth = duplicates.filter((c) => c.signupDate !== null && c.retailStoreID !== null);

@@ -369,6 +369,26 @@ describe("Customer Merge Override and Customer Merge - Attributes (seeds/003)", 
     ]);
   });
 
+  it("keeps one of a note two duplicates hold exactly, and numbers the notes anew", () => {
+    const note = (sequence: number, text: string) => ({
+      sequence,
+      type: "COMMENT",
+      text,
+      createDate: "2020-01-01",
+      createUser: "CLERK",
+      location: "100",
+      privateFlag: false,
+    });
+    const { merged } = mergeCustomers(
+      "9",
+      customer("1", (s) => (s.notes = [note(1, "same"), note(2, "first's")])),
+      [customer("2", (s) => (s.notes = [note(1, "same"), note(2, "second's")]))],
+      rules,
+      "now",
+    );
+    expect(merged.state.notes).toEqual([note(1, "same"), note(2, "first's"), note(3, "second's")]);
+  });
+
   it("reads the settings into the rules", () => {
     const settings = resolveSettings(
       new Map<string, string>([
