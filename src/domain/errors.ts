@@ -54,6 +54,8 @@ export const ERROR_CODES = [
   "IMPORT_INTERRUPTED",
   /** An empty element in a batch file: a warning (seeds/003 "Empty XML Tags"). */
   "EMPTY_XML_TAG",
+  /** A customer a batch Merge named and the Customer Merge Override left out: a warning. */
+  "MERGE_PARTY_SKIPPED",
   // The data-sync job (seeds/001; SPEC 6):
   /** A setting the data-sync job needs (a URL, the credential key name) is not set. */
   "SYNC_NOT_CONFIGURED",

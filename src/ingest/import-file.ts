@@ -211,7 +211,13 @@ interface PendingBlock {
 
 /** What the review needs of a block's outcome: applied now, or by an earlier run (resumed). */
 type Outcome =
-  | { ok: true; customerID: string; validationIssues: readonly ValidationIssue[] }
+  | {
+      ok: true;
+      customerID: string;
+      validationIssues: readonly ValidationIssue[];
+      /** What the block left undone though it succeeded: warned in the review. */
+      notices?: readonly { code: string; message: string }[];
+    }
   | { ok: false; error: CusthubError };
 
 /**
@@ -607,7 +613,15 @@ async function associate(
 async function merge(hub: Hub, request: MergeRequest, context: ChangeContext): Promise<Outcome> {
   try {
     const merged = await hub.customers.merge(request, context);
-    return { ok: true, customerID: merged.customerID, validationIssues: [] };
+    // Customers the Customer Merge Override left out are the review's to tell: a file has no
+    // other answer.
+    const notices = merged.skipped.map((skipped) => ({
+      code: "MERGE_PARTY_SKIPPED",
+      message:
+        `The Customer Merge Override left out the ${skipped.role}` +
+        `${skipped.customerID ? ` (CustomerID ${skipped.customerID})` : ""}: ${skipped.reason}.`,
+    }));
+    return { ok: true, customerID: merged.customerID, validationIssues: [], notices };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
     return { ok: false, error };
@@ -639,9 +653,11 @@ async function account(
   progress.succeeded += 1;
   counts.succeeded += 1;
   const notWritten = valuesNotWritten(outcome.validationIssues);
+  const notices = outcome.notices ?? [];
   const codes = [
     ...(item.block.emptyTags.length > 0 ? ["EMPTY_XML_TAG"] : []),
     ...notWritten.map((issue) => issue.code),
+    ...new Set(notices.map((notice) => notice.code)),
   ];
   if (codes.length === 0) return null;
   progress.warnings += 1;
@@ -650,6 +666,7 @@ async function account(
       ? [`Empty XML tags: ${[...new Set(item.block.emptyTags)].join(", ")}.`]
       : []),
     ...notWritten.map((issue) => issue.message),
+    ...notices.map((notice) => notice.message),
   ];
   return {
     ...base,

@@ -253,6 +253,33 @@ describe.each(engines)("customer merge on $name", (engine) => {
     await hub.close();
   });
 
+  it("warns in the review of the customers the Customer Merge Override left out of a file's merge", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const { a, b, c } = await duplicates(hub);
+    await hub.cards.add({ cardNumber: "CARD-B" });
+    await hub.cards.associate({ cardNumber: "CARD-B", customerID: b.customerID }, context);
+    await hub.settings.set("CustomerMergeOverrideHasCards", "SKIP");
+    await hub.settings.set("CustomerMergeOverrideNotFound", "SKIP");
+    const target = (id: string) => `<MergeTarget><CustomerID>${id}</CustomerID></MergeTarget>`;
+    const file = join(dataDir, "skipping-merge.xml");
+    writeFileSync(
+      file,
+      `<Customers><Customer Action="Merge"><MergeSource><CustomerID>${c.customerID}</CustomerID></MergeSource>` +
+        `<MergeTargetSet>${target(a.customerID)}${target(b.customerID)}${target("999999")}</MergeTargetSet>` +
+        `</Customer></Customers>`,
+    );
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({ succeeded: 1, failed: 0, warnings: 1 });
+    const [row] = (await hub.imports.show(summary.importId)).rows;
+    expect(row).toMatchObject({ outcome: "warning", errorCodes: ["MERGE_PARTY_SKIPPED"] });
+    expect(row!.message).toBe(
+      `The Customer Merge Override left out the target 2 (CustomerID ${b.customerID}): HAS_CARDS. ` +
+        "The Customer Merge Override left out the target 3: NOT_FOUND.",
+    );
+    await hub.close();
+  });
+
   it("applies the blocks around a merge in file order: a block after the merge sees its result", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
