@@ -536,15 +536,12 @@ function writtenKeyOf(block: XmlElement): string | null {
     block;
   const text = (parent: XmlElement | undefined, name: string): string =>
     (parent && childNamed(parent, name)?.text) || "";
-  const customerID = text(party, "CustomerID") || text(party, "CustomerId");
-  if (customerID) return `CustomerID:${customerID}`;
-  for (const key of party.children) {
-    const typeCode = key.name === "AlternateKey" ? key.attributes.TypeCode?.trim() : undefined;
+  const keys = party.children.map((key) => ({
+    typeCode: key.name === "AlternateKey" ? (key.attributes.TypeCode?.trim() ?? "") : "",
     // The example writes <AlternateID>; the merge's field table, <AlternateKey> inside it.
-    const alternateID = text(key, "AlternateID") || text(key, "AlternateKey");
-    if (typeCode && alternateID) return `${typeCode}:${alternateID}`;
-  }
-  return null;
+    alternateID: text(key, "AlternateID") || text(key, "AlternateKey"),
+  }));
+  return reviewKey(text(party, "CustomerID") || text(party, "CustomerId"), keys);
 }
 
 /**
@@ -692,23 +689,22 @@ function keyOf(item: PendingBlock): string | null {
   if (item.parseError) return item.writtenKey ?? null;
   if (item.merge) {
     const party = item.merge.source ?? item.merge.targets[0];
-    if (party?.customerID) return `CustomerID:${party.customerID}`;
-    return party?.alternateKey
-      ? `${party.alternateKey.typeCode}:${party.alternateKey.alternateID}`
-      : null;
+    return reviewKey(party?.customerID, party?.alternateKey ? [party.alternateKey] : []);
   }
   if (item.association) {
-    const association = item.association;
-    if (association.customerID) return `CustomerID:${association.customerID}`;
-    return association.alternateKey
-      ? `${association.alternateKey.typeCode}:${association.alternateKey.alternateID}`
-      : null;
+    const { customerID, alternateKey } = item.association;
+    return reviewKey(customerID, alternateKey ? [alternateKey] : []);
   }
   const request = item.operation?.request;
-  if (!request) return null;
-  if (request.customerID) return `CustomerID:${request.customerID}`;
-  const key = request.alternateKeys?.find(
-    (candidate) => candidate.typeCode && candidate.alternateID,
-  );
+  return request ? reviewKey(request.customerID, request.alternateKeys ?? []) : null;
+}
+
+/** A customer as the review names it: `CustomerID:N`, else its first whole key's `TYPE:ID`. */
+function reviewKey(
+  customerID: string | null | undefined,
+  keys: readonly { typeCode?: string | null; alternateID?: string | null }[],
+): string | null {
+  if (customerID) return `CustomerID:${customerID}`;
+  const key = keys.find((candidate) => candidate.typeCode && candidate.alternateID);
   return key ? `${key.typeCode}:${key.alternateID}` : null;
 }

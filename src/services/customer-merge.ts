@@ -14,7 +14,7 @@ import {
 } from "../domain/merge.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
-import { listAttributeTypes } from "../store/reference-data.js";
+import { readWriteReference } from "../store/reference-data.js";
 import { moveTransactions } from "../store/transactions.js";
 import {
   allocateCustomerIds,
@@ -25,8 +25,8 @@ import {
 } from "../store/customers.js";
 import type { Database } from "../store/database.js";
 import {
-  dataSyncEnabled,
   journalBlocks,
+  queuesChanges,
   writeCustomerChanges,
   type ChangeContext,
 } from "./customer-changes.js";
@@ -120,10 +120,10 @@ export async function mergeCustomerRecords(
     const source = chosen.source ?? chooseSource(customers, rules.duplicateRules);
     const targets = customers.filter((customer) => customer !== source);
     const [newID] = await allocateCustomerIds(tx, 1);
+    // The attribute types and whether changes are queued, in one read.
+    const reference = await readWriteReference(tx);
     const uniqueAttributes = new Set(
-      (await listAttributeTypes(tx)).flatMap((type) =>
-        type.unique ? [type.name.toUpperCase()] : [],
-      ),
+      reference.attributeTypes.flatMap((type) => (type.unique ? [type.name.toUpperCase()] : [])),
     );
     const { merged, retired } = mergeCustomers(
       newID!,
@@ -145,7 +145,7 @@ export async function mergeCustomerRecords(
         { applied: merged, change: "CREATE" as const, existing: false, operation: "Merge" },
       ],
       context,
-      await dataSyncEnabled(tx),
+      queuesChanges(reference),
     );
     const mergedFrom = customers.map((customer) => customer.customerID);
     await moveCards(tx, mergedFrom, newID!);

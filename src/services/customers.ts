@@ -321,15 +321,15 @@ export class CustomerService {
       // A stored customer the request leaves exactly as it was is not written again: no history
       // row, nothing queued ("that information is not updated", seeds/003). A re-imported file
       // sends nothing.
-      const unchanged = planned.filter(
-        (item) =>
-          item.applied !== undefined &&
-          item.change === "UPDATE" &&
-          leftAsItWas(stored.get(item.applied.state.customerID)?.state, item.applied),
+      const unchanged = new Set(
+        planned.filter(
+          (item) =>
+            item.applied !== undefined &&
+            item.change === "UPDATE" &&
+            leftAsItWas(stored.get(item.applied.state.customerID)?.state, item.applied),
+        ),
       );
-      const done = planned.filter(
-        (item) => item.applied !== undefined && !unchanged.includes(item),
-      );
+      const done = planned.filter((item) => item.applied !== undefined && !unchanged.has(item));
       const records = await writeCustomerChanges(
         tx,
         done.map((item) => ({
