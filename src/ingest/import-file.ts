@@ -8,8 +8,9 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import {
   createReadStream,
+  closeSync,
   createWriteStream,
-  existsSync,
+  openSync,
   mkdirSync,
   renameSync,
   rmSync,
@@ -107,12 +108,30 @@ function checkFileset(fileset: string): string {
   return fileset;
 }
 
-/** A path in `folder` named `name`, or `stem-<id>.ext` when a file of that name is already there. */
-function freePath(folder: string, name: string, importId: string): string {
-  const wanted = join(folder, name);
-  if (!existsSync(wanted)) return wanted;
+/** `name` in `folder` with the import id added to its stem: `stem-<id>.ext`. */
+function idPath(folder: string, name: string, importId: string): string {
   const extension = extname(name);
   return join(folder, `${name.slice(0, name.length - extension.length)}-${importId}${extension}`);
+}
+
+/**
+ * Takes a file name in `folder` for this import: `name`, or `stem-<id>.ext` when that is taken,
+ * created empty there and then, so that two imports running at once never pick the same one.
+ */
+function reservePath(folder: string, name: string, importId: string): string {
+  for (const path of [join(folder, name), idPath(folder, name, importId)]) {
+    try {
+      closeSync(openSync(path, "wx"));
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  throw new CusthubError(
+    "GENERAL_ERROR",
+    `Both ${name} and its name with the import id ${importId} are taken in ${folder}.`,
+    { folder, name, importId },
+  );
 }
 
 /** The summary of an import that completed earlier, as its run reported it. */
@@ -166,14 +185,13 @@ class FailuresFile {
   constructor(
     readonly path: string,
     private readonly head: () => XmlFileHead | undefined,
-    /** A resumed run writes the file again from its start: the first run's may be cut short. */
-    private readonly replace: boolean,
   ) {}
 
   async add(source: string): Promise<void> {
     if (!this.stream) {
       const head = this.head();
-      this.stream = createWriteStream(this.path, { flags: this.replace ? "w" : "wx" });
+      // The import took the name when it started (`reservePath`): the empty file is its own.
+      this.stream = createWriteStream(this.path);
       this.stream.write(
         `<?xml version="1.0" encoding="UTF-8"?>\n${head?.rootTag ?? "<Customers>"}\n`,
       );
@@ -185,8 +203,15 @@ class FailuresFile {
     return this.stream !== undefined;
   }
 
-  async close(): Promise<void> {
-    if (!this.stream) return;
+  /**
+   * Closes the file. When no block failed the import's empty file is removed, unless the import
+   * stops unfinished: a run that resumes it keeps the name.
+   */
+  async close({ unfinished = false } = {}): Promise<void> {
+    if (!this.stream) {
+      if (!unfinished) rmSync(this.path, { force: true });
+      return;
+    }
     this.stream.end(`</${this.head()?.rootName ?? "Customers"}>\n`);
     await once(this.stream, "finish");
   }
@@ -268,13 +293,14 @@ export async function importFile(
   const { importId } = claim;
   // "A complete copy of the incoming request is placed in the /complete/[Fileset Name]/archived
   // directory" — copied first, then read from the copy, so an upload is read from disk once.
-  const archivedPath = freePath(archivedDir, fileName, importId);
+  let archivedPath: string | undefined;
   const source = typeof input === "string" ? createReadStream(input) : input.stream;
   try {
-    await pipeline(source, createWriteStream(archivedPath, { flags: "wx" }));
+    archivedPath = reservePath(archivedDir, fileName, importId);
+    await pipeline(source, createWriteStream(archivedPath));
   } catch (error) {
     // An upload cut off mid-way, a full disk: nothing was applied; the import says why.
-    rmSync(archivedPath, { force: true });
+    if (archivedPath !== undefined) rmSync(archivedPath, { force: true });
     const message = `The file could not be received: ${toError(error).message}`;
     await hub.imports
       .finish(importId, {
@@ -288,8 +314,11 @@ export async function importFile(
     throw new CusthubError("INVALID_REQUEST", message, { file: fileName }, { cause: error });
   }
   const stem = fileName.slice(0, fileName.length - extname(fileName).length);
-  const failuresFile = freePath(failedDir, `${stem}_failures.xml`, importId);
+  let failuresFile: string;
   try {
+    // Taken now, though written only at the first failed block: another import of a file by the
+    // same name, running at the same time, takes the other name (docs/import.md, "Name clashes").
+    failuresFile = reservePath(failedDir, `${stem}_failures.xml`, importId);
     await hub.imports.located(importId, { sourcePath: archivedPath, failuresFile });
   } catch (error) {
     await claim.release();
@@ -379,7 +408,8 @@ async function runClaimed(
   const totalBytes = statSync(archivedPath).size;
 
   let head: XmlFileHead | undefined;
-  const failures = new FailuresFile(run.failuresFile, () => head, run.resumed);
+  // A resumed run writes the file again from its start: the first run's may be cut short.
+  const failures = new FailuresFile(run.failuresFile, () => head);
   const progress: ImportProgress = { total: 0, succeeded: 0, failed: 0, warnings: 0, byAction: {} };
   const reader = createReadStream(archivedPath);
   let fileError: ImportSummary["error"] = null;
@@ -435,7 +465,7 @@ async function runClaimed(
     if (!(error instanceof XmlFileError)) {
       await writing.catch(() => undefined);
       reader.destroy();
-      await failures.close().catch(() => undefined);
+      await failures.close({ unfinished: true }).catch(() => undefined);
       await hub.imports.finish(importId, {
         status: "failed",
         error: {
@@ -466,7 +496,7 @@ async function runClaimed(
   // right after a large import.
   await hub.customers.refreshStatistics(progress.succeeded - applied.size);
   if (fileError) {
-    failedFilePath = freePath(failedDir, fileName, importId);
+    failedFilePath = reservePath(failedDir, fileName, importId);
     renameSync(archivedPath, failedFilePath);
     archivedPath = null;
   }

@@ -449,6 +449,43 @@ describe.each(engines)("batch import on $name", (engine) => {
     });
   });
 
+  it("gives imports of files by one name, running at once, each its own archived copy and failures file", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const files = ["P1", "P2", "P3"].map((id) =>
+      writeXml(tempDir(), "same.xml", [
+        `<Customer Action="Update">${key("TWCUSTID", `NOBODY-${id}`)}</Customer>`,
+        `<Customer Action="AddorUpdate">${key("TWCUSTID", id)}</Customer>`,
+      ]),
+    );
+    const summaries = await Promise.all(files.map((file) => run(hub, dataDir, file)));
+    expect(summaries.map((summary) => [summary.succeeded, summary.failed])).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(new Set(summaries.map((summary) => summary.archivedPath)).size).toBe(3);
+    expect(new Set(summaries.map((summary) => summary.failuresPath)).size).toBe(3);
+    summaries.forEach((summary, at) => {
+      const id = `P${at + 1}`;
+      expect(readFileSync(summary.archivedPath!, "utf8")).toBe(readFileSync(files[at]!, "utf8"));
+      expect(readFileSync(summary.failuresPath!, "utf8")).toContain(`NOBODY-${id}`);
+    });
+    // An import without failures leaves no failures file behind.
+    const clean = await run(
+      hub,
+      dataDir,
+      writeXml(tempDir(), "clean.xml", [
+        `<Customer Action="AddorUpdate">${key("TWCUSTID", "C1")}</Customer>`,
+      ]),
+    );
+    expect(clean.failuresPath).toBeNull();
+    expect(existsSync(join(dataDir, "complete", "default", "failed", "clean_failures.xml"))).toBe(
+      false,
+    );
+    await hub.close();
+  });
+
   it("lists the newest imports first, past import 9", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
