@@ -284,19 +284,29 @@ export class CustomerService {
 
       const creations: Planned[] = [];
       const claimed = new Set<string>();
+      const defer = (item: Planned): void => {
+        Object.assign(item, {
+          applied: undefined,
+          change: undefined,
+          existing: undefined,
+          deferred: true,
+        });
+      };
       for (const item of planned) {
+        // A request naming a customer an earlier request of the group changes, by another key or
+        // its CustomerID (a Delete by CustomerID, then an Add of the key it freed), must see that
+        // change: it is applied after the group.
+        if (namesAny(item.operation, claimed, holders, applyContext)) {
+          defer(item);
+          continue;
+        }
         try {
           decide(item, stored, holders, applyContext);
           const target = item.existing ? item.applied?.state.customerID : undefined;
           if (target !== undefined) {
             if (claimed.has(target)) {
               // Two requests of the group on one customer: the later must see the earlier's result.
-              Object.assign(item, {
-                applied: undefined,
-                change: undefined,
-                existing: undefined,
-                deferred: true,
-              });
+              defer(item);
               continue;
             }
             claimed.add(target);
@@ -610,6 +620,26 @@ function findTarget(
     if (byKey?.active) return byKey;
   }
   return null;
+}
+
+/** Whether the operation names, by CustomerID or by a key it holds, one of `customers`. */
+function namesAny(
+  { action, request }: CustomerOperation,
+  customers: ReadonlySet<string>,
+  holders: ReadonlyMap<string, string>,
+  context: ApplyContext,
+): boolean {
+  if (customers.size === 0) return false;
+  const id = request.customerID?.trim();
+  if (action !== "Add" && id && customers.has(id)) return true;
+  try {
+    return requestedAlternateKeys(request, context).some((key) => {
+      const holder = holders.get(keyId(key.typeCode, key.alternateID));
+      return holder !== undefined && customers.has(holder);
+    });
+  } catch {
+    return false; // A malformed key fails the request in `decide`.
+  }
 }
 
 function notFound(request: CustomerRequest): CusthubError {

@@ -486,6 +486,39 @@ describe.each(engines)("batch import on $name", (engine) => {
     await hub.close();
   });
 
+  it("applies blocks in file order when a later one reaches an earlier one's customer by another key", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const first = await run(
+      hub,
+      dataDir,
+      writeXml(tempDir(), "first.xml", [
+        `<Customer Action="AddorUpdate">${key("TWCUSTID", "E1")}${key("XSTORE_ID", "L1")}</Customer>`,
+      ]),
+    );
+    expect(first.succeeded).toBe(1);
+    const holder = await hub.customers.getByAlternateKey("TWCUSTID", "E1");
+    const second = await run(
+      hub,
+      dataDir,
+      writeXml(tempDir(), "second.xml", [
+        // Deleted by its CustomerID, then its freed key given to a new customer; then the new
+        // customer updated through the other key the deleted one held, which now finds no one.
+        `<Customer Action="Delete"><CustomerID>${holder.customerID}</CustomerID></Customer>`,
+        `<Customer Action="Add">${key("TWCUSTID", "E1")}</Customer>`,
+        `<Customer Action="Update">${key("XSTORE_ID", "L1")}<RetailStoreID>7</RetailStoreID></Customer>`,
+      ]),
+    );
+    expect(second).toMatchObject({ total: 3, succeeded: 2, failed: 1 });
+    const review = await hub.imports.show(second.importId);
+    expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
+      [3, ["CUSTOMER_NOT_FOUND"]],
+    ]);
+    const added = await hub.customers.getByAlternateKey("TWCUSTID", "E1");
+    expect(added.customerID).not.toBe(holder.customerID);
+    await hub.close();
+  });
+
   it("lists the newest imports first, past import 9", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
