@@ -227,20 +227,29 @@ export async function* readBlocks(
     }
   });
 
+  // Where the text's last "<" stands, found in each chunk as it comes (never by searching the
+  // whole buffer again, which made a long stretch without a tag cost time by its square).
+  let lastTagAt = -1;
   const trimBuffer = (): void => {
     // Outside a block, the text is kept from its last "<": a tag the chunk cut in two (perhaps the
     // next block's start tag) begins there, and "<" appears in no attribute value. saxes's
     // `position` cannot say where the text read ends: between writes it runs one chunk ahead.
-    const lastTag = buffer.lastIndexOf("<");
     const keepFrom =
-      blockStart >= 0 ? blockStart : bufferStart + (lastTag >= 0 ? lastTag : buffer.length);
+      blockStart >= 0
+        ? blockStart
+        : lastTagAt >= bufferStart
+          ? lastTagAt
+          : bufferStart + buffer.length;
     if (keepFrom > bufferStart) {
       buffer = buffer.slice(keepFrom - bufferStart);
       bufferStart = keepFrom;
     }
-    if (blockStart >= 0 && buffer.length > MAX_BLOCK_CHARS) {
+    if (buffer.length > MAX_BLOCK_CHARS) {
+      const limit = MAX_BLOCK_CHARS.toLocaleString("en");
       fail(
-        `A <${blockName}> block is larger than ${MAX_BLOCK_CHARS.toLocaleString("en")} characters`,
+        blockStart >= 0
+          ? `A <${blockName}> block is larger than ${limit} characters`
+          : `Outside the <${blockName || "Customer"}> blocks, more than ${limit} characters stand without a tag (a text, a comment or an ignored element's content)`,
       );
     }
   };
@@ -260,6 +269,8 @@ export async function* readBlocks(
         undecodable = error;
         chunk = error.textBefore;
       }
+      const tagInChunk = chunk.lastIndexOf("<");
+      if (tagInChunk >= 0) lastTagAt = bufferStart + buffer.length + tagInChunk;
       buffer += chunk;
       try {
         parser.write(chunk);

@@ -142,4 +142,31 @@ describe("readBlocks", () => {
     await expect(reading).rejects.toThrow(/nested deeper than 16 levels/);
     expect(read).toEqual([blocks[0]]);
   });
+
+  it("holds text outside the blocks to the block size limit, in time linear in its length", async () => {
+    // 3 MB without a tag inside an ignored element, in 64 KB chunks as a file arrives.
+    const text = "Z".repeat(65_536);
+    const chunks = [
+      Buffer.from(`<Customers>${blocks[0]}<Ignored>`),
+      ...Array.from({ length: 48 }, () => Buffer.from(text)),
+      Buffer.from(`</Ignored>${blocks[1]}</Customers>`),
+    ];
+    const read: string[] = [];
+    const reading = (async () => {
+      for await (const block of readBlocks(Readable.from(chunks))) read.push(block.source);
+    })();
+    await expect(reading).rejects.toThrow(
+      /Outside the <Customer> blocks, more than 1,000,000 characters stand without a tag/,
+    );
+    expect(read).toEqual([blocks[0]]);
+  });
+
+  it("reads long stretches outside the blocks that do hold tags", async () => {
+    const ignored = `<Ignored>${"<Note>some text</Note>".repeat(100_000)}</Ignored>`;
+    const file = Buffer.from(`<Customers>${blocks[0]}${ignored}${blocks[1]}</Customers>`);
+    const chunks = Array.from({ length: Math.ceil(file.length / 65_536) }, (_, at) =>
+      file.subarray(at * 65_536, (at + 1) * 65_536),
+    );
+    expect(await sourcesOf(chunks)).toEqual([blocks[0], blocks[1]]);
+  });
 });
