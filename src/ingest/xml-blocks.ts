@@ -78,6 +78,11 @@ const ATTRIBUTE_DATA = new Set(["ContactPreference"]);
 /** Line breaks in `text` as XML counts them: CR LF, LF, or CR alone. */
 const lineBreaks = (text: string): number => text.match(/\r\n?|\n/g)?.length ?? 0;
 
+/** An "&" that starts no entity or character reference (`&name;`, `&#38;`, `&#x26;`). */
+const BARE_AMPERSAND = /&(?![^\s&;<>"']+;)/;
+/** Comments and CDATA sections, where an "&" is text. */
+const LITERAL_SECTIONS = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g;
+
 /** The attributes by local name; saxes's own object when no name has a prefix (the usual case). */
 function localAttributes(attributes: Record<string, string>): Record<string, string> {
   for (const key in attributes) {
@@ -115,6 +120,8 @@ export async function* readBlocks(
   let blockCount = 0;
   let blockStart = -1;
   let blockLine = 0;
+  // Where on its line the block's start tag begins (0-based); -1 when the tag spans lines.
+  let blockColumn = -1;
   let stack: XmlElement[] = [];
   // Inside an element ignored under the root: how deep.
   let ignoredDepth = 0;
@@ -133,8 +140,44 @@ export async function* readBlocks(
   // is wrong was already taken as whole: `closedBlock` is it, until the next event.
   let lastClosed = "";
   let closedBlock: XmlBlock | undefined;
+  /**
+   * A bare "&" in the text not yet given out (the block being read, or what came after the last
+   * block), as an error naming its place. saxes reads an entity's name up to the next ";",
+   * whatever comes between, and then reports what it ran into far later: an unclosed tag at the
+   * end of the file, or the block size limit.
+   */
+  const bareAmpersand = (): XmlFileError | undefined => {
+    const from = Math.max(blockStart - bufferStart, 0);
+    const to = Math.min(parser.position - bufferStart, buffer.length);
+    const text = buffer.slice(from, to);
+    const found = BARE_AMPERSAND.exec(
+      text.replace(LITERAL_SECTIONS, (section) => " ".repeat(section.length)),
+    );
+    if (!found) return undefined;
+    // Counted back from where saxes stands, whose line and column are known.
+    const after = text.slice(found.index);
+    const line = parser.line - lineBreaks(after);
+    const before = text.slice(0, found.index);
+    const lineStart = Math.max(before.lastIndexOf("\n"), before.lastIndexOf("\r"));
+    const column =
+      lineStart >= 0
+        ? found.index - lineStart
+        : lineBreaks(after) === 0
+          ? parser.column - after.length + 1
+          : blockStart >= 0 && blockColumn >= 0
+            ? blockColumn + found.index + 1
+            : 0;
+    return new XmlFileError(
+      `Malformed XML: an "&" that starts no entity reference; an ampersand is written "&amp;" (line ${line}${column > 0 ? `, column ${column}` : ""})`,
+      line,
+      column,
+    );
+  };
+
   // saxes says "9:99: unexpected close tag."; the place is added back in the same form as ours.
   parser.on("error", (error) => {
+    const ampersand = bareAmpersand();
+    if (ampersand) throw ampersand;
     let message = error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, "").replace(/\.$/, "");
     if (message === "unexpected close tag") {
       // The end tag just read is the text's last "</"; saxes names neither it nor the open one.
@@ -177,7 +220,10 @@ export async function* readBlocks(
       const end = parser.position - bufferStart;
       blockStart = bufferStart + buffer.lastIndexOf("<", end - 1);
       // saxes is at the start tag's end; the block's line is where the tag begins.
-      blockLine = parser.line - lineBreaks(buffer.slice(blockStart - bufferStart, end));
+      const startTag = buffer.slice(blockStart - bufferStart, end);
+      const tagLines = lineBreaks(startTag);
+      blockLine = parser.line - tagLines;
+      blockColumn = tagLines === 0 ? parser.column - startTag.length : -1;
     } else if (stack.length >= MAX_DEPTH) {
       fail(`Elements are nested deeper than ${MAX_DEPTH} levels`);
     }
@@ -245,6 +291,8 @@ export async function* readBlocks(
       bufferStart = keepFrom;
     }
     if (buffer.length > MAX_BLOCK_CHARS) {
+      const ampersand = bareAmpersand();
+      if (ampersand) throw ampersand;
       const limit = MAX_BLOCK_CHARS.toLocaleString("en");
       fail(
         blockStart >= 0

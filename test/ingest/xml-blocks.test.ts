@@ -169,4 +169,49 @@ describe("readBlocks", () => {
     );
     expect(await sourcesOf(chunks)).toEqual([blocks[0], blocks[1]]);
   });
+
+  it("names the place of a bare ampersand, which saxes reads as the start of an entity", async () => {
+    const cases = [
+      // In text, with the rest of a large file after it: saxes ran into the block size limit.
+      {
+        bad: `<Customer Action="Add">\n  <BusinessName>Smith & Sons</BusinessName>\n</Customer>`,
+        after: blocks.slice(2).join("\n").repeat(200),
+        line: 4,
+        column: 23,
+      },
+      // In an attribute value, in the last block: saxes reported an unclosed tag at the end.
+      {
+        bad: `  <Customer>\n<Name Location="A&B">x</Name></Customer>`,
+        after: "",
+        line: 4,
+        column: 18,
+      },
+      // "&amp" without its ";".
+      { bad: `<Customer><Name>AT&amp T</Name></Customer>`, after: "", line: 3, column: 19 },
+    ];
+    for (const { bad, after, line, column } of cases) {
+      const file = Buffer.from(
+        `<Customers>\n${blocks[0]}\n${bad}\n${after}\n<!-- a & b --><Customer><![CDATA[AT&T]]></Customer></Customers>`,
+      );
+      const read: string[] = [];
+      const reading = (async () => {
+        for await (const block of readBlocks(Readable.from([file]))) read.push(block.source);
+      })();
+      await expect(reading).rejects.toMatchObject({
+        message: `Malformed XML: an "&" that starts no entity reference; an ampersand is written "&amp;" (line ${line}, column ${column})`,
+        line,
+        column,
+      });
+      expect(read).toEqual([blocks[0]]);
+    }
+  });
+
+  it("reads an ampersand in a comment or a CDATA section as text", async () => {
+    const file = Buffer.from(
+      `<Customers><!-- a & b --><Customer><![CDATA[AT&T]]><X>&amp;&#38;&#x26;</X></Customer></Customers>`,
+    );
+    const read: string[] = [];
+    for await (const block of readBlocks(Readable.from([file]))) read.push(block.element.text);
+    expect(read).toEqual(["AT&T"]);
+  });
 });
