@@ -159,7 +159,7 @@ function customerRequest(block: XmlElement): CustomerRequest {
     );
   const attributes = childrenNamed(block, "CustomAttribute");
   if (attributes.length > 0) {
-    request.customAttributes = attributes.map((attribute, index) => {
+    const given = attributes.map((attribute, index) => {
       const name = (attribute.attributes.name ?? attribute.attributes.Name ?? "").trim();
       if (!name) {
         throw new CusthubError(
@@ -175,6 +175,16 @@ function customerRequest(block: XmlElement): CustomerRequest {
         values: childrenNamed(attribute, "AttributeValue").map((value) => value.text),
       };
     });
+    // One attribute named in several elements holds all their values, as if in one element: a
+    // unique attribute so given two values is refused (MULTIPLE_VALUES_ON_UNIQUE_ATTRIBUTE_TYPE),
+    // not left with the last element's.
+    const byName = new Map<string, { name: string; values: string[] }>();
+    for (const attribute of given) {
+      const held = byName.get(attribute.name.toUpperCase());
+      if (held) held.values.push(...attribute.values);
+      else byName.set(attribute.name.toUpperCase(), attribute);
+    }
+    request.customAttributes = [...byName.values()];
   }
   const notes = childNamed(block, "CustomerNotes");
   if (notes) request.notes = childrenNamed(notes, "CustomerNote").map(noteInput);

@@ -246,6 +246,11 @@ describe.each(engines)("batch import on $name", (engine) => {
         "MULTIPLE_VALUES_ON_UNIQUE_ATTRIBUTE_TYPE",
       ],
       [
+        // The same unique attribute in two elements: both values, not the last element's alone.
+        `<Customer Action="Add"><CustomAttribute name="NUMBER OF CHILDREN"><AttributeValue>1</AttributeValue></CustomAttribute><CustomAttribute name="Number of Children"><AttributeValue>2</AttributeValue></CustomAttribute></Customer>`,
+        "MULTIPLE_VALUES_ON_UNIQUE_ATTRIBUTE_TYPE",
+      ],
+      [
         `<Customer Action="Add"><EntityInformation><Individual><Name><Name Location="Nick">x</Name></Name></Individual></EntityInformation></Customer>`,
         "NAME_POSITION_INVALID",
       ],
