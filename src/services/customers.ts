@@ -589,6 +589,16 @@ function decide(
   }
   item.existing = true;
   if (action === "Delete") {
+    // "A deleted customer is considered to not be in the system if the <CustomerID> or
+    // <AlternateID> in the request do not match those in the database" (seeds/003): a CustomerID
+    // and keys that name different customers delete none.
+    const named = identifyingKeys(request, action, context);
+    if (
+      request.customerID?.trim() &&
+      named.some((key) => holders.get(keyId(key.typeCode, key.alternateID)) !== target.customerID)
+    ) {
+      throw notFound(request);
+    }
     item.applied = deactivateCustomer(target);
     item.change = "DELETE";
     return;

@@ -524,6 +524,38 @@ describe.each(engines)("batch import on $name", (engine) => {
     await hub.close();
   });
 
+  it("deletes no one when a Delete's CustomerID and alternate key name different customers", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const context = { actor: "t", channel: "api" } as const;
+    const keyed = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "D1" }] },
+      context,
+    );
+    const other = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "D2" }] },
+      context,
+    );
+    const summary = await run(
+      hub,
+      dataDir,
+      writeXml(tempDir(), "deletes.xml", [
+        `<Customer Action="Delete"><CustomerID>${other.customerID}</CustomerID>${key("XSTORE_ID", "D1")}</Customer>`,
+        `<Customer Action="Delete"><CustomerID>${other.customerID}</CustomerID>${key("XSTORE_ID", "NOBODY")}</Customer>`,
+        `<Customer Action="Delete"><CustomerID>${keyed.customerID}</CustomerID>${key("XSTORE_ID", "D1")}</Customer>`,
+      ]),
+    );
+    expect(summary).toMatchObject({ total: 3, succeeded: 1, failed: 2 });
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
+      [1, ["CUSTOMER_NOT_FOUND"]],
+      [2, ["CUSTOMER_NOT_FOUND"]],
+    ]);
+    expect((await hub.customers.getState(other.customerID)).active).toBe(true);
+    expect((await hub.customers.getState(keyed.customerID)).active).toBe(false);
+    await hub.close();
+  });
+
   it("lists the newest imports first, past import 9", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
