@@ -42,6 +42,12 @@ import {
   isCalendarDate,
 } from "./rules/profile.js";
 
+/**
+ * The longest AlternateID kept, in characters. seeds/003 sets no length; the key's index entry
+ * must stay under PostgreSQL's btree limit of about 2,700 bytes, four bytes a character at most.
+ */
+export const MAX_ALTERNATE_ID_LENGTH = 500;
+
 /** What the rules need to know about the rest of the store. */
 export interface ApplyContext {
   /** Attribute type definitions, keyed by upper-cased name. */
@@ -95,6 +101,13 @@ function checkAlternateKey(
       "ALTERNATE_KEY_VALUE_UNSPECIFIED",
       `Alternate key ${index + 1} (${typeCode}) has no AlternateID.`,
       { ...where, typeCode },
+    );
+  }
+  if (alternateID.length > MAX_ALTERNATE_ID_LENGTH) {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `Alternate key ${index + 1} (${typeCode}) has an AlternateID of ${alternateID.length.toLocaleString("en")} characters; at most ${MAX_ALTERNATE_ID_LENGTH} are allowed.`,
+      { ...where, typeCode, length: alternateID.length },
     );
   }
   if (!context.alternateKeyTypes.has(typeCode)) {

@@ -24,8 +24,15 @@ export interface SearchTerms {
   nameTokens: string[];
 }
 
+/**
+ * The longest term kept for searching, in characters. A longer value (a 5,000-letter name) is
+ * stored as it is, unsearchable: its index entry would pass PostgreSQL's limit of about 2,700
+ * bytes and refuse the whole customer.
+ */
+export const MAX_SEARCH_TERM_LENGTH = 200;
+
 const unique = (values: Iterable<string>): string[] =>
-  [...new Set(values)].filter((value) => value !== "");
+  [...new Set(values)].filter((value) => value !== "" && value.length <= MAX_SEARCH_TERM_LENGTH);
 
 /** The search terms of a customer: its active entries' values and the words of its names. */
 export function searchTermsOf(state: CustomerState): SearchTerms {

@@ -556,6 +556,32 @@ describe.each(engines)("batch import on $name", (engine) => {
     await hub.close();
   });
 
+  it("stores very long values, unsearchable, and refuses an over-long AlternateID by name", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const long = "a".repeat(5_000);
+    const summary = await run(
+      hub,
+      dataDir,
+      writeXml(tempDir(), "long.xml", [
+        `<Customer Action="Add"><EntityInformation><Individual><Name><Name Location="First">${long}</Name></Name><ContactInformation><EMail TypeCode="HOME"><EMailAddress>${long}@example.com</EMailAddress></EMail></ContactInformation></Individual></EntityInformation>${key("XSTORE_ID", "LONG-1")}</Customer>`,
+        `<Customer Action="Add">${key("XSTORE_ID", "K".repeat(501))}</Customer>`,
+      ]),
+    );
+    expect(summary).toMatchObject({ total: 2, succeeded: 1, failed: 1 });
+    const stored = await hub.customers.getByAlternateKey("XSTORE_ID", "LONG-1");
+    expect(stored.entityInformation.individual.name.name[0]?.value).toHaveLength(5_000);
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows).toMatchObject([
+      {
+        blockNumber: 2,
+        errorCodes: ["GENERAL_ERROR", "INVALID_REQUEST"],
+        message: expect.stringContaining("an AlternateID of 501 characters; at most 500"),
+      },
+    ]);
+    await hub.close();
+  });
+
   it("lists the newest imports first, past import 9", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
