@@ -172,10 +172,24 @@ async function sameContent(a: string, b: string): Promise<boolean> {
   return (await digest(a)) === (await digest(b));
 }
 
-/** The file's name as the batch file response names things; never a path. */
-function safeName(fileName: string): string {
-  const name = basename(fileName).replace(/[^A-Za-z0-9_.-]/g, "_");
-  return name === "" || name.startsWith(".") ? `upload${name}` : name;
+/** The longest file name kept, in UTF-8 bytes: file systems allow 255, and a suffix may follow. */
+const MAX_NAME_BYTES = 200;
+
+/**
+ * The file's name as the batch file response names things; never a path. Letters of any script,
+ * digits and spaces stay, so two files remain told apart (`Kunden März.xml`); path separators,
+ * control characters and what Windows file names refuse become `_`.
+ */
+export function safeName(fileName: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
+  let name = basename(fileName.replace(/\\/g, "/")).replace(/[\u0000-\u001f\u007f:*?"<>|]/g, "_");
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+    const extension = extname(name).length <= 10 ? extname(name) : "";
+    const stem = [...name.slice(0, name.length - extension.length)];
+    while (Buffer.byteLength(stem.join("") + extension) > MAX_NAME_BYTES) stem.pop();
+    name = stem.join("") + extension;
+  }
+  return name.trim() === "" || name.startsWith(".") ? `upload${name}` : name;
 }
 
 /** Writes failed blocks, as well-formed XML inside the file's own root element. */

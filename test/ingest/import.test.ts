@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importFile } from "../../src/ingest/import-file.js";
+import { importFile, safeName } from "../../src/ingest/import-file.js";
 import { readBlocks } from "../../src/ingest/xml-blocks.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
@@ -617,5 +617,28 @@ describe.each(engines)("batch import on $name", (engine) => {
     const failed: string[] = [];
     for await (const block of readBlocks(summary.failuresPath!)) failed.push(block.source);
     expect(failed).toEqual(blocks.filter((_, index) => index % 10 === 9));
+  });
+});
+
+describe("safeName", () => {
+  it.each([
+    ["Kunden März 日本.xml", "Kunden März 日本.xml"],
+    ["Kunden Mürz 日本.xml", "Kunden Mürz 日本.xml"],
+    ["/data/in/customers.xml", "customers.xml"],
+    ["..\\..\\evil.xml", "evil.xml"],
+    ["a:b*c?.xml", "a_b_c_.xml"],
+    ["tab\there.xml", "tab_here.xml"],
+    [".hidden.xml", "upload.hidden.xml"],
+    ["..", "upload.."],
+    ["", "upload"],
+  ])("names %j %j", (given, expected) => {
+    expect(safeName(given)).toBe(expected);
+  });
+
+  it("shortens a name past 200 bytes, keeping its extension and whole characters", () => {
+    const name = safeName(`${"日".repeat(100)}.xml`);
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200);
+    expect(name).toBe(`${"日".repeat(65)}.xml`);
+    expect(Buffer.byteLength(safeName(`a.${"x".repeat(300)}`))).toBeLessThanOrEqual(200);
   });
 });
