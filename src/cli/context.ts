@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { loadConfig, type Config } from "../services/config.js";
 import { openHub, type Hub } from "../services/hub.js";
 import { io } from "./io.js";
-import { fail, type OutputOptions } from "./output.js";
+import { fail, reportFailure, setExitCode, type OutputOptions } from "./output.js";
 
 export interface GlobalOptions {
   data?: string;
@@ -29,6 +29,8 @@ export async function withHub(
   command: Command,
   options: OutputOptions,
   work: (hub: Hub) => Promise<void>,
+  /** The exit code of any failure, when the command's own codes call for one (`import`). */
+  failedExit?: number,
 ): Promise<void> {
   const server = io().server;
   let opened: Hub | undefined;
@@ -36,7 +38,11 @@ export async function withHub(
     const hub = server?.hub ?? (opened = await openHub(configOf(command)));
     await work(hub);
   } catch (error) {
-    fail(options, error);
+    if (failedExit === undefined) fail(options, error);
+    else {
+      reportFailure(options, error);
+      setExitCode(failedExit);
+    }
   } finally {
     await opened?.close();
   }

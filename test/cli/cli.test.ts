@@ -254,6 +254,30 @@ describe("custhub import on pglite", () => {
     expect((await cli("customers", "erase", "424242")).code).toBe(1);
   });
 
+  it("exits 2 when nothing could be imported because another process holds the data dir", async () => {
+    const held = mkdtempSync(join(tmpdir(), "custhub-cli-held-"));
+    try {
+      // This test's own process, alive, stands for a running `custhub import`.
+      writeFileSync(
+        join(held, "custhub.lock"),
+        JSON.stringify({
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+          purpose: "import",
+        }),
+      );
+      const file = join(held, "one.xml");
+      writeFileSync(file, '<Customers><Customer Action="Add"></Customer></Customers>');
+      const result = await runCli(["--data", held, "import", file, "--json"], {});
+      expect(result.code).toBe(2);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        error: { message: expect.stringContaining(`in use by process ${process.pid}`) },
+      });
+    } finally {
+      rmSync(held, { recursive: true, force: true });
+    }
+  });
+
   it("exits 2 for a malformed file and says where", async () => {
     const broken = join(dataDir, "broken.xml");
     writeFileSync(

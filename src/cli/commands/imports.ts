@@ -112,41 +112,48 @@ export function registerImports(program: Command): void {
       "import batch files; exit 0 all blocks succeeded, 1 some failed, 2 a file could not be read or parsed",
     )
     .action(async (files: string[], options: ImportCommandOptions, command: Command) => {
-      await withHub(command, options, async (hub) => {
-        const { dataDir } = configOf(command);
-        // With --json, a file that could not be read stands in the array as {file, error}.
-        const summaries: (ImportSummary | { file: string; error: ErrorBody })[] = [];
-        let exitCode: number = EXIT.ok;
-        for (const file of files) {
-          const bar = progressBar(file);
-          try {
-            const summary = await importFile(hub, await io().openInput(file), {
-              fileset: options.fileset,
-              channel: "cli",
-              actor: "cli",
-              dataDir,
-              onProgress: (event) => bar.update(event),
-            });
-            summaries.push(summary);
-            if (summary.error) exitCode = EXIT.usage;
-            else if (summary.failed > 0 && exitCode === EXIT.ok) exitCode = EXIT.failed;
-            bar.stop();
-            if (!options.json) io().stdout.write(`${humanSummary(summary)}\n`);
-          } catch (error) {
-            bar.stop();
-            // A file that cannot be read at all: report it, go on with the others, exit 2.
-            if (files.length === 1) throw error;
-            reportFailure({}, error);
-            summaries.push({ file, error: errorBody(error) });
-            exitCode = EXIT.usage;
+      await withHub(
+        command,
+        options,
+        async (hub) => {
+          const { dataDir } = configOf(command);
+          // With --json, a file that could not be read stands in the array as {file, error}.
+          const summaries: (ImportSummary | { file: string; error: ErrorBody })[] = [];
+          let exitCode: number = EXIT.ok;
+          for (const file of files) {
+            const bar = progressBar(file);
+            try {
+              const summary = await importFile(hub, await io().openInput(file), {
+                fileset: options.fileset,
+                channel: "cli",
+                actor: "cli",
+                dataDir,
+                onProgress: (event) => bar.update(event),
+              });
+              summaries.push(summary);
+              if (summary.error) exitCode = EXIT.usage;
+              else if (summary.failed > 0 && exitCode === EXIT.ok) exitCode = EXIT.failed;
+              bar.stop();
+              if (!options.json) io().stdout.write(`${humanSummary(summary)}\n`);
+            } catch (error) {
+              bar.stop();
+              // A file that cannot be read at all: report it, go on with the others, exit 2.
+              if (files.length === 1) throw error;
+              reportFailure({}, error);
+              summaries.push({ file, error: errorBody(error) });
+              exitCode = EXIT.usage;
+            }
           }
-        }
-        if (options.json)
-          io().stdout.write(
-            `${JSON.stringify(files.length === 1 ? summaries[0] : summaries, null, 2)}\n`,
-          );
-        setExitCode(exitCode);
-      });
+          if (options.json)
+            io().stdout.write(
+              `${JSON.stringify(files.length === 1 ? summaries[0] : summaries, null, 2)}\n`,
+            );
+          setExitCode(exitCode);
+          // Nothing imported (the data dir in use, the database out of reach, a file unreadable):
+          // exit 2, as for a file that could not be read; 1 says some blocks failed.
+        },
+        EXIT.usage,
+      );
     });
 
   const imports = program.command("imports").description("the batch import review");
