@@ -43,6 +43,20 @@ export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: st
         tags: ["imports"],
         querystring: importQuery,
       },
+      // A body another parser took (JSON, say) is no batch file: refused before anything is
+      // recorded or written.
+      preValidation: async (request, reply) => {
+        const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+        if (type !== "application/xml" && type !== "text/xml") {
+          await reply.status(415).send({
+            error: {
+              code: "INVALID_REQUEST",
+              message: `A batch file is sent as application/xml or text/xml, not ${type || "without a Content-Type"}.`,
+              details: { contentType: type },
+            },
+          });
+        }
+      },
     },
     async (request, reply) => {
       const summary = await importFile(

@@ -363,5 +363,15 @@ describe.each(engines)("REST API on $name", (engine) => {
       body: xml,
     });
     expect(badFileset.status).toBe(400);
+    // A JSON body is no batch file: 415, and nothing recorded or written.
+    const before = (await hub.imports.list()).length;
+    const asJson = await fetch(`${base}/api/v1/imports?fileName=json.xml`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${operatorKey}` },
+      body: '{"a":1}',
+    });
+    expect(asJson.status).toBe(415);
+    expect(((await asJson.json()) as ErrorBody).error.message).toContain("application/xml");
+    expect((await hub.imports.list()).length).toBe(before);
   });
 });
