@@ -176,8 +176,8 @@ export function mergeEntries<T extends ContactEntryFlags>(
 }
 
 /**
- * Update: `Old` deactivates the matching entry, `New` (or no update type) adds the entry and leaves
- * the others active, `Set` deactivates every entry of the kind and makes the included one the
+ * Update: `Old` deactivates the matching entry, `New` (or no update type) adds the entry (or makes
+ * the same one, inactive, active again) and leaves the others active, `Set` deactivates every entry of the kind and makes the included one the
  * active primary (seeds/003 "Update Customer Information").
  */
 export function updateEntries<T extends ContactEntryFlags>(
@@ -208,12 +208,15 @@ export function updateEntries<T extends ContactEntryFlags>(
       demoteOtherPrimaries(entries, index);
       continue;
     }
-    let index = entries.findIndex(
-      (candidate) => candidate.active && contentKey(kind, candidate as never) === key,
-    );
+    const same = (candidate: T): boolean => contentKey(kind, candidate as never) === key;
+    let index = entries.findIndex((candidate) => candidate.active && same(candidate));
     if (index < 0) {
-      entries.push({ ...entry, active: true });
-      index = entries.length - 1;
+      // An entry the customer had and no longer uses is made active again, as now given (its
+      // label, say), rather than added as a copy: an Old and a New of one entry, or a New after
+      // a Set, imported again, leave the customer as the first import did.
+      index = entries.findLastIndex(same);
+      if (index >= 0) entries[index] = { ...entry, active: true };
+      else index = entries.push({ ...entry, active: true }) - 1;
     }
     if (entry.primaryFlag) {
       entries[index] = { ...entries[index]!, primaryFlag: true };

@@ -582,6 +582,49 @@ describe.each(engines)("batch import on $name", (engine) => {
     await hub.close();
   });
 
+  it("converges when an Update file with Set, New, and an Old and New of one entry is imported again", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const address = (updateType: string, extra = "") =>
+      `<Address UpdateType="${updateType}" TypeCode="HOME"${extra}><AddressLine1>1 Main St</AddressLine1><City>Solon</City><PostalCode>44139</PostalCode></Address>`;
+    const added = await run(
+      hub,
+      dataDir,
+      writeXml(tempDir(), "base.xml", [
+        `<Customer Action="Add">${key("TWCUSTID", "B1")}<EntityInformation><Individual><ContactInformation>${address("New", ' PrimaryFlag="true"')}<EMail TypeCode="HOME"><EMailAddress>ann@example.com</EMailAddress></EMail></ContactInformation></Individual></EntityInformation></Customer>`,
+      ]),
+    );
+    expect(added.succeeded).toBe(1);
+    const update = writeXml(tempDir(), "update.xml", [
+      `<Customer Action="Update">${key("TWCUSTID", "B1")}<EntityInformation><Individual><ContactInformation>` +
+        `<EMail UpdateType="Set" TypeCode="HOME"><EMailAddress>x@example.com</EMailAddress></EMail>` +
+        `<EMail UpdateType="New" TypeCode="WORK"><EMailAddress>y@example.com</EMailAddress></EMail>` +
+        address("Old") +
+        address("New", ' PrimaryFlag="true" Label="gate 12"') +
+        `</ContactInformation></Individual></EntityInformation></Customer>`,
+    ]);
+    expect(await run(hub, dataDir, update)).toMatchObject({ succeeded: 1 });
+    const { customerID } = await hub.customers.getByAlternateKey("TWCUSTID", "B1");
+    const first = await hub.customers.getState(customerID);
+    expect(first.individual.addresses).toMatchObject([
+      { addressLine1: "1 Main St", label: "gate 12", active: true, primaryFlag: true },
+    ]);
+    expect(first.individual.emails.filter((email) => email.active)).toMatchObject([
+      { emailAddress: "x@example.com", primaryFlag: true },
+      { emailAddress: "y@example.com" },
+    ]);
+    const history = (await hub.customers.history(customerID)).length;
+    for (let again = 0; again < 2; again += 1) {
+      expect(await run(hub, dataDir, update)).toMatchObject({ succeeded: 1 });
+      const state = await hub.customers.getState(customerID);
+      expect(state.individual.addresses).toEqual(first.individual.addresses);
+      expect(state.individual.emails).toEqual(first.individual.emails);
+    }
+    // Nothing changed, so nothing was written again.
+    expect((await hub.customers.history(customerID)).length).toBe(history);
+    await hub.close();
+  });
+
   it("lists the newest imports first, past import 9", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
