@@ -9,10 +9,11 @@ import { once } from "node:events";
 import {
   createReadStream,
   closeSync,
+  constants,
+  copyFileSync,
   createWriteStream,
   openSync,
   mkdirSync,
-  renameSync,
   rmSync,
   statSync,
   type WriteStream,
@@ -417,7 +418,7 @@ async function runClaimed(
 ): Promise<ImportSummary> {
   const { importId, fileName, fileset, applied } = run;
   const started = performance.now();
-  let archivedPath: string | null = run.sourcePath;
+  const archivedPath: string = run.sourcePath;
   const failedDir = dirname(run.failuresFile);
   const totalBytes = statSync(archivedPath).size;
 
@@ -510,9 +511,10 @@ async function runClaimed(
   // right after a large import.
   await hub.customers.refreshStatistics(progress.succeeded - applied.size);
   if (fileError) {
+    // The file goes to failed/ (SPEC 4), and its archived copy stays: "A complete copy of the
+    // incoming request is placed in the /complete/[Fileset Name]/archived directory" (seeds/003).
     failedFilePath = reservePath(failedDir, fileName, importId);
-    renameSync(archivedPath, failedFilePath);
-    archivedPath = null;
+    copyFileSync(archivedPath, failedFilePath, constants.COPYFILE_FICLONE);
   }
   await failures.close();
   const failuresPath = failures.written ? failures.path : null;

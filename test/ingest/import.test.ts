@@ -351,7 +351,11 @@ describe.each(engines)("batch import on $name", (engine) => {
       `<Customer Action="Add">${key("XSTORE_ID", "M4")}</Customer>`,
     ];
     const summary = await run(hub, dataDir, writeXml(dataDir, "broken.xml", blocks));
-    expect(summary).toMatchObject({ succeeded: 2, failed: 0, archivedPath: null });
+    expect(summary).toMatchObject({ succeeded: 2, failed: 0 });
+    // The file goes to failed/, and its archived copy stays.
+    expect(readFileSync(summary.archivedPath!, "utf8")).toBe(
+      readFileSync(summary.failedFilePath!, "utf8"),
+    );
     expect(summary.error).toMatchObject({ line: 5 });
     expect(summary.error!.message).toMatch(/line 5, column \d+/);
     expect(summary.error!.message).toContain(
@@ -381,7 +385,7 @@ describe.each(engines)("batch import on $name", (engine) => {
     expect(await hub.imports.show(summary.importId)).toMatchObject({
       status: "failed",
       error: summary.error,
-      archivedPath: null,
+      archivedPath: summary.archivedPath,
       failedFilePath: summary.failedFilePath,
     });
   });
@@ -417,7 +421,8 @@ describe.each(engines)("batch import on $name", (engine) => {
       ]),
     );
     const stopped = await run(hub, dataDir, mixed);
-    expect(stopped).toMatchObject({ succeeded: 1, failed: 0, archivedPath: null });
+    expect(stopped).toMatchObject({ succeeded: 1, failed: 0 });
+    expect(existsSync(stopped.archivedPath!)).toBe(true);
     expect(stopped.error!.message).toMatch(
       /^The file is not readable text: the byte 0xE9 is not UTF-8 text \(line 4, column \d+\)$/,
     );
