@@ -177,8 +177,9 @@ export function mergeEntries<T extends ContactEntryFlags>(
 
 /**
  * Update: `Old` deactivates the matching entry, `New` (or no update type) adds the entry (or makes
- * the same one, inactive, active again) and leaves the others active, `Set` deactivates every entry of the kind and makes the included one the
- * active primary (seeds/003 "Update Customer Information").
+ * the same one, inactive, active again) and leaves the others active, `Set` deactivates every
+ * entry of the kind and makes the included one the active primary (seeds/003 "Update Customer
+ * Information").
  */
 export function updateEntries<T extends ContactEntryFlags>(
   kind: EntryKind,

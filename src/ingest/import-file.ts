@@ -348,7 +348,6 @@ export async function importFile(
       fileset,
       sourcePath: archivedPath,
       failuresFile,
-      resumed: false,
       applied: new Map(),
     },
     options,
@@ -377,7 +376,6 @@ export async function resumeImport(
       fileset: row.fileset,
       sourcePath: reopened.sourcePath,
       failuresFile: reopened.failuresFile,
-      resumed: true,
       applied: reopened.applied,
     },
     { ...options, channel: row.channel as ImportOptions["channel"] },
@@ -393,8 +391,6 @@ interface ImportRun {
   fileset: string;
   sourcePath: string;
   failuresFile: string;
-  /** A resumed run: the earlier run's failures file is written anew. */
-  resumed: boolean;
   /** Blocks an earlier run applied (resumed runs); empty for a new import. */
   applied: ReadonlyMap<number, AppliedBlock>;
 }

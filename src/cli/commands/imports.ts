@@ -149,9 +149,9 @@ export function registerImports(program: Command): void {
               `${JSON.stringify(files.length === 1 ? summaries[0] : summaries, null, 2)}\n`,
             );
           setExitCode(exitCode);
-          // Nothing imported (the data dir in use, the database out of reach, a file unreadable):
-          // exit 2, as for a file that could not be read; 1 says some blocks failed.
         },
+        // Nothing imported (the data dir in use, the database out of reach, a file unreadable):
+        // exit 2, as for a file that could not be read; 1 says some blocks failed.
         EXIT.usage,
       );
     });
