@@ -327,7 +327,15 @@ export async function* readBlocks(
       }
       yield* ready.splice(0);
       if (failure) throw failure;
-      if (undecodable) fail(`The file is not readable text: ${undecodable.detail}`);
+      if (undecodable) {
+        // saxes stands after the last character read; the byte is the next one.
+        const column = parser.column + 1;
+        throw new XmlFileError(
+          `The file is not readable text: ${undecodable.detail} (line ${parser.line}, column ${column})`,
+          parser.line,
+          column,
+        );
+      }
       trimBuffer();
     }
     try {

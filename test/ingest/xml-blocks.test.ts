@@ -214,4 +214,18 @@ describe("readBlocks", () => {
     for await (const block of readBlocks(Readable.from([file]))) read.push(block.element.text);
     expect(read).toEqual(["AT&T"]);
   });
+
+  it("names the line and column of a byte that is not text", async () => {
+    const file = Buffer.concat([
+      Buffer.from(`<Customers>\n${blocks[0]}\n<Customer><X>ab`),
+      Buffer.from([0xff]),
+      Buffer.from("</X></Customer></Customers>"),
+    ]);
+    const read: string[] = [];
+    const reading = (async () => {
+      for await (const block of readBlocks(Readable.from([file]))) read.push(block.source);
+    })();
+    await expect(reading).rejects.toMatchObject({ line: 3, column: 16 });
+    expect(read).toEqual([blocks[0]]);
+  });
 });
