@@ -127,11 +127,12 @@ export async function* readBlocks(
   let ignoredDepth = 0;
   let emptyTags: string[] = [];
 
-  const fail = (message: string): never => {
+  /** Stops the file at where saxes stands, or at `column` of its line. */
+  const fail = (message: string, column = parser.column): never => {
     throw new XmlFileError(
-      `${message} (line ${parser.line}, column ${parser.column})`,
+      `${message} (line ${parser.line}, column ${column})`,
       parser.line,
-      parser.column,
+      column,
     );
   };
 
@@ -156,13 +157,14 @@ export async function* readBlocks(
     if (!found) return undefined;
     // Counted back from where saxes stands, whose line and column are known.
     const after = text.slice(found.index);
-    const line = parser.line - lineBreaks(after);
+    const breaksAfter = lineBreaks(after);
+    const line = parser.line - breaksAfter;
     const before = text.slice(0, found.index);
     const lineStart = Math.max(before.lastIndexOf("\n"), before.lastIndexOf("\r"));
     const column =
       lineStart >= 0
         ? found.index - lineStart
-        : lineBreaks(after) === 0
+        : breaksAfter === 0
           ? parser.column - after.length + 1
           : blockStart >= 0 && blockColumn >= 0
             ? blockColumn + found.index + 1
@@ -327,15 +329,9 @@ export async function* readBlocks(
       }
       yield* ready.splice(0);
       if (failure) throw failure;
-      if (undecodable) {
-        // saxes stands after the last character read; the byte is the next one.
-        const column = parser.column + 1;
-        throw new XmlFileError(
-          `The file is not readable text: ${undecodable.detail} (line ${parser.line}, column ${column})`,
-          parser.line,
-          column,
-        );
-      }
+      // saxes stands after the last character read; the byte is the next one.
+      if (undecodable)
+        fail(`The file is not readable text: ${undecodable.detail}`, parser.column + 1);
       trimBuffer();
     }
     try {

@@ -284,33 +284,17 @@ export class CustomerService {
 
       const creations: Planned[] = [];
       const claimed = new Set<string>();
-      const defer = (item: Planned): void => {
-        Object.assign(item, {
-          applied: undefined,
-          change: undefined,
-          existing: undefined,
-          deferred: true,
-        });
-      };
       for (const item of planned) {
-        // A request naming a customer an earlier request of the group changes, by another key or
-        // its CustomerID (a Delete by CustomerID, then an Add of the key it freed), must see that
-        // change: it is applied after the group.
+        // A request naming a customer an earlier request of the group changes (by the same or
+        // another key, or its CustomerID: a Delete by CustomerID, then an Add of the key it freed)
+        // must see that change: it is not decided now, but applied after the group.
         if (namesAny(item.operation, claimed, holders, applyContext)) {
-          defer(item);
+          item.deferred = true;
           continue;
         }
         try {
           decide(item, stored, holders, applyContext);
-          const target = item.existing ? item.applied?.state.customerID : undefined;
-          if (target !== undefined) {
-            if (claimed.has(target)) {
-              // Two requests of the group on one customer: the later must see the earlier's result.
-              defer(item);
-              continue;
-            }
-            claimed.add(target);
-          }
+          if (item.existing) claimed.add(item.applied!.state.customerID);
           if (item.change === "CREATE") creations.push(item);
         } catch (error) {
           if (!isCusthubError(error)) throw error;
