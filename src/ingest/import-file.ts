@@ -38,6 +38,7 @@ import type { CardAssociation } from "../services/cards.js";
 import type { MergeRequest } from "../services/customer-merge.js";
 import { blockAction, customerOperation, mergeRequest } from "./customer-block.js";
 import { reviewCodes } from "./error-tables.js";
+import { boundHeap } from "./full-collection.js";
 import { cardAssociation } from "./instrument-block.js";
 import {
   childNamed,
@@ -452,6 +453,8 @@ async function runClaimed(
       if (row) review.push(row);
     }
     await hub.imports.record(importId, progress, review);
+    // The embedded database shares the process's memory: the group's garbage goes now.
+    if (hub.db.kind === "pglite") boundHeap();
     options.onProgress?.({ ...progress, bytesRead: reader.bytesRead, totalBytes });
   };
 

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
 import {
@@ -151,6 +152,18 @@ const INT8_OID = 20;
 const EMBEDDED_SHARED_BUFFERS = "32MB";
 
 /**
+ * Runs the embedded database's WASM code as V8's baseline compiler (Liftoff) makes it, never
+ * recompiled by the optimizing one (TurboFan). TurboFan compiles PostgreSQL's hot functions on
+ * background threads, and the memory it took stays with those threads' allocator for good: 50 to
+ * 90 MB of an import's peak RSS, and a different amount on every run. Without it an import on the
+ * embedded database runs about a tenth slower (docs/storage.md, "Memory"). It must be set before
+ * the module is compiled; it changes nothing for a database server.
+ */
+function baselineWasmOnly(): void {
+  setFlagsFromString("--liftoff-only");
+}
+
+/**
  * A new, empty embedded database as initdb leaves it, written at build time
  * (scripts/embedded-template.mjs): a new data dir is made from it. initdb in the process peaked at
  * about 760 MB RSS and took 2.3 s; loading this takes about 330 MB and 1 s (docs/storage.md).
@@ -171,6 +184,7 @@ export async function startEmbedded(
   const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
   const loadDataDir =
     fresh && existsSync(template) ? new Blob([readFileSync(template)]) : undefined;
+  baselineWasmOnly();
   return PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
