@@ -562,7 +562,7 @@ function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBloc
     return { block: place, action, operation };
   } catch (error) {
     if (!isCusthubError(error)) throw error;
-    return { block: place, action, parseError: error, writtenKey: writtenKeyOf(element) };
+    return { block: place, action, parseError: error, writtenKey: writtenKeyOf(element, action) };
   }
 }
 
@@ -570,9 +570,9 @@ function parseBlock(block: XmlBlock, head: XmlFileHead | undefined): PendingBloc
  * The key a block names its customer by, read from the elements as written (a block that could
  * not be mapped has no request to read it from): the `<Customer>` of an `<Instrument>`, a merge's
  * source or else its first target, or the block itself; its CustomerID, else its first alternate
- * key with a type and an id.
+ * key with a type and an id (an Add's CustomerID is ignored, as the Add ignores it).
  */
-function writtenKeyOf(block: XmlElement): string | null {
+function writtenKeyOf(block: XmlElement, action: string | null): string | null {
   const targets = childNamed(block, "MergeTargetSet");
   const party =
     childNamed(block, "Customer") ??
@@ -586,7 +586,8 @@ function writtenKeyOf(block: XmlElement): string | null {
     // The example writes <AlternateID>; the merge's field table, <AlternateKey> inside it.
     alternateID: text(key, "AlternateID") || text(key, "AlternateKey"),
   }));
-  return reviewKey(text(party, "CustomerID") || text(party, "CustomerId"), keys);
+  const customerID = action === "Add" ? "" : text(party, "CustomerID") || text(party, "CustomerId");
+  return reviewKey(customerID, keys);
 }
 
 /**
@@ -740,8 +741,14 @@ function keyOf(item: PendingBlock): string | null {
     const { customerID, alternateKey } = item.association;
     return reviewKey(customerID, alternateKey ? [alternateKey] : []);
   }
-  const request = item.operation?.request;
-  return request ? reviewKey(request.customerID, request.alternateKeys ?? []) : null;
+  const operation = item.operation;
+  if (!operation) return null;
+  // An Add ignores a CustomerID in the file (seeds/003): naming it would name another customer.
+  const { request } = operation;
+  return reviewKey(
+    operation.action === "Add" ? null : request.customerID,
+    request.alternateKeys ?? [],
+  );
 }
 
 /** A customer as the review names it: `CustomerID:N`, else its first whole key's `TYPE:ID`. */

@@ -572,20 +572,23 @@ function decide(
     throw notFound(request);
   }
   item.existing = true;
+  const holderOf = (key: AlternateKey): string | undefined =>
+    holders.get(keyId(key.typeCode, key.alternateID));
+  const named = action === "AddorUpdate" ? [] : identifyingKeys(request, action, context);
   if (action === "Delete") {
     // "A deleted customer is considered to not be in the system if the <CustomerID> or
-    // <AlternateID> in the request do not match those in the database" (seeds/003): a CustomerID
-    // and keys that name different customers delete none.
-    const named = identifyingKeys(request, action, context);
-    if (
-      request.customerID?.trim() &&
-      named.some((key) => holders.get(keyId(key.typeCode, key.alternateID)) !== target.customerID)
-    ) {
-      throw notFound(request);
-    }
+    // <AlternateID> in the request do not match those in the database" (seeds/003): every key
+    // the request names must be the customer's own, or none is deleted.
+    if (named.some((key) => holderOf(key) !== target.customerID)) throw notFound(request, true);
     item.applied = deactivateCustomer(target);
     item.change = "DELETE";
     return;
+  }
+  // An Update whose CustomerID and keys, or whose keys, name different customers changes none:
+  // which one it meant is not the file's to tell. A key no one holds (one an earlier import of the
+  // same file already replaced) leaves the customer found as it is.
+  if (named.some((key) => ![undefined, target.customerID].includes(holderOf(key)))) {
+    throw notFound(request, true);
   }
   const applied =
     action === "Update"
@@ -607,6 +610,11 @@ function findTarget(
   if (id) {
     const byId = stored.get(id)?.state;
     if (byId?.active) return byId;
+    // Only AddorUpdate looks further: "try to locate the customer to update based on the Customer
+    // ID and Alternate Keys" (seeds/003). An Update or Delete whose CustomerID names no active
+    // customer would otherwise change whoever holds its key now: a Delete file imported again,
+    // once the key has passed to a new customer, deleted that one.
+    if (action !== "AddorUpdate") return null;
   }
   for (const key of identifyingKeys(request, action, context)) {
     const holder = holders.get(keyId(key.typeCode, key.alternateID));
@@ -636,10 +644,12 @@ function namesAny(
   }
 }
 
-function notFound(request: CustomerRequest): CusthubError {
+function notFound(request: CustomerRequest, mismatch = false): CusthubError {
   return new CusthubError(
     "CUSTOMER_NOT_FOUND",
-    "No active customer matches the request's CustomerID or alternate keys.",
+    mismatch
+      ? "The request's CustomerID and alternate keys do not all name one active customer."
+      : "No active customer matches the request's CustomerID or alternate keys.",
     {
       customerID: request.customerID ?? null,
       alternateKeyTypes: (request.alternateKeys ?? []).map((key) => key.typeCode ?? null),

@@ -630,6 +630,79 @@ describe.each(engines)("batch import on $name", (engine) => {
     await hub.close();
   });
 
+  it("names a failed Add by its key, not by the CustomerID the Add ignores", async () => {
+    const hub = await engine.freshHub();
+    const context = { actor: "t", channel: "api" } as const;
+    const other = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "A1" }] },
+      context,
+    );
+    const summary = await run(
+      hub,
+      tempDir(),
+      writeXml(tempDir(), "adds.xml", [
+        // Refused by the rules: the key is taken.
+        `<Customer Action="Add"><CustomerID>${other.customerID}</CustomerID>${key("XSTORE_ID", "A1")}</Customer>`,
+        // Refused while read: a flag that is no flag.
+        `<Customer Action="Add"><CustomerID>${other.customerID}</CustomerID>${key("XSTORE_ID", "A2")}` +
+          `<EntityInformation><Individual><ContactInformation><EMail PrimaryFlag="maybe"><EMailAddress>a@example.com</EMailAddress></EMail></ContactInformation></Individual></EntityInformation></Customer>`,
+        // An Update's CustomerID is what it is found by, and names it.
+        `<Customer Action="Update"><CustomerID>99999999</CustomerID>${key("XSTORE_ID", "A3")}</Customer>`,
+      ]),
+    );
+    expect(summary).toMatchObject({ total: 3, failed: 3 });
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows.map((row) => row.key)).toEqual([
+      "XSTORE_ID:A1",
+      "XSTORE_ID:A2",
+      "CustomerID:99999999",
+    ]);
+    await hub.close();
+  });
+
+  it("changes no one by key when an Update's or Delete's CustomerID names no active customer, or its keys name several", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const context = { actor: "t", channel: "api" } as const;
+    const add = (id: string) =>
+      hub.customers.add({ alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: id }] }, context);
+    const deleted = await add("R1");
+    await hub.customers.delete({ customerID: deleted.customerID }, context);
+    // The key the deleted customer held, now another's: a Delete file imported again.
+    const heir = await add("R1");
+    const [u1, u2, u3, u4] = [await add("U1"), await add("U2"), await add("U3"), await add("U4")];
+    const summary = await run(
+      hub,
+      dataDir,
+      writeXml(tempDir(), "stale.xml", [
+        `<Customer Action="Delete"><CustomerID>${deleted.customerID}</CustomerID>${key("XSTORE_ID", "R1")}</Customer>`,
+        `<Customer Action="Delete"><CustomerID>99999999</CustomerID>${key("XSTORE_ID", "R1")}</Customer>`,
+        `<Customer Action="Update"><CustomerID>99999999</CustomerID>${key("XSTORE_ID", "R1")}<SignupDate>2001-01-01</SignupDate></Customer>`,
+        `<Customer Action="Delete">${key("XSTORE_ID", "U1")}${key("XSTORE_ID", "U2")}</Customer>`,
+        `<Customer Action="Delete">${key("XSTORE_ID", "U3")}${key("XSTORE_ID", "NOT-HELD")}</Customer>`,
+        `<Customer Action="Update">${key("XSTORE_ID", "U1")}${key("XSTORE_ID", "U2")}<SignupDate>2001-01-01</SignupDate></Customer>`,
+        `<Customer Action="Update"><CustomerID>${u4.customerID}</CustomerID>${key("XSTORE_ID", "U1")}<SignupDate>2001-01-01</SignupDate></Customer>`,
+        // A key no one holds does not stop an Update of the customer its CustomerID names.
+        `<Customer Action="Update"><CustomerID>${u4.customerID}</CustomerID>${key("XSTORE_ID", "GONE")}<SignupDate>2002-02-02</SignupDate></Customer>`,
+        // AddorUpdate looks on by key (seeds/003): the holder of R1 is updated.
+        `<Customer Action="AddorUpdate"><CustomerID>99999999</CustomerID>${key("XSTORE_ID", "R1")}<SignupDate>2003-03-03</SignupDate></Customer>`,
+      ]),
+    );
+    expect(summary).toMatchObject({ total: 9, succeeded: 2, failed: 7 });
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((block) => [block, ["CUSTOMER_NOT_FOUND"]]),
+    );
+    expect(review.rows[3]!.message).toMatch(/do not all name one active customer/);
+    for (const customer of [heir, u1, u2, u3, u4]) {
+      expect((await hub.customers.getState(customer.customerID)).active).toBe(true);
+    }
+    expect((await hub.customers.getState(u1.customerID)).signupDate).not.toBe("2001-01-01");
+    expect((await hub.customers.getState(u4.customerID)).signupDate).toBe("2002-02-02");
+    expect((await hub.customers.getState(heir.customerID)).signupDate).toBe("2003-03-03");
+    await hub.close();
+  });
+
   it("lists the newest imports first, past import 9", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
