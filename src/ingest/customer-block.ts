@@ -370,8 +370,20 @@ export function mergeRequest(block: XmlElement): MergeRequest {
   }
   const sourceElement = sources[0];
   const source = sourceElement ? party(sourceElement) : undefined;
-  const targetSet = childNamed(block, "MergeTargetSet");
-  const targets = (targetSet ? childrenNamed(targetSet, "MergeTarget") : []).map(party);
+  const stray = childrenNamed(block, "MergeTarget").length;
+  if (stray > 0) {
+    // Left out, the merge would leave those customers as they are and still succeed.
+    throw new CusthubError(
+      "MERGE_CUSTOMER_CREATION_EXCEPTION",
+      `The merge has ${stray} MergeTarget element${stray === 1 ? "" : "s"} outside <MergeTargetSet>; targets go inside it.`,
+      { targetsOutsideSet: stray },
+    );
+  }
+  // The document's example holds every target in one <MergeTargetSet>; the targets of several
+  // sets are all merged, rather than all but the first set's silently left out.
+  const targets = childrenNamed(block, "MergeTargetSet")
+    .flatMap((set) => childrenNamed(set, "MergeTarget"))
+    .map(party);
   const unnamed = targets.findIndex((target) => !named(target));
   if (unnamed >= 0) {
     throw new CusthubError(

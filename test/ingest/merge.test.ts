@@ -190,6 +190,39 @@ describe.each(engines)("customer merge on $name", (engine) => {
     await hub.close();
   });
 
+  it("merges the targets of every MergeTargetSet, and refuses a MergeTarget outside one", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const { a, b, c } = await duplicates(hub);
+    const tag = (type: string, id: string) =>
+      `<AlternateKey TypeCode="${type}"><AlternateID>${id}</AlternateID></AlternateKey>`;
+    const file = join(dataDir, "sets.xml");
+    writeFileSync(
+      file,
+      `<Customers>
+<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>
+<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>
+</Customers>
+`,
+    );
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({ total: 2, succeeded: 1, failed: 1 });
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
+      [1, ["MERGE_CUSTOMER_CREATION_EXCEPTION"]],
+    ]);
+    expect(review.rows[0]!.message).toMatch(/outside <MergeTargetSet>/);
+    // The second block merged all three: none of them is active any more.
+    for (const duplicate of [a, b, c]) {
+      expect((await hub.customers.getState(duplicate.customerID)).active).toBe(false);
+    }
+    const merged = await hub.customers.getByAlternateKey("TWCUSTID", "B");
+    expect((await hub.customers.getByAlternateKey("TWCUSTID", "A")).customerID).toBe(
+      merged.customerID,
+    );
+    await hub.close();
+  });
+
   it("follows the merge settings: the merge limit, and retaining all email addresses", async () => {
     const hub = await engine.freshHub();
     const { a, b, c } = await duplicates(hub);
