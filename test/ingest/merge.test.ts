@@ -11,6 +11,22 @@ import { tempDir } from "../support/temp-dirs.js";
 const context: ChangeContext = { actor: "test", channel: "api" };
 const example = new URL("../fixtures/xml/merge-customers.xml", import.meta.url).pathname;
 
+const tag = (type: string, id: string) =>
+  `<AlternateKey TypeCode="${type}"><AlternateID>${id}</AlternateID></AlternateKey>`;
+
+/** Imports `blocks` under `<Customers>`; expects the first refused and the second merged. */
+async function importMerges(hub: Hub, dataDir: string, blocks: string[]) {
+  const file = join(dataDir, "merges.xml");
+  writeFileSync(file, `<Customers>\n${blocks.join("\n")}\n</Customers>\n`);
+  const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+  expect(summary).toMatchObject({ total: 2, succeeded: 1, failed: 1 });
+  const review = await hub.imports.show(summary.importId);
+  expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
+    [1, ["MERGE_CUSTOMER_CREATION_EXCEPTION"]],
+  ]);
+  return review;
+}
+
 async function duplicates(hub: Hub) {
   await hub.referenceData.addAttributeType({ name: "COLOR", dataType: "TEXT" });
   const add = (request: Parameters<Hub["customers"]["add"]>[0]) =>
@@ -160,22 +176,9 @@ describe.each(engines)("customer merge on $name", (engine) => {
       "UPDATE customers SET created_at = created_at - interval '1 year' WHERE customer_id = $1::bigint",
       [a.customerID],
     );
-    const tag = (type: string, id: string) =>
-      `<AlternateKey TypeCode="${type}"><AlternateID>${id}</AlternateID></AlternateKey>`;
-    const file = join(dataDir, "merges.xml");
-    writeFileSync(
-      file,
-      `<Customers>
-<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeSource>${tag("TWCUSTID", "B")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet></Customer>
-<Customer Action="Merge"><MergeSource><CustomerID>${c.customerID}</CustomerID></MergeSource><MergeTargetSet><MergeTarget><AlternateKey TypeCode="TWCUSTID"><AlternateKey>A</AlternateKey></AlternateKey></MergeTarget></MergeTargetSet></Customer>
-</Customers>
-`,
-    );
-    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
-    expect(summary).toMatchObject({ total: 2, succeeded: 1, failed: 1 });
-    const review = await hub.imports.show(summary.importId);
-    expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
-      [1, ["MERGE_CUSTOMER_CREATION_EXCEPTION"]],
+    await importMerges(hub, dataDir, [
+      `<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeSource>${tag("TWCUSTID", "B")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet></Customer>`,
+      `<Customer Action="Merge"><MergeSource><CustomerID>${c.customerID}</CustomerID></MergeSource><MergeTargetSet><MergeTarget><AlternateKey TypeCode="TWCUSTID"><AlternateKey>A</AlternateKey></AlternateKey></MergeTarget></MergeTargetSet></Customer>`,
     ]);
     // The second block merged C and A; B, named only by the refused block, is as it was.
     expect((await hub.customers.getState(b.customerID)).active).toBe(true);
@@ -194,22 +197,9 @@ describe.each(engines)("customer merge on $name", (engine) => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
     const { a, b, c } = await duplicates(hub);
-    const tag = (type: string, id: string) =>
-      `<AlternateKey TypeCode="${type}"><AlternateID>${id}</AlternateID></AlternateKey>`;
-    const file = join(dataDir, "sets.xml");
-    writeFileSync(
-      file,
-      `<Customers>
-<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>
-<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>
-</Customers>
-`,
-    );
-    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
-    expect(summary).toMatchObject({ total: 2, succeeded: 1, failed: 1 });
-    const review = await hub.imports.show(summary.importId);
-    expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
-      [1, ["MERGE_CUSTOMER_CREATION_EXCEPTION"]],
+    const review = await importMerges(hub, dataDir, [
+      `<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>`,
+      `<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>`,
     ]);
     expect(review.rows[0]!.message).toMatch(/outside <MergeTargetSet>/);
     // The second block merged all three: none of them is active any more.
