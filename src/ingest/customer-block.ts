@@ -135,6 +135,21 @@ function customerRequest(block: XmlElement): CustomerRequest {
   if (affiliation) {
     // `Action="Add"` and `UpdateType="New"` are the same thing (seeds/003 Home Location); an
     // Affiliation with neither, as in the Add example, sets the home location too.
+    for (const [name, only] of [
+      ["Action", "add"],
+      ["UpdateType", "new"],
+    ] as const) {
+      const given = affiliation.attributes[name]?.trim();
+      // Any other value asks for something the document has no word for (a removal, say):
+      // refused, rather than applied as if it had said Add.
+      if (given && given.toLowerCase() !== only) {
+        throw new CusthubError(
+          "INVALID_REQUEST",
+          `<Affiliation ${name}="${given}"> (line ${affiliation.line}) is not a home location request: ${name} can only be "${only === "add" ? "Add" : "New"}".`,
+          { field: `Affiliation.${name}` },
+        );
+      }
+    }
     const store = textOf(affiliation, "RetailStoreID");
     if (store !== undefined) request.affiliation = { retailStoreID: store };
     else if (

@@ -630,6 +630,39 @@ describe.each(engines)("batch import on $name", (engine) => {
     await hub.close();
   });
 
+  it("refuses an Affiliation whose Action or UpdateType is none of the home location request's", async () => {
+    const hub = await engine.freshHub();
+    const context = { actor: "t", channel: "api" } as const;
+    const customer = await hub.customers.add(
+      {
+        alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "H1" }],
+        affiliation: { retailStoreID: "100" },
+      },
+      context,
+    );
+    const home = (attributes: string, store: string) =>
+      `<Customer Action="Update"><CustomerID>${customer.customerID}</CustomerID><Affiliation ${attributes}><RetailStoreID>${store}</RetailStoreID></Affiliation></Customer>`;
+    const summary = await run(
+      hub,
+      tempDir(),
+      writeXml(tempDir(), "homes.xml", [
+        home('Action="Remove"', "999"),
+        home('UpdateType="Old"', "998"),
+        home('Action="add"', "200"),
+        home('UpdateType="New"', "300"),
+      ]),
+    );
+    expect(summary).toMatchObject({ total: 4, succeeded: 2, failed: 2 });
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
+      [1, ["GENERAL_ERROR", "INVALID_REQUEST"]],
+      [2, ["GENERAL_ERROR", "INVALID_REQUEST"]],
+    ]);
+    expect(review.rows[0]!.message).toMatch(/Action="Remove".*can only be "Add"/);
+    expect((await hub.customers.getState(customer.customerID)).homeRetailStoreID).toBe("300");
+    await hub.close();
+  });
+
   it("names a failed Add by its key, not by the CustomerID the Add ignores", async () => {
     const hub = await engine.freshHub();
     const context = { actor: "t", channel: "api" } as const;
