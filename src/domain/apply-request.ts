@@ -73,6 +73,18 @@ export interface RequestedKey extends AlternateKey {
   updateType: AlternateKeyUpdateType | null;
 }
 
+/** A key whose type is not in the managed list: "must be in the cst_alt_key_typcode ... table". */
+export function unknownKeyType(
+  typeCode: string,
+  where: Record<string, unknown> = {},
+): CusthubError {
+  return new CusthubError(
+    "UNKNOWN_ALTERNATE_KEY_TYPE",
+    `Alternate key type ${typeCode} is not in the managed list; add it with 'custhub alt-key-types add ${typeCode}'.`,
+    { ...where, typeCode },
+  );
+}
+
 /** The request's alternate keys, checked against the managed type list. */
 export function requestedAlternateKeys(
   request: CustomerRequest,
@@ -110,13 +122,7 @@ function checkAlternateKey(
       { ...where, typeCode, length: alternateID.length },
     );
   }
-  if (!context.alternateKeyTypes.has(typeCode)) {
-    throw new CusthubError(
-      "UNKNOWN_ALTERNATE_KEY_TYPE",
-      `Alternate key type ${typeCode} is not in the managed list; add it with 'custhub alt-key-types add ${typeCode}'.`,
-      { ...where, typeCode },
-    );
-  }
+  if (!context.alternateKeyTypes.has(typeCode)) throw unknownKeyType(typeCode, where);
   return { typeCode, alternateID, updateType: key.updateType ?? null };
 }
 

@@ -27,6 +27,8 @@ import {
 } from "../store/cards.js";
 import { loadCustomerForUpdate } from "../store/customer-lock.js";
 import { findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
+import { unknownKeyTypes } from "../store/reference-data.js";
+import { unknownKeyType } from "../domain/apply-request.js";
 import type { Database } from "../store/database.js";
 import {
   dataSyncEnabled,
@@ -221,6 +223,9 @@ export class CardService {
           alternateID: request.alternateKey.alternateID.trim(),
         };
         customerID = (await findKeyHolders(tx, [key])).get(keyId(key.typeCode, key.alternateID));
+        if (customerID === undefined && (await unknownKeyTypes(tx, [key.typeCode])).length > 0) {
+          throw unknownKeyType(key.typeCode);
+        }
       }
       const ids = [customerID, card.customerID].filter(
         (id): id is string => id !== undefined && id !== null,

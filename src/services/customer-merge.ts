@@ -14,7 +14,8 @@ import {
 } from "../domain/merge.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
-import { readWriteReference } from "../store/reference-data.js";
+import { readWriteReference, unknownKeyTypes } from "../store/reference-data.js";
+import { unknownKeyType } from "../domain/apply-request.js";
 import { moveTransactions } from "../store/transactions.js";
 import {
   allocateCustomerIds,
@@ -87,6 +88,14 @@ export async function mergeCustomerRecords(
         : [],
     );
     const holders = await findKeyHolders(tx, keys);
+    // A key of a type not in the managed list names no one, and says why, as in every request.
+    const [unknown] = await unknownKeyTypes(
+      tx,
+      keys
+        .filter((key) => !holders.has(keyId(key.typeCode, key.alternateID)))
+        .map((key) => key.typeCode),
+    );
+    if (unknown !== undefined) throw unknownKeyType(unknown);
     const ids = parties.map(({ party }) => {
       if (party.customerID) return party.customerID.trim();
       const key = party.alternateKey;

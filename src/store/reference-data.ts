@@ -110,3 +110,17 @@ export async function insertAttributeType(db: Queryable, type: AttributeType): P
   }
   return true;
 }
+
+/** Which of these alternate key type codes are not in the managed list. */
+export async function unknownKeyTypes(
+  db: Queryable,
+  typeCodes: readonly string[],
+): Promise<string[]> {
+  if (typeCodes.length === 0) return [];
+  const rows = await db.query<{ type_code: string }>(
+    `SELECT wanted AS type_code FROM unnest($1::text[]) AS wanted
+      WHERE NOT EXISTS (SELECT 1 FROM alternate_key_types t WHERE t.type_code = wanted)`,
+    [[...typeCodes]],
+  );
+  return rows.map((row) => row.type_code);
+}

@@ -14,16 +14,19 @@ const example = new URL("../fixtures/xml/merge-customers.xml", import.meta.url).
 const tag = (type: string, id: string) =>
   `<AlternateKey TypeCode="${type}"><AlternateID>${id}</AlternateID></AlternateKey>`;
 
-/** Imports `blocks` under `<Customers>`; expects the first refused and the second merged. */
-async function importMerges(hub: Hub, dataDir: string, blocks: string[]) {
+/** Imports `blocks` under `<Customers>`; expects the first refused (`codes`), the second merged. */
+async function importMerges(
+  hub: Hub,
+  dataDir: string,
+  blocks: string[],
+  codes = ["MERGE_CUSTOMER_CREATION_EXCEPTION"],
+) {
   const file = join(dataDir, "merges.xml");
   writeFileSync(file, `<Customers>\n${blocks.join("\n")}\n</Customers>\n`);
   const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
   expect(summary).toMatchObject({ total: 2, succeeded: 1, failed: 1 });
   const review = await hub.imports.show(summary.importId);
-  expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
-    [1, ["MERGE_CUSTOMER_CREATION_EXCEPTION"]],
-  ]);
+  expect(review.rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([[1, codes]]);
   return review;
 }
 
@@ -210,6 +213,35 @@ describe.each(engines)("customer merge on $name", (engine) => {
     expect((await hub.customers.getByAlternateKey("TWCUSTID", "A")).customerID).toBe(
       merged.customerID,
     );
+    await hub.close();
+  });
+
+  it("names a key type not in the managed list as such, in a merge and in a card association", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const { c } = await duplicates(hub);
+    await hub.cards.add({ cardNumber: "7100000000000001" });
+    const review = await importMerges(
+      hub,
+      dataDir,
+      [
+        `<Customer Action="Merge"><MergeSource>${tag("NOPE", "K9")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet></Customer>`,
+        `<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet></Customer>`,
+      ],
+      ["GENERAL_ERROR", "UNKNOWN_ALTERNATE_KEY_TYPE"],
+    );
+    expect(review.rows[0]!.message).toMatch(/NOPE is not in the managed list/);
+    const file = join(dataDir, "cards.xml");
+    writeFileSync(
+      file,
+      `<ActivateInstrumentCustomerRequest><Instrument><CardNumber>7100000000000001</CardNumber><Customer>${tag("NOTYPE", "X")}</Customer></Instrument></ActivateInstrumentCustomerRequest>`,
+    );
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({ total: 1, failed: 1 });
+    const [row] = (await hub.imports.show(summary.importId)).rows;
+    expect(row!.errorCodes).toEqual(["GENERAL_ERROR", "UNKNOWN_ALTERNATE_KEY_TYPE"]);
+    expect(row!.message).toMatch(/NOTYPE is not in the managed list/);
+    expect((await hub.customers.getState(c.customerID)).active).toBe(false);
     await hub.close();
   });
 
