@@ -1,5 +1,6 @@
 /** Customer routes: read one by customerID, look up by alternate key, search with paging (SPEC 10). */
 import type { FastifyInstance } from "fastify";
+import { MAX_ALTERNATE_ID_LENGTH } from "../domain/apply-request.js";
 import { CusthubError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
 import { customerIDSchema } from "./schemas/customer-request.js";
@@ -16,7 +17,7 @@ const searchQuery = {
   type: "object",
   properties: {
     alternateKeyType: { type: "string", minLength: 1, maxLength: 30 },
-    alternateKeyId: { type: "string", minLength: 1, maxLength: 254 },
+    alternateKeyId: { type: "string", minLength: 1, maxLength: MAX_ALTERNATE_ID_LENGTH },
     email: { type: "string", minLength: 1, maxLength: 254 },
     phone: { type: "string", minLength: 1, maxLength: 40 },
     name: { type: "string", minLength: 1, maxLength: 200 },

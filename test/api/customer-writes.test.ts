@@ -164,6 +164,30 @@ describe.each(engines)("customer change routes on $name", (engine) => {
     expect(both.body.error.details).toMatchObject({ field: "body/targets/0" });
   });
 
+  it("POST /customers/merge takes as many targets as the merge limit allows, named by keys the import accepts", async () => {
+    await server.hub.settings.set("DuplicateCustomerMergeLimit", 30);
+    const source = await add("W-MANY-0");
+    const targets: { alternateKey: { typeCode: string; alternateID: string } }[] = [];
+    for (let at = 1; at <= 22; at += 1) {
+      // The last by a key of 310 characters: longer than an e-mail address may be.
+      const id = `W-MANY-${at}${at === 22 ? "x".repeat(300) : ""}`;
+      if (at === 22) {
+        await server.hub.customers.add(
+          { alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: id }] },
+          { actor: "test", channel: "api" },
+        );
+      } else await add(id);
+      targets.push({ alternateKey: { typeCode: "XSTORE_ID", alternateID: id } });
+    }
+    const reply = await server.call<MergeBody>("POST", "/api/v1/customers/merge", {
+      key: "operator",
+      json: { source: { customerID: source }, targets },
+    });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    expect(reply.body.mergedFrom).toHaveLength(23);
+    await server.hub.settings.set("DuplicateCustomerMergeLimit", 10);
+  });
+
   it("allows every change route to operator and sysadmin only: 401 without a key, 403 for other roles", async () => {
     const customerID = await add("W-7");
     const routes: [string, string, unknown][] = [

@@ -4,7 +4,9 @@
  * rather than a change silently not made. `nullable` (an Ajv keyword that is also OpenAPI 3.0's)
  * marks the fields that `null` clears (requests.ts: null = cleared, absent = left as it is).
  */
+import { MAX_ALTERNATE_ID_LENGTH } from "../../domain/apply-request.js";
 import { NAME_LOCATIONS } from "../../domain/customer.js";
+import { SETTINGS } from "../../domain/settings.js";
 
 const text = (maxLength: number) => ({ type: "string", maxLength, nullable: true }) as const;
 const flag = { type: "boolean", nullable: true } as const;
@@ -69,14 +71,14 @@ const individual = closed({
 export const alternateKeySchema = closed(
   {
     typeCode: { type: "string", minLength: 1, maxLength: 30 },
-    alternateID: { type: "string", minLength: 1, maxLength: 254 },
+    alternateID: { type: "string", minLength: 1, maxLength: MAX_ALTERNATE_ID_LENGTH },
   },
   ["typeCode", "alternateID"],
 );
 
 const alternateKeyEntry = closed({
   typeCode: text(30),
-  alternateID: text(254),
+  alternateID: text(MAX_ALTERNATE_ID_LENGTH),
   updateType: choice(["Old", "New", "Set", "DELETE"]),
 });
 
@@ -140,6 +142,13 @@ export const customerRefSchema = {
 } as const;
 
 export const mergeRequestSchema = closed(
-  { source: customerRefSchema, targets: { ...list(customerRefSchema, 20), minItems: 1 } },
+  {
+    source: customerRefSchema,
+    // As many as the merge limit may be set to allow; the limit in force refuses past it.
+    targets: {
+      ...list(customerRefSchema, SETTINGS.DuplicateCustomerMergeLimit.max),
+      minItems: 1,
+    },
+  },
   ["targets"],
 );
