@@ -165,7 +165,7 @@ describe.each(engines)("customer change routes on $name", (engine) => {
   });
 
   it("POST /customers/merge takes as many targets as the merge limit allows, named by keys the import accepts", async () => {
-    await server.hub.settings.set("DuplicateCustomerMergeLimit", 30);
+    await server.hub.settings.set("DuplicateCustomerMergeLimit", "30");
     const source = await add("W-MANY-0");
     const targets: { alternateKey: { typeCode: string; alternateID: string } }[] = [];
     for (let at = 1; at <= 22; at += 1) {
@@ -185,7 +185,7 @@ describe.each(engines)("customer change routes on $name", (engine) => {
     });
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
     expect(reply.body.mergedFrom).toHaveLength(23);
-    await server.hub.settings.set("DuplicateCustomerMergeLimit", 10);
+    await server.hub.settings.set("DuplicateCustomerMergeLimit", "10");
   });
 
   it("allows every change route to operator and sysadmin only: 401 without a key, 403 for other roles", async () => {
