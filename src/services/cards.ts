@@ -256,20 +256,29 @@ export class CardService {
           operation: "updateCardToCustomerAssociations",
         });
       }
-      changes.push({
-        applied: associateCard(customer, card, now),
-        change: "UPDATE",
-        existing: true,
-        operation: "associateCardToCustomer",
-      });
-      await activateCardFor(tx, card.cardNumber, customer.customerID);
+      const associated = associateCard(customer, card, now);
+      // The customer's active card already, as given: a file imported again writes nothing, and
+      // sends nothing to the destinations (docs/import.md, "Re-importing").
+      const unchanged =
+        previous === undefined &&
+        card.status === "ACTIVE" &&
+        JSON.stringify(associated.state) === JSON.stringify(customer);
+      if (!unchanged) {
+        changes.push({
+          applied: associated,
+          change: "UPDATE",
+          existing: true,
+          operation: "associateCardToCustomer",
+        });
+        await activateCardFor(tx, card.cardNumber, customer.customerID);
+      }
       const records = await writeCustomerChanges(tx, changes, context, await dataSyncEnabled(tx));
       if (request.block !== undefined) {
         await journalBlocks(tx, context, [
           { block: request.block, customerID: customer.customerID },
         ]);
       }
-      return records.at(-1)!;
+      return records.at(-1) ?? toCustomerResponse(customer);
     });
   }
   /** `resetCardExpirationDate` (Table H-1): a new expiration date, today or later. */

@@ -60,6 +60,27 @@ describe.each(engines)("card customer association on $name", (engine) => {
     expect(readFileSync(summary.archivedPath!, "utf8")).toContain(
       "<AuthenticationData>1234</AuthenticationData>",
     );
+
+    // The same file again: each card is its customer's active card already, so nothing is
+    // written, and nothing more is sent.
+    const history = async () =>
+      (
+        await hub.db.query("SELECT 1 FROM customer_history WHERE customer_id = $1::bigint", [
+          byId.customerID,
+        ])
+      ).length;
+    const before = await history();
+    const again = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(again).toMatchObject({ total: 2, succeeded: 2, failed: 0 });
+    expect(await history()).toBe(before);
+    expect((await readCustomerPending(hub.db, byId.customerID)).map((row) => row.action)).toEqual([
+      "CREATE",
+      "UPDATE",
+    ]);
+    expect((await readCustomerPending(hub.db, byKey.customerID)).map((row) => row.action)).toEqual([
+      "CREATE",
+      "UPDATE",
+    ]);
   });
 
   it("refuses with CARD_NOT_FOUND, CARD_EXPIRED, ACCOUNT_BLOCKED and CUSTOMER_NOT_FOUND; CustomerID wins over the key", async () => {
