@@ -291,10 +291,20 @@ const TIMESTAMP_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** A `YYYY-MM-DD` date field, or `INVALID_DATE_FORMAT` naming the field. */
-function checkDate(value: string, field: string, pattern: RegExp = DATE_PATTERN): string {
+function checkDate(
+  value: string,
+  field: string,
+  pattern: RegExp = DATE_PATTERN,
+  label: string = field,
+): string {
   const match = pattern.exec(value);
   if (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) {
-    throw new CusthubError("INVALID_DATE_FORMAT", `${field} is not a valid date (YYYY-MM-DD).`, {
+    // A timestamp field takes either form: "Format = 2015-07-24T15:25:27 (timestamp)" (seeds/003).
+    const form =
+      pattern === TIMESTAMP_PATTERN
+        ? "YYYY-MM-DD, or a timestamp such as 2015-07-24T15:25:27"
+        : "YYYY-MM-DD";
+    throw new CusthubError("INVALID_DATE_FORMAT", `${label} is not a valid date (${form}).`, {
       field,
     });
   }
@@ -493,11 +503,9 @@ function applyNotes(
     }
     const text = given(input.text);
     if (!text) {
-      throw new CusthubError(
-        "CUSTOMER_NOTE_EMPTY",
-        `Customer note ${index + 1} has attributes but no text.`,
-        { noteIndex: index },
-      );
+      throw new CusthubError("CUSTOMER_NOTE_EMPTY", `Customer note ${index + 1} has no text.`, {
+        noteIndex: index,
+      });
     }
     const createDate = given(input.createDate);
     const note: CustomerNote = {
@@ -505,7 +513,12 @@ function applyNotes(
       type: given(input.type)?.toUpperCase() ?? "COMMENT",
       text,
       createDate: createDate
-        ? checkDate(createDate, `notes[${index}].createDate`, TIMESTAMP_PATTERN)
+        ? checkDate(
+            createDate,
+            `notes[${index}].createDate`,
+            TIMESTAMP_PATTERN,
+            `Customer note ${index + 1}'s createDate`,
+          )
         : context.today,
       createUser: given(input.createUser) ?? null,
       location: given(input.location) ?? null,

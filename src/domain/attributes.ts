@@ -117,7 +117,7 @@ function checkDataType(
         ? { ok: true, value: defined }
         : fail(
             "VALUE_NOT_IN_ENUMERATED_ATTRIBUTE_TYPE_VALUES",
-            `${position} is not one of the values defined for the list.`,
+            `${position} is not one of the values defined for the list: ${definedValues(type.values)}.`,
           );
     }
   }
@@ -196,4 +196,10 @@ function fail(code: ErrorCode, message: string): { ok: false; code: ErrorCode; m
 
 function invalid(field: string, message: string): never {
   throw new CusthubError("INVALID_REQUEST", message, { field });
+}
+
+/** A list's defined values for a message: the first 20, and how many more there are. */
+function definedValues(values: readonly string[]): string {
+  const shown = values.slice(0, 20).join(", ");
+  return values.length > 20 ? `${shown} and ${values.length - 20} more` : shown || "(none)";
 }

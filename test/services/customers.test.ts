@@ -481,6 +481,13 @@ describe.each(engines)("customer service on $name", (engine) => {
         hub.customers.update({ customerID, customAttributes }, api),
       ).rejects.toMatchObject({ code });
     }
+    // A value not in the list is told which values are.
+    await expect(
+      hub.customers.update(
+        { customerID, customAttributes: [{ name: "Spending Level", values: ["Bronze"] }] },
+        api,
+      ),
+    ).rejects.toThrow(/not one of the values defined for the list: Silver, Gold, Platinum\./);
     await hub.customers.update(
       {
         customerID,
@@ -527,6 +534,19 @@ describe.each(engines)("customer service on $name", (engine) => {
       hub.customers.update({ customerID, notes: [{ type: "COMMENT", text: " " }] }, api),
     ).rejects.toMatchObject({
       code: "CUSTOMER_NOTE_EMPTY",
+      message: "Customer note 1 has no text.",
+    });
+    // Messages count notes from 1, and say what a timestamp field takes.
+    await expect(
+      hub.customers.update(
+        { customerID, notes: [{ text: "fine" }, { text: "dated", createDate: "24/07/2015" }] },
+        api,
+      ),
+    ).rejects.toMatchObject({
+      code: "INVALID_DATE_FORMAT",
+      message:
+        "Customer note 2's createDate is not a valid date (YYYY-MM-DD, or a timestamp such as 2015-07-24T15:25:27).",
+      details: { field: "notes[1].createDate" },
     });
   });
 
