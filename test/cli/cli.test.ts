@@ -161,6 +161,51 @@ describe("custhub import on pglite", () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  it("says on stderr that a customer read by id is inactive, deleted or merged away", async () => {
+    const file = (name: string, blocks: string) => {
+      const path = join(dataDir, name);
+      writeFileSync(path, `<Customers>${blocks}</Customers>`);
+      return path;
+    };
+    const key = (id: string) =>
+      `<AlternateKey TypeCode="XSTORE_ID"><AlternateID>${id}</AlternateID></AlternateKey>`;
+    await cli(
+      "import",
+      file(
+        "inactive-adds.xml",
+        ["GONE", "M1", "M2"].map((id) => `<Customer Action="Add">${key(id)}</Customer>`).join(""),
+      ),
+    );
+    const idOf = async (alt: string) =>
+      (
+        JSON.parse((await cli("customers", "get", "--alt", alt, "--json")).stdout) as {
+          customerID: string;
+        }
+      ).customerID;
+    const [gone, m1, m2] = [
+      await idOf("XSTORE_ID:GONE"),
+      await idOf("XSTORE_ID:M1"),
+      await idOf("XSTORE_ID:M2"),
+    ];
+    await cli(
+      "import",
+      file(
+        "inactive-changes.xml",
+        `<Customer Action="Delete">${key("GONE")}</Customer>` +
+          `<Customer Action="Merge"><MergeSource>${key("M1")}</MergeSource><MergeTargetSet><MergeTarget>${key("M2")}</MergeTarget></MergeTargetSet></Customer>`,
+      ),
+    );
+    const merged = await idOf("XSTORE_ID:M1");
+    const deleted = await cli("customers", "get", gone);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stderr).toContain(`Customer ${gone} is inactive: deleted.`);
+    expect((await cli("customers", "get", m2)).stderr).toContain(
+      `Customer ${m2} is inactive: merged into customer ${merged}.`,
+    );
+    expect((await cli("customers", "get", m1)).stderr).toContain("merged into");
+    expect((await cli("customers", "get", merged)).stderr).not.toContain("inactive");
+  });
+
   it("exits 0 when every block succeeded, 1 when some failed, 2 when a file cannot be read, with the pinned JSON", async () => {
     await cli(
       "attribute-types",

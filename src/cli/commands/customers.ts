@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import type { CustomerResponse } from "../../domain/customer-response.js";
 import { CusthubError } from "../../domain/errors.js";
 import { withHub } from "../context.js";
+import { io } from "../io.js";
 import { printResult, table } from "../output.js";
 
 interface GetOptions {
@@ -84,6 +85,16 @@ export function registerCustomers(program: Command): void {
           record = await hub.customers.getByAlternateKey(key.typeCode, key.alternateID);
         } else {
           record = await hub.customers.get(customerID!);
+          // The record shape has no word for it: a deleted or merged-away customer reads as it
+          // was left, so the human output says so (a key finds active customers only).
+          const state = await hub.customers.getState(customerID!);
+          if (!state.active && !options.json) {
+            io().stderr.write(
+              `Customer ${state.customerID} is inactive: ${
+                state.mergedInto ? `merged into customer ${state.mergedInto}` : "deleted"
+              }.\n`,
+            );
+          }
         }
         printResult(options, record, () => JSON.stringify(record, null, 2));
       });
