@@ -29,7 +29,7 @@ import { loadCustomerForUpdate } from "../store/customer-lock.js";
 import { findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
 import { unknownKeyTypes } from "../store/reference-data.js";
 import { unknownKeyType } from "../domain/apply-request.js";
-import type { Database } from "../store/database.js";
+import { retryingDeadlocks, type Database } from "../store/database.js";
 import {
   dataSyncEnabled,
   journalBlocks,
@@ -202,84 +202,88 @@ export class CardService {
 
   /** Links the card to the customer and activates it; the customer's record changes (Table H-1). */
   associate(request: CardAssociation, context: ChangeContext): Promise<CustomerResponse> {
-    return this.db.transaction(async (tx) => {
-      const byNumber = request.cardNumber?.trim() || undefined;
-      const found = await findCardForUpdate(tx, {
-        cardNumber: byNumber,
-        instrumentID: request.instrumentID?.trim(),
-      });
-      if (!found) {
-        const which = byNumber ? mask(byNumber) : `with serial ${request.instrumentID ?? "(none)"}`;
-        throw new CusthubError("CARD_NOT_FOUND", `No card ${which}.`, {});
-      }
-      const { card, standing } = found;
-      const now = new Date().toISOString();
-      checkCardUsable(card, now.slice(0, 10), standing);
-
-      let customerID = request.customerID?.trim() || undefined;
-      if (!customerID && request.alternateKey) {
-        const key = {
-          typeCode: request.alternateKey.typeCode.trim().toUpperCase(),
-          alternateID: request.alternateKey.alternateID.trim(),
-        };
-        customerID = (await findKeyHolders(tx, [key])).get(keyId(key.typeCode, key.alternateID));
-        if (customerID === undefined && (await unknownKeyTypes(tx, [key.typeCode])).length > 0) {
-          throw unknownKeyType(key.typeCode);
+    return retryingDeadlocks(() =>
+      this.db.transaction(async (tx) => {
+        const byNumber = request.cardNumber?.trim() || undefined;
+        const found = await findCardForUpdate(tx, {
+          cardNumber: byNumber,
+          instrumentID: request.instrumentID?.trim(),
+        });
+        if (!found) {
+          const which = byNumber
+            ? mask(byNumber)
+            : `with serial ${request.instrumentID ?? "(none)"}`;
+          throw new CusthubError("CARD_NOT_FOUND", `No card ${which}.`, {});
         }
-      }
-      const ids = [customerID, card.customerID].filter(
-        (id): id is string => id !== undefined && id !== null,
-      );
-      const stored = await loadCustomers(tx, ids, { forUpdate: true });
-      const customer = customerID === undefined ? undefined : stored.get(customerID)?.state;
-      if (!customer?.active) {
-        throw new CusthubError(
-          "CUSTOMER_NOT_FOUND",
-          "No active customer matches the request's CustomerID or alternate key.",
-          {
-            customerID: request.customerID ?? null,
-          },
+        const { card, standing } = found;
+        const now = new Date().toISOString();
+        checkCardUsable(card, now.slice(0, 10), standing);
+
+        let customerID = request.customerID?.trim() || undefined;
+        if (!customerID && request.alternateKey) {
+          const key = {
+            typeCode: request.alternateKey.typeCode.trim().toUpperCase(),
+            alternateID: request.alternateKey.alternateID.trim(),
+          };
+          customerID = (await findKeyHolders(tx, [key])).get(keyId(key.typeCode, key.alternateID));
+          if (customerID === undefined && (await unknownKeyTypes(tx, [key.typeCode])).length > 0) {
+            throw unknownKeyType(key.typeCode);
+          }
+        }
+        const ids = [customerID, card.customerID].filter(
+          (id): id is string => id !== undefined && id !== null,
         );
-      }
-      const changes: CustomerChange[] = [];
-      const previous =
-        card.customerID && card.customerID !== customer.customerID
-          ? stored.get(card.customerID)?.state
-          : undefined;
-      // A deleted or merged-away holder's record stays as it was left, and nothing more is sent
-      // for it: an UPDATE after its DELETE would bring it back at the destinations.
-      if (previous?.active) {
-        changes.push({
-          applied: dissociateCard(previous, card.cardNumber),
-          change: "UPDATE",
-          existing: true,
-          operation: "updateCardToCustomerAssociations",
-        });
-      }
-      const associated = associateCard(customer, card, now);
-      // The customer's active card already, as given: a file imported again writes nothing, and
-      // sends nothing to the destinations (docs/import.md, "Re-importing").
-      const unchanged =
-        previous === undefined &&
-        card.status === "ACTIVE" &&
-        JSON.stringify(associated.state) === JSON.stringify(customer);
-      if (!unchanged) {
-        changes.push({
-          applied: associated,
-          change: "UPDATE",
-          existing: true,
-          operation: "associateCardToCustomer",
-        });
-        await activateCardFor(tx, card.cardNumber, customer.customerID);
-      }
-      const records = await writeCustomerChanges(tx, changes, context, await dataSyncEnabled(tx));
-      if (request.block !== undefined) {
-        await journalBlocks(tx, context, [
-          { block: request.block, customerID: customer.customerID },
-        ]);
-      }
-      return records.at(-1) ?? toCustomerResponse(customer);
-    });
+        const stored = await loadCustomers(tx, ids, { forUpdate: true });
+        const customer = customerID === undefined ? undefined : stored.get(customerID)?.state;
+        if (!customer?.active) {
+          throw new CusthubError(
+            "CUSTOMER_NOT_FOUND",
+            "No active customer matches the request's CustomerID or alternate key.",
+            {
+              customerID: request.customerID ?? null,
+            },
+          );
+        }
+        const changes: CustomerChange[] = [];
+        const previous =
+          card.customerID && card.customerID !== customer.customerID
+            ? stored.get(card.customerID)?.state
+            : undefined;
+        // A deleted or merged-away holder's record stays as it was left, and nothing more is sent
+        // for it: an UPDATE after its DELETE would bring it back at the destinations.
+        if (previous?.active) {
+          changes.push({
+            applied: dissociateCard(previous, card.cardNumber),
+            change: "UPDATE",
+            existing: true,
+            operation: "updateCardToCustomerAssociations",
+          });
+        }
+        const associated = associateCard(customer, card, now);
+        // The customer's active card already, as given: a file imported again writes nothing, and
+        // sends nothing to the destinations (docs/import.md, "Re-importing").
+        const unchanged =
+          previous === undefined &&
+          card.status === "ACTIVE" &&
+          JSON.stringify(associated.state) === JSON.stringify(customer);
+        if (!unchanged) {
+          changes.push({
+            applied: associated,
+            change: "UPDATE",
+            existing: true,
+            operation: "associateCardToCustomer",
+          });
+          await activateCardFor(tx, card.cardNumber, customer.customerID);
+        }
+        const records = await writeCustomerChanges(tx, changes, context, await dataSyncEnabled(tx));
+        if (request.block !== undefined) {
+          await journalBlocks(tx, context, [
+            { block: request.block, customerID: customer.customerID },
+          ]);
+        }
+        return records.at(-1) ?? toCustomerResponse(customer);
+      }),
+    );
   }
   /** `resetCardExpirationDate` (Table H-1): a new expiration date, today or later. */
   resetExpiration(
@@ -323,28 +327,30 @@ export class CardService {
     change: CardChange,
     context: ChangeContext,
   ): Promise<CardChangeOutcome> {
-    return this.db.transaction(async (tx) => {
-      const number = cardNumber.trim();
-      const card = await findCardStateForUpdate(tx, number);
-      if (!card) {
-        throw new CusthubError("CARD_NOT_FOUND", `No card ${mask(number)}.`, {
-          card: mask(number),
-        });
-      }
-      const next = changeCard(card, change, new Date().toISOString().slice(0, 10));
-      await saveCardState(tx, next);
-      const { blockedFrom: _remembered, ...shown } = next;
-      const holder = card.customerID ? await loadCustomerForUpdate(tx, card.customerID) : null;
-      if (!holder?.active) return { card: shown, record: null };
-      const applied = showCardOnHolder(holder, shown);
-      if (!applied) return { card: shown, record: toCustomerResponse(holder) };
-      const [record] = await writeCustomerChanges(
-        tx,
-        [{ applied, change: "UPDATE", existing: true, operation: change.operation }],
-        context,
-        await dataSyncEnabled(tx),
-      );
-      return { card: shown, record: record! };
-    });
+    return retryingDeadlocks(() =>
+      this.db.transaction(async (tx) => {
+        const number = cardNumber.trim();
+        const card = await findCardStateForUpdate(tx, number);
+        if (!card) {
+          throw new CusthubError("CARD_NOT_FOUND", `No card ${mask(number)}.`, {
+            card: mask(number),
+          });
+        }
+        const next = changeCard(card, change, new Date().toISOString().slice(0, 10));
+        await saveCardState(tx, next);
+        const { blockedFrom: _remembered, ...shown } = next;
+        const holder = card.customerID ? await loadCustomerForUpdate(tx, card.customerID) : null;
+        if (!holder?.active) return { card: shown, record: null };
+        const applied = showCardOnHolder(holder, shown);
+        if (!applied) return { card: shown, record: toCustomerResponse(holder) };
+        const [record] = await writeCustomerChanges(
+          tx,
+          [{ applied, change: "UPDATE", existing: true, operation: change.operation }],
+          context,
+          await dataSyncEnabled(tx),
+        );
+        return { card: shown, record: record! };
+      }),
+    );
   }
 }

@@ -24,7 +24,7 @@ import {
   keyId,
   loadCustomers,
 } from "../store/customers.js";
-import type { Database } from "../store/database.js";
+import { retryingDeadlocks, type Database } from "../store/database.js";
 import {
   journalBlocks,
   queuesChanges,
@@ -76,98 +76,100 @@ export async function mergeCustomerRecords(
       { targets: request.targets.length },
     );
   }
-  return db.transaction(async (tx) => {
-    const keys = parties.flatMap(({ party }) =>
-      !party.customerID && party.alternateKey
-        ? [
-            {
-              typeCode: party.alternateKey.typeCode.trim().toUpperCase(),
-              alternateID: party.alternateKey.alternateID.trim(),
-            },
-          ]
-        : [],
-    );
-    const holders = await findKeyHolders(tx, keys);
-    // A key of a type not in the managed list names no one, and says why, as in every request.
-    const [unknown] = await unknownKeyTypes(
-      tx,
-      keys
-        .filter((key) => !holders.has(keyId(key.typeCode, key.alternateID)))
-        .map((key) => key.typeCode),
-    );
-    if (unknown !== undefined) throw unknownKeyType(unknown);
-    const ids = parties.map(({ party }) => {
-      if (party.customerID) return party.customerID.trim();
-      const key = party.alternateKey;
-      return key
-        ? holders.get(keyId(key.typeCode.trim().toUpperCase(), key.alternateID.trim()))
-        : undefined;
-    });
-    const stored = await loadCustomers(
-      tx,
-      ids.filter((id): id is string => id !== undefined),
-      { forUpdate: true },
-    );
-    const participants: MergeParticipant[] = parties.map(({ party, role }, index) => ({
-      role,
-      described: describeParty(party, role),
-      customer: ids[index] === undefined ? undefined : stored.get(ids[index]!)?.state,
-    }));
-    const found = participants.flatMap((p) => (p.customer ? [p.customer.customerID] : []));
-    if (new Set(found).size !== found.length) {
-      throw new CusthubError(
-        "MERGE_CUSTOMER_CREATION_EXCEPTION",
-        "The merge names the same customer more than once.",
-        { customerIDs: found },
+  return retryingDeadlocks(() =>
+    db.transaction(async (tx) => {
+      const keys = parties.flatMap(({ party }) =>
+        !party.customerID && party.alternateKey
+          ? [
+              {
+                typeCode: party.alternateKey.typeCode.trim().toUpperCase(),
+                alternateID: party.alternateKey.alternateID.trim(),
+              },
+            ]
+          : [],
       );
-    }
-    // "Customer Merge Override" (seeds/003): who is merged, left out, or refuses the merge.
-    const chosen = applyMergeOverride(participants, rules);
-    const customers = [...(chosen.source ? [chosen.source] : []), ...chosen.targets];
-    // "If no Source customer is specified, Customer Engagement will choose a source based on the
-    // Duplicate Customer Rules configured for the organization." (seeds/003)
-    const source = chosen.source ?? chooseSource(customers, rules.duplicateRules);
-    const targets = customers.filter((customer) => customer !== source);
-    const [newID] = await allocateCustomerIds(tx, 1);
-    // The attribute types and whether changes are queued, in one read.
-    const reference = await readWriteReference(tx);
-    const uniqueAttributes = new Set(
-      reference.attributeTypes.flatMap((type) => (type.unique ? [type.name.toUpperCase()] : [])),
-    );
-    const { merged, retired } = mergeCustomers(
-      newID!,
-      source,
-      targets,
-      rules,
-      new Date().toISOString(),
-      uniqueAttributes,
-    );
-    const records = await writeCustomerChanges(
-      tx,
-      [
-        ...retired.map((applied) => ({
-          applied,
-          change: "DELETE" as const,
-          existing: true,
-          operation: "Merge",
-        })),
-        { applied: merged, change: "CREATE" as const, existing: false, operation: "Merge" },
-      ],
-      context,
-      queuesChanges(reference),
-    );
-    const mergedFrom = customers.map((customer) => customer.customerID);
-    await moveCards(tx, mergedFrom, newID!);
-    await moveTransactions(tx, mergedFrom, newID!);
-    await inheritCreateDate(tx, newID!, mergedFrom);
-    if (request.block !== undefined) {
-      await journalBlocks(tx, context, [{ block: request.block, customerID: newID! }]);
-    }
-    return {
-      customerID: newID!,
-      mergedFrom: customers.map((customer) => customer.customerID),
-      skipped: chosen.skipped,
-      record: records.at(-1)!,
-    };
-  });
+      const holders = await findKeyHolders(tx, keys);
+      // A key of a type not in the managed list names no one, and says why, as in every request.
+      const [unknown] = await unknownKeyTypes(
+        tx,
+        keys
+          .filter((key) => !holders.has(keyId(key.typeCode, key.alternateID)))
+          .map((key) => key.typeCode),
+      );
+      if (unknown !== undefined) throw unknownKeyType(unknown);
+      const ids = parties.map(({ party }) => {
+        if (party.customerID) return party.customerID.trim();
+        const key = party.alternateKey;
+        return key
+          ? holders.get(keyId(key.typeCode.trim().toUpperCase(), key.alternateID.trim()))
+          : undefined;
+      });
+      const stored = await loadCustomers(
+        tx,
+        ids.filter((id): id is string => id !== undefined),
+        { forUpdate: true },
+      );
+      const participants: MergeParticipant[] = parties.map(({ party, role }, index) => ({
+        role,
+        described: describeParty(party, role),
+        customer: ids[index] === undefined ? undefined : stored.get(ids[index]!)?.state,
+      }));
+      const found = participants.flatMap((p) => (p.customer ? [p.customer.customerID] : []));
+      if (new Set(found).size !== found.length) {
+        throw new CusthubError(
+          "MERGE_CUSTOMER_CREATION_EXCEPTION",
+          "The merge names the same customer more than once.",
+          { customerIDs: found },
+        );
+      }
+      // "Customer Merge Override" (seeds/003): who is merged, left out, or refuses the merge.
+      const chosen = applyMergeOverride(participants, rules);
+      const customers = [...(chosen.source ? [chosen.source] : []), ...chosen.targets];
+      // "If no Source customer is specified, Customer Engagement will choose a source based on the
+      // Duplicate Customer Rules configured for the organization." (seeds/003)
+      const source = chosen.source ?? chooseSource(customers, rules.duplicateRules);
+      const targets = customers.filter((customer) => customer !== source);
+      const [newID] = await allocateCustomerIds(tx, 1);
+      // The attribute types and whether changes are queued, in one read.
+      const reference = await readWriteReference(tx);
+      const uniqueAttributes = new Set(
+        reference.attributeTypes.flatMap((type) => (type.unique ? [type.name.toUpperCase()] : [])),
+      );
+      const { merged, retired } = mergeCustomers(
+        newID!,
+        source,
+        targets,
+        rules,
+        new Date().toISOString(),
+        uniqueAttributes,
+      );
+      const records = await writeCustomerChanges(
+        tx,
+        [
+          ...retired.map((applied) => ({
+            applied,
+            change: "DELETE" as const,
+            existing: true,
+            operation: "Merge",
+          })),
+          { applied: merged, change: "CREATE" as const, existing: false, operation: "Merge" },
+        ],
+        context,
+        queuesChanges(reference),
+      );
+      const mergedFrom = customers.map((customer) => customer.customerID);
+      await moveCards(tx, mergedFrom, newID!);
+      await moveTransactions(tx, mergedFrom, newID!);
+      await inheritCreateDate(tx, newID!, mergedFrom);
+      if (request.block !== undefined) {
+        await journalBlocks(tx, context, [{ block: request.block, customerID: newID! }]);
+      }
+      return {
+        customerID: newID!,
+        mergedFrom: customers.map((customer) => customer.customerID),
+        skipped: chosen.skipped,
+        record: records.at(-1)!,
+      };
+    }),
+  );
 }

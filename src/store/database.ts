@@ -80,6 +80,29 @@ export interface Database extends Queryable {
 }
 
 /** A lock `Database.tryLock` took. */
+/** PostgreSQL's `deadlock_detected`: the server rolled this transaction back to free another. */
+const DEADLOCK_DETECTED = "40P01";
+
+/**
+ * Runs `transaction` again, up to `attempts` times in all, when the server broke a deadlock by
+ * rolling it back. For a transaction whose locks cannot be taken in one order by every writer: a
+ * card association locks the card and then its customers, a merge its customers and then their
+ * cards. `transaction` must do nothing outside the database that a second run would repeat.
+ */
+export async function retryingDeadlocks<T>(
+  transaction: () => Promise<T>,
+  attempts = 3,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transaction();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= attempts || code !== DEADLOCK_DETECTED) throw error;
+    }
+  }
+}
+
 export interface HeldLock {
   /**
    * Aborted when the lock is lost without being released: the server connection holding it
