@@ -162,8 +162,11 @@ describe("custhub import on pglite", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("says on stderr that a customer read by id is inactive, deleted or merged away", async () => {
+    // A data dir of its own: the other tests here count the imports and customers of theirs.
+    const ownDir = mkdtempSync(join(tmpdir(), "custhub-cli-inactive-"));
+    const cli = (...args: string[]) => runCli(["--data", ownDir, ...args]);
     const file = (name: string, blocks: string) => {
-      const path = join(dataDir, name);
+      const path = join(ownDir, name);
       writeFileSync(path, `<Customers>${blocks}</Customers>`);
       return path;
     };
@@ -204,6 +207,7 @@ describe("custhub import on pglite", () => {
     );
     expect((await cli("customers", "get", m1)).stderr).toContain("merged into");
     expect((await cli("customers", "get", merged)).stderr).not.toContain("inactive");
+    rmSync(ownDir, { recursive: true, force: true });
   });
 
   it("exits 0 when every block succeeded, 1 when some failed, 2 when a file cannot be read, with the pinned JSON", async () => {
