@@ -73,16 +73,17 @@ export interface RequestedKey extends AlternateKey {
   updateType: AlternateKeyUpdateType | null;
 }
 
+/** Why a key of this type names no one, and what to do: it is not in the managed list. */
+export const unknownKeyTypeNote = (typeCode: string): string =>
+  `alternate key type ${typeCode} is not in the managed list; add it with 'custhub alt-key-types add ${typeCode}'`;
+
 /** A key whose type is not in the managed list: "must be in the cst_alt_key_typcode ... table". */
-export function unknownKeyType(
-  typeCode: string,
-  where: Record<string, unknown> = {},
-): CusthubError {
-  return new CusthubError(
-    "UNKNOWN_ALTERNATE_KEY_TYPE",
-    `Alternate key type ${typeCode} is not in the managed list; add it with 'custhub alt-key-types add ${typeCode}'.`,
-    { ...where, typeCode },
-  );
+function unknownKeyType(typeCode: string, where: Record<string, unknown>): CusthubError {
+  const note = unknownKeyTypeNote(typeCode);
+  return new CusthubError("UNKNOWN_ALTERNATE_KEY_TYPE", `A${note.slice(1)}.`, {
+    ...where,
+    typeCode,
+  });
 }
 
 /** The request's alternate keys, checked against the managed type list. */

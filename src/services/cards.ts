@@ -28,7 +28,7 @@ import {
 import { loadCustomerForUpdate } from "../store/customer-lock.js";
 import { findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
 import { unknownKeyTypes } from "../store/reference-data.js";
-import { unknownKeyType } from "../domain/apply-request.js";
+import { unknownKeyTypeNote } from "../domain/apply-request.js";
 import { retryingDeadlocks, type Database } from "../store/database.js";
 import {
   dataSyncEnabled,
@@ -226,8 +226,13 @@ export class CardService {
             alternateID: request.alternateKey.alternateID.trim(),
           };
           customerID = (await findKeyHolders(tx, [key])).get(keyId(key.typeCode, key.alternateID));
+          // Not found, as the association's error table has it; the message says why.
           if (customerID === undefined && (await unknownKeyTypes(tx, [key.typeCode])).length > 0) {
-            throw unknownKeyType(key.typeCode);
+            throw new CusthubError(
+              "CUSTOMER_NOT_FOUND",
+              `No customer has the request's alternate key: ${unknownKeyTypeNote(key.typeCode)}.`,
+              { typeCode: key.typeCode },
+            );
           }
         }
         const ids = [customerID, card.customerID].filter(

@@ -15,7 +15,7 @@ import {
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
 import { readWriteReference, unknownKeyTypes } from "../store/reference-data.js";
-import { unknownKeyType } from "../domain/apply-request.js";
+import { unknownKeyTypeNote } from "../domain/apply-request.js";
 import { moveTransactions } from "../store/transactions.js";
 import {
   allocateCustomerIds,
@@ -54,10 +54,14 @@ export interface MergeOutcome {
   record: CustomerResponse;
 }
 
-const describeParty = (party: MergeParty, role: string): string =>
-  party.customerID
-    ? `${role} CustomerID ${party.customerID}`
-    : `${role} ${party.alternateKey?.typeCode ?? "(no key)"} key`;
+function describeParty(party: MergeParty, role: string, unknownTypes: ReadonlySet<string>): string {
+  if (party.customerID) return `${role} CustomerID ${party.customerID}`;
+  const typeCode = party.alternateKey?.typeCode.trim().toUpperCase();
+  if (typeCode === undefined) return `${role} (no key)`;
+  return unknownTypes.has(typeCode)
+    ? `${role} ${typeCode} key (${unknownKeyTypeNote(typeCode)})`
+    : `${role} ${typeCode} key`;
+}
 
 export async function mergeCustomerRecords(
   db: Database,
@@ -89,14 +93,17 @@ export async function mergeCustomerRecords(
           : [],
       );
       const holders = await findKeyHolders(tx, keys);
-      // A key of a type not in the managed list names no one, and says why, as in every request.
-      const [unknown] = await unknownKeyTypes(
-        tx,
-        keys
-          .filter((key) => !holders.has(keyId(key.typeCode, key.alternateID)))
-          .map((key) => key.typeCode),
+      // A key of a type not in the managed list names no one: that party is not found, as the
+      // merge's error table has it, and the Customer Merge Override decides as for any other. The
+      // message says why, so the type can be added.
+      const unknown = new Set(
+        await unknownKeyTypes(
+          tx,
+          keys
+            .filter((key) => !holders.has(keyId(key.typeCode, key.alternateID)))
+            .map((key) => key.typeCode),
+        ),
       );
-      if (unknown !== undefined) throw unknownKeyType(unknown);
       const ids = parties.map(({ party }) => {
         if (party.customerID) return party.customerID.trim();
         const key = party.alternateKey;
@@ -111,7 +118,7 @@ export async function mergeCustomerRecords(
       );
       const participants: MergeParticipant[] = parties.map(({ party, role }, index) => ({
         role,
-        described: describeParty(party, role),
+        described: describeParty(party, role, unknown),
         customer: ids[index] === undefined ? undefined : stored.get(ids[index]!)?.state,
       }));
       const found = participants.flatMap((p) => (p.customer ? [p.customer.customerID] : []));

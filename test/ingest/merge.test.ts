@@ -216,7 +216,7 @@ describe.each(engines)("customer merge on $name", (engine) => {
     await hub.close();
   });
 
-  it("names a key type not in the managed list as such, in a merge and in a card association", async () => {
+  it("finds no one by a key type not in the managed list, says so, and lets the merge override decide", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
     const { c } = await duplicates(hub);
@@ -228,9 +228,11 @@ describe.each(engines)("customer merge on $name", (engine) => {
         `<Customer Action="Merge"><MergeSource>${tag("NOPE", "K9")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet></Customer>`,
         `<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet></Customer>`,
       ],
-      ["GENERAL_ERROR", "UNKNOWN_ALTERNATE_KEY_TYPE"],
+      ["CUSTOMER_NOT_FOUND"],
     );
-    expect(review.rows[0]!.message).toMatch(/NOPE is not in the managed list/);
+    expect(review.rows[0]!.message).toMatch(
+      /source NOPE key \(alternate key type NOPE is not in the managed list/,
+    );
     const file = join(dataDir, "cards.xml");
     writeFileSync(
       file,
@@ -239,9 +241,32 @@ describe.each(engines)("customer merge on $name", (engine) => {
     const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
     expect(summary).toMatchObject({ total: 1, failed: 1 });
     const [row] = (await hub.imports.show(summary.importId)).rows;
-    expect(row!.errorCodes).toEqual(["GENERAL_ERROR", "UNKNOWN_ALTERNATE_KEY_TYPE"]);
+    expect(row!.errorCodes).toEqual(["CUSTOMER_NOT_FOUND"]);
     expect(row!.message).toMatch(/NOTYPE is not in the managed list/);
     expect((await hub.customers.getState(c.customerID)).active).toBe(false);
+    // With "Customer Merge Override: if the customer is not found" set to SKIP, such a party is
+    // left out like any other not found, and the merge goes on.
+    await hub.settings.set("CustomerMergeOverrideNotFound", "SKIP");
+    const a2 = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "A2" }] },
+      context,
+    );
+    const b2 = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "B2" }] },
+      context,
+    );
+    const merged = await hub.customers.merge(
+      {
+        source: { customerID: a2.customerID },
+        targets: [
+          { customerID: b2.customerID },
+          { alternateKey: { typeCode: "BOGUS", alternateID: "1" } },
+        ],
+      },
+      context,
+    );
+    expect(merged.mergedFrom).toEqual([a2.customerID, b2.customerID]);
+    expect(merged.skipped).toEqual([{ role: "target 2", customerID: null, reason: "NOT_FOUND" }]);
     await hub.close();
   });
 
