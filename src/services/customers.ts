@@ -584,10 +584,14 @@ function decide(
     item.change = "DELETE";
     return;
   }
-  // An Update whose CustomerID and keys, or whose keys, name different customers changes none:
-  // which one it meant is not the file's to tell. A key no one holds (one an earlier import of the
-  // same file already replaced) leaves the customer found as it is.
-  if (named.some((key) => ![undefined, target.customerID].includes(holderOf(key)))) {
+  // An Update that names its customer by keys alone, keys that name different customers,
+  // changes none: which one it meant is not the file's to tell. A key no one holds does not count.
+  // Given a CustomerID, that is the customer: its `Old` key may be another's by now (an earlier
+  // import of the same file gave it up, and a new customer took it).
+  if (
+    !request.customerID?.trim() &&
+    named.some((key) => ![undefined, target.customerID].includes(holderOf(key)))
+  ) {
     throw notFound(request, true);
   }
   const applied =
