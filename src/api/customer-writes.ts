@@ -15,6 +15,11 @@ import "./route-options.js";
 
 /** A customer request is a few KiB; 64 KiB leaves room for many notes and attributes. */
 export const CUSTOMER_BODY_LIMIT = 64 * 1024;
+/**
+ * A merge body: as many targets as the merge limit may be set to allow (1,000), each named by a key
+ * of up to 500 characters.
+ */
+export const MERGE_BODY_LIMIT = 1024 * 1024;
 
 /** What a change answers: the customer, the queue action it stands for, and its findings. */
 const changeReply = (outcome: OperationOutcome & { ok: true }) => ({
@@ -119,6 +124,7 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
     "/customers/merge",
     {
       ...writeOptions,
+      bodyLimit: MERGE_BODY_LIMIT,
       schema: {
         summary: "Merge duplicates into one new customer (seeds/003 Customer Merge)",
         tags: ["customers"],

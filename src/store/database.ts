@@ -79,7 +79,6 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-/** A lock `Database.tryLock` took. */
 /** PostgreSQL's `deadlock_detected`: the server rolled this transaction back to free another. */
 const DEADLOCK_DETECTED = "40P01";
 
@@ -103,6 +102,7 @@ export async function retryingDeadlocks<T>(
   }
 }
 
+/** A lock `Database.tryLock` took. */
 export interface HeldLock {
   /**
    * Aborted when the lock is lost without being released: the server connection holding it
