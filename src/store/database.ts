@@ -3,9 +3,11 @@
  * file-backed, in-process; the default) and a PostgreSQL server through `pg` (when DATABASE_URL is
  * set). Both speak the same SQL; the rest of the code never knows which one it has.
  */
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
@@ -162,6 +164,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     : openEmbedded(options.dataDir, schema);
 }
 
+const execFileAsync = promisify(execFile);
+
 // int8 comes back as a string on both engines, as `pg` does by default: customer ids and counters
 // must not lose digits past 2^53.
 const INT8_OID = 20;
@@ -202,9 +206,19 @@ export const EMBEDDED_TEMPLATE = fileURLToPath(
  */
 export async function startEmbedded(
   dataDir: string | undefined,
-  { template = EMBEDDED_TEMPLATE }: { template?: string } = {},
+  { template = EMBEDDED_TEMPLATE, here = false }: { template?: string; here?: boolean } = {},
 ): Promise<PGlite> {
-  const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
+  let fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
+  if (
+    fresh &&
+    dataDir !== undefined &&
+    !here &&
+    existsSync(template) &&
+    existsSync(CREATE_SCRIPT)
+  ) {
+    await createInChild(dataDir, template);
+    fresh = false;
+  }
   const loadDataDir =
     fresh && existsSync(template) ? new Blob([readFileSync(template)]) : undefined;
   baselineWasmOnly();
@@ -215,6 +229,32 @@ export async function startEmbedded(
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
   });
 }
+
+/** The script that makes a new data dir from the template, in a process of its own. */
+const CREATE_SCRIPT = fileURLToPath(new URL("./create-embedded.js", import.meta.url));
+
+/**
+ * Makes a new embedded database in `dataDir` from `template` in a short-lived process of its own.
+ * Unpacking the template grows PGlite's WASM memory, which never shrinks: made in this process,
+ * a first import on a new data dir peaked 40 to 60 MB higher than every later one
+ * (docs/storage.md, "Memory"). Run from the compiled code only; from `src/` it is made here.
+ */
+async function createInChild(dataDir: string, template: string): Promise<void> {
+  try {
+    await execFileAsync(process.execPath, [CREATE_SCRIPT, dataDir, template], {
+      maxBuffer: 1024 * 1024,
+    });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new Error(
+      `Could not make a new embedded database in ${dataDir}: ${stderr.split("\n").at(-1) || toMessage(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+const toMessage = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 /** Writes the template `startEmbedded` makes new data dirs from: a new database, gzipped tar. */
 export async function writeEmbeddedTemplate(path: string): Promise<void> {
