@@ -59,6 +59,8 @@ export interface SkippedParticipant {
   role: string;
   customerID: string | null;
   reason: "NOT_FOUND" | "HAS_CARDS" | "HAS_TRANSACTIONS";
+  /** The party as the request named it: `target 2 CustomerID 1001`, `source EMAIL key`, ... */
+  named: string;
 }
 
 /**
@@ -98,6 +100,7 @@ export function applyMergeOverride(
       role: participant.role,
       customerID: participant.customer?.customerID ?? null,
       reason,
+      named: participant.described,
     });
   }
   if ((source ? 1 : 0) + targets.length < 2) {

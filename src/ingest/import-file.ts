@@ -660,9 +660,9 @@ async function merge(hub: Hub, request: MergeRequest, context: ChangeContext): P
     // other answer.
     const notices = merged.skipped.map((skipped) => ({
       code: "MERGE_PARTY_SKIPPED",
-      message:
-        `The Customer Merge Override left out the ${skipped.role}` +
-        `${skipped.customerID ? ` (CustomerID ${skipped.customerID})` : ""}: ${skipped.reason}.`,
+      message: `The Customer Merge Override left out the ${
+        skipped.customerID ? `${skipped.role} (CustomerID ${skipped.customerID})` : skipped.named
+      }: ${skipped.reason}.`,
     }));
     return { ok: true, customerID: merged.customerID, validationIssues: [], notices };
   } catch (error) {

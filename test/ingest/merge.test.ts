@@ -266,7 +266,16 @@ describe.each(engines)("customer merge on $name", (engine) => {
       context,
     );
     expect(merged.mergedFrom).toEqual([a2.customerID, b2.customerID]);
-    expect(merged.skipped).toEqual([{ role: "target 2", customerID: null, reason: "NOT_FOUND" }]);
+    expect(merged.skipped).toEqual([
+      {
+        role: "target 2",
+        customerID: null,
+        reason: "NOT_FOUND",
+        named: expect.stringMatching(
+          /^target 2 BOGUS key \(alternate key type BOGUS is not in the managed list/,
+        ),
+      },
+    ]);
     await hub.close();
   });
 
@@ -355,7 +364,7 @@ describe.each(engines)("customer merge on $name", (engine) => {
     expect(row).toMatchObject({ outcome: "warning", errorCodes: ["MERGE_PARTY_SKIPPED"] });
     expect(row!.message).toBe(
       `The Customer Merge Override left out the target 2 (CustomerID ${b.customerID}): HAS_CARDS. ` +
-        "The Customer Merge Override left out the target 3: NOT_FOUND.",
+        "The Customer Merge Override left out the target 3 CustomerID 999999: NOT_FOUND.",
     );
     await hub.close();
   });
