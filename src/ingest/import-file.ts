@@ -578,6 +578,8 @@ function writtenKeyOf(block: XmlElement, action: string | null): string | null {
     childNamed(block, "Customer") ??
     childNamed(block, "MergeSource") ??
     (targets && childNamed(targets, "MergeTarget")) ??
+    // A target written outside its set: the block is refused, and still named by it.
+    childNamed(block, "MergeTarget") ??
     block;
   const text = (parent: XmlElement | undefined, name: string): string =>
     (parent && childNamed(parent, name)?.text) || "";

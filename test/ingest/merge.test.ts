@@ -205,6 +205,17 @@ describe.each(engines)("customer merge on $name", (engine) => {
       `<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget></MergeTargetSet><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>`,
     ]);
     expect(review.rows[0]!.message).toMatch(/outside <MergeTargetSet>/);
+    expect(review.rows[0]!.key).toBe("TWCUSTID:C");
+    // With no source and no set, the refused block is named by its first target.
+    const strays = join(dataDir, "strays.xml");
+    writeFileSync(
+      strays,
+      `<Customers><Customer Action="Merge"><MergeTarget>${tag("TWCUSTID", "D")}</MergeTarget><MergeTarget>${tag("TWCUSTID", "E")}</MergeTarget></Customer></Customers>`,
+    );
+    const refused = await importFile(hub, strays, { channel: "cli", actor: "test", dataDir });
+    expect((await hub.imports.show(refused.importId)).rows.map((row) => row.key)).toEqual([
+      "TWCUSTID:D",
+    ]);
     // The second block merged all three: none of them is active any more.
     for (const duplicate of [a, b, c]) {
       expect((await hub.customers.getState(duplicate.customerID)).active).toBe(false);
