@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
+import { toError } from "../domain/errors.js";
 import {
   changeChannel,
   keysOfPayload,
@@ -247,14 +248,11 @@ async function createInChild(dataDir: string, template: string): Promise<void> {
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
     throw new Error(
-      `Could not make a new embedded database in ${dataDir}: ${stderr.split("\n").at(-1) || toMessage(error)}`,
+      `Could not make a new embedded database in ${dataDir}: ${stderr.split("\n").at(-1) || toError(error).message}`,
       { cause: error },
     );
   }
 }
-
-const toMessage = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
 
 /** Writes the template `startEmbedded` makes new data dirs from: a new database, gzipped tar. */
 export async function writeEmbeddedTemplate(path: string): Promise<void> {

@@ -5,14 +5,11 @@ import { boundHeap, fullCollection, HEAP_BOUND_BYTES } from "../../src/ingest/fu
 
 describe("full collection between import groups", () => {
   it("collects an object nothing refers to any more", async () => {
-    let ref: WeakRef<object> | undefined;
-    (() => {
-      ref = new WeakRef({ rows: Array.from({ length: 1000 }, (_, at) => ({ at })) });
-    })();
+    const ref = new WeakRef({ rows: Array.from({ length: 1000 }, (_, at) => ({ at })) });
     // A WeakRef's target is kept to the end of the job that made it.
     await nextTurn();
     fullCollection();
-    expect(ref?.deref()).toBeUndefined();
+    expect(ref.deref()).toBeUndefined();
   });
 
   it("brings a heap over the bound back under it, and leaves one under it alone", async () => {
@@ -25,14 +22,11 @@ describe("full collection between import groups", () => {
     boundHeap();
     const after = getHeapStatistics().used_heap_size;
     expect(after).toBeLessThan(HEAP_BOUND_BYTES);
-    let kept: WeakRef<object> | undefined;
-    (() => {
-      kept = new WeakRef({ small: true });
-    })();
+    const kept = new WeakRef({ small: true });
     await nextTurn();
     boundHeap();
     // Under the bound nothing was collected: the unreferenced object is still there.
-    expect(kept?.deref()).toBeDefined();
+    expect(kept.deref()).toBeDefined();
   });
 
   it("bounds a heap that keeps more live at 1.5 times what was live after its last collection", async () => {
@@ -46,13 +40,10 @@ describe("full collection between import groups", () => {
     const liveAfter = getHeapStatistics().used_heap_size;
     expect(liveAfter).toBeGreaterThan(HEAP_BOUND_BYTES);
     // Garbage well under the live heap's size: no collection after every group.
-    let garbage: WeakRef<object> | undefined;
-    (() => {
-      garbage = new WeakRef({ rows: Array.from({ length: 1000 }, (_, at) => ({ at })) });
-    })();
+    const garbage = new WeakRef({ rows: Array.from({ length: 1000 }, (_, at) => ({ at })) });
     await nextTurn();
     boundHeap();
-    expect(garbage?.deref()).toBeDefined();
+    expect(garbage.deref()).toBeDefined();
     // Garbage past the live heap's size again (100 MB, dropped just before): collected.
     held.doubles = Array.from({ length: 12_500_000 }, (_, at) => at + 0.75);
     held.doubles = null;

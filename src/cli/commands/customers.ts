@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import type { CustomerResponse } from "../../domain/customer-response.js";
+import { toCustomerResponse, type CustomerResponse } from "../../domain/customer-response.js";
 import { CusthubError } from "../../domain/errors.js";
 import { withHub } from "../context.js";
 import { io } from "../io.js";
@@ -84,10 +84,10 @@ export function registerCustomers(program: Command): void {
           const key = parseAlternateKey(options.alt);
           record = await hub.customers.getByAlternateKey(key.typeCode, key.alternateID);
         } else {
-          record = await hub.customers.get(customerID!);
           // The record shape has no word for it: a deleted or merged-away customer reads as it
           // was left, so the human output says so (a key finds active customers only).
           const state = await hub.customers.getState(customerID!);
+          record = toCustomerResponse(state);
           if (!state.active && !options.json) {
             io().stderr.write(
               `Customer ${state.customerID} is inactive: ${
