@@ -1,7 +1,8 @@
 /**
  * bench:import — a generated batch file of N `AddorUpdate` blocks (about 1.3 KB each) imported end
  * to end (read, map, validate, store with history and outbox rows, review), on PGlite and, given
- * a URL, on PostgreSQL; against the baseline of saxes alone tokenizing the same file.
+ * a URL, on PostgreSQL; against the baseline of saxes alone tokenizing the same file. On PostgreSQL
+ * it also prints the server's floor: the server alone writing the rows the import wrote.
  *
  * Each import runs in a process of its own (bench/import-child.mjs: plain Node on the compiled code,
  * as `custhub import` runs), so its peak RSS is the import's alone: not the file's generation, not
@@ -30,6 +31,8 @@ const { values } = parseArgs({
 const serverUrl = values["database-url"] ?? process.env.BENCH_DATABASE_URL;
 
 interface Measured {
+  /** PostgreSQL only: the server alone writing the rows the import wrote (import-child.mjs). */
+  floorSeconds: number | null;
   seconds: number;
   cpuSeconds: number;
   peakRssMb: number;
@@ -114,7 +117,16 @@ try {
     report("PGlite", await inChild("pglite", file, workDir));
   }
   if (serverUrl && engine !== "pglite") {
-    report("PostgreSQL", await inChild("postgres", file, workDir));
+    const result = await inChild("postgres", file, workDir);
+    report("PostgreSQL", result);
+    if (result.floorSeconds !== null) {
+      // The ceiling no client design can pass on this schema and server: see import-child.mjs.
+      const floorRate = Math.round(count / result.floorSeconds);
+      console.log(
+        `  server floor (same rows) ${String(floorRate).padStart(8)} blocks/s  ${result.floorSeconds.toFixed(1)} s  ` +
+          `the server alone writing the import's rows; import/floor ${(count / result.seconds / floorRate).toFixed(2)}`,
+      );
+    }
   } else {
     console.log("  PostgreSQL: skipped (give --database-url or BENCH_DATABASE_URL to measure it)");
   }
