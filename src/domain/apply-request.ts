@@ -7,6 +7,7 @@ import {
   addressFromInput,
   emailFromInput,
   entriesForNewCustomer,
+  entriesWithContent,
   mergeEntries,
   telephoneFromInput,
   updateEntries,
@@ -155,13 +156,21 @@ export function createCustomer(
   const warnings = assignIndividualScalars(state.individual, request.individual);
   const individualInput = request.individual ?? {};
   state.individual.addresses = entriesForNewCustomer(
-    (individualInput.addresses ?? []).map(addressFromInput),
+    entriesWithContent(
+      "address",
+      (individualInput.addresses ?? []).map(addressFromInput),
+      warnings,
+    ),
   );
   state.individual.emails = entriesForNewCustomer(
-    (individualInput.emails ?? []).map(emailFromInput),
+    entriesWithContent("email", (individualInput.emails ?? []).map(emailFromInput), warnings),
   );
   state.individual.telephones = entriesForNewCustomer(
-    (individualInput.telephones ?? []).map(telephoneFromInput),
+    entriesWithContent(
+      "telephone",
+      (individualInput.telephones ?? []).map(telephoneFromInput),
+      warnings,
+    ),
   );
   state.alternateKeys = [];
   for (const key of requestedAlternateKeys(request, context)) {
@@ -248,17 +257,17 @@ function changeExisting(
   individual.addresses = entryRule(
     "address",
     individual.addresses,
-    (input.addresses ?? []).map(addressFromInput),
+    entriesWithContent("address", (input.addresses ?? []).map(addressFromInput), warnings),
   );
   individual.emails = entryRule(
     "email",
     individual.emails,
-    (input.emails ?? []).map(emailFromInput),
+    entriesWithContent("email", (input.emails ?? []).map(emailFromInput), warnings),
   );
   individual.telephones = entryRule(
     "telephone",
     individual.telephones,
-    (input.telephones ?? []).map(telephoneFromInput),
+    entriesWithContent("telephone", (input.telephones ?? []).map(telephoneFromInput), warnings),
   );
   const deleted = keyRule(state, requestedAlternateKeys(request, context));
   state.customAttributes = applyAttributes(

@@ -3,7 +3,7 @@
  * changing them (seeds/003 "Add or Update Customer", "Update Customer Information", "Primary
  * Telephone/Address/Email").
  */
-import type { Address, ContactEntryFlags, Email, Telephone } from "./customer.js";
+import type { Address, ContactEntryFlags, Email, Telephone, ValidationIssue } from "./customer.js";
 import type { AddressInput, EmailInput, EntryUpdateType, TelephoneInput } from "./requests.js";
 import { given } from "./requests.js";
 import { normalizeEmail } from "./rules/email.js";
@@ -73,6 +73,57 @@ export function telephoneFromInput(input: TelephoneInput): IncomingEntry<Telepho
       areaCode: null,
     }),
   };
+}
+
+const ENTRY_NAMES: Record<EntryKind, { name: string; content: string }> = {
+  address: { name: "Address", content: "address line, city, postal code or country" },
+  email: { name: "Email", content: "email address" },
+  telephone: { name: "Telephone", content: "phone number" },
+};
+
+/**
+ * Whether an entry holds anything to store: an address any line, apartment, city, territory,
+ * postal code, county or country; an email its address; a telephone its number. An entry without
+ * (its tags left empty in a file, say) can neither name old data nor replace it.
+ */
+export function hasContent(kind: EntryKind, entry: Address | Email | Telephone): boolean {
+  if (kind === "email") return (entry as Email).emailAddress !== null;
+  if (kind === "telephone") return (entry as Telephone).phoneNumber !== null;
+  const address = entry as Address;
+  return [
+    address.addressLine1,
+    address.addressLine2,
+    address.addressLine3,
+    address.addressLine4,
+    address.apartmentNumber,
+    address.city,
+    address.territory,
+    address.postalCode,
+    address.county,
+    address.country,
+  ].some((value) => value !== null);
+}
+
+/**
+ * The request's entries of one kind that hold content, in order; each one without is left out
+ * with a warning naming it, so blank tags never deactivate or replace the customer's real data.
+ */
+export function entriesWithContent<T extends Address | Email | Telephone>(
+  kind: EntryKind,
+  incoming: IncomingEntry<T>[],
+  warnings: ValidationIssue[],
+): IncomingEntry<T>[] {
+  return incoming.filter(({ entry }, index) => {
+    if (hasContent(kind, entry)) return true;
+    const { name, content } = ENTRY_NAMES[kind];
+    warnings.push({
+      field: `${kind === "address" ? "addresses" : `${kind}s`}[${index}]`,
+      code: "EMPTY_ENTRY",
+      message: `${name} ${index + 1} has no ${content}; it was left out.`,
+      severity: "warning",
+    });
+    return false;
+  });
 }
 
 /**

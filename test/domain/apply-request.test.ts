@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import {
+  applyUpdate,
+  createCustomer,
+  mergeAddOrUpdate,
+  type ApplyContext,
+} from "../../src/domain/apply-request.js";
+import type { CustomerState } from "../../src/domain/customer.js";
+import type { CustomerRequest } from "../../src/domain/requests.js";
+
+const context: ApplyContext = {
+  attributeTypes: new Map(),
+  alternateKeyTypes: new Set(["TWCUSTID", "EMAIL"]),
+  today: "2026-11-24",
+  now: "2026-11-24T12:00:00.000Z",
+  validate: true,
+};
+
+/** A customer with one of each entry, all primary and valid, as an earlier import left it. */
+function stored(): CustomerState {
+  return createCustomer(
+    "1000",
+    {
+      individual: {
+        names: { FIRST: "Ann", LAST: "Lee" },
+        addresses: [
+          { typeCode: "HOME", primaryFlag: true, addressLine1: "1 A St", postalCode: "44139" },
+        ],
+        emails: [{ typeCode: "HOME", primaryFlag: true, emailAddress: "ann@example.com" }],
+        telephones: [{ typeCode: "HOME", primaryFlag: true, phoneNumber: "4405550100" }],
+      },
+      alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "E1" }],
+    },
+    context,
+  ).state;
+}
+
+/** Every entry of the customer, as (kind, content, active, primary). */
+function entries(state: CustomerState): string[] {
+  const { addresses, emails, telephones } = state.individual;
+  return [
+    ...addresses.map((a) => `address ${a.addressLine1} ${a.active} ${a.primaryFlag}`),
+    ...emails.map((e) => `email ${e.emailAddress} ${e.active} ${e.primaryFlag}`),
+    ...telephones.map((t) => `telephone ${t.phoneNumber} ${t.active} ${t.primaryFlag}`),
+  ];
+}
+
+const blankEntries: CustomerRequest["individual"] = {
+  addresses: [{ typeCode: "HOME", primaryFlag: true, updateType: "Set", addressLine1: "  " }],
+  emails: [{ typeCode: "HOME", primaryFlag: true, updateType: "Set", emailAddress: "" }],
+  telephones: [{ typeCode: "HOME", primaryFlag: true, updateType: "Set", extension: "12" }],
+};
+
+describe("entries without content (blank tags in a file)", () => {
+  const held = [
+    "address 1 A St true true",
+    "email ann@example.com true true",
+    "telephone 4405550100 true true",
+  ];
+
+  it.each([
+    ["Update", applyUpdate],
+    ["AddorUpdate", mergeAddOrUpdate],
+  ])("%s leaves the customer's real entries as they are, with a warning each", (_, apply) => {
+    const applied = apply(stored(), { individual: blankEntries }, context);
+    expect(entries(applied.state)).toEqual(held);
+    expect(applied.changedFields).toEqual([]);
+    expect(applied.state.validationIssues.filter((issue) => issue.code === "EMPTY_ENTRY")).toEqual([
+      expect.objectContaining({
+        field: "addresses[0]",
+        severity: "warning",
+        message: "Address 1 has no address line, city, postal code or country; it was left out.",
+      }),
+      expect.objectContaining({ field: "emails[0]", message: expect.stringMatching(/^Email 1 /) }),
+      expect.objectContaining({
+        field: "telephones[0]",
+        message: "Telephone 1 has no phone number; it was left out.",
+      }),
+    ]);
+  });
+
+  it("Add stores no empty entry, and keeps the entries that have content", () => {
+    const { state } = createCustomer(
+      "1001",
+      {
+        individual: {
+          names: { FIRST: "Bo", LAST: "Ek" },
+          emails: [{ typeCode: "HOME", emailAddress: " " }, { emailAddress: "bo@example.com" }],
+        },
+      },
+      context,
+    );
+    expect(entries(state)).toEqual(["email bo@example.com true false"]);
+    expect(state.validationIssues.map((issue) => issue.field)).toEqual(["emails[0]"]);
+  });
+});
