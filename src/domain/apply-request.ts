@@ -35,6 +35,7 @@ import {
   type NoteInput,
 } from "./requests.js";
 import { normalizeIndividual } from "./rules/normalize-individual.js";
+import { moveMiddleInitial, normalizeName } from "./rules/names.js";
 import {
   checkAnnualIncome,
   checkBirthDate,
@@ -153,7 +154,7 @@ export function createCustomer(
   const state = emptyCustomer(customerID);
   state.signupDate = context.today;
   assignScalars(state, request, context);
-  const warnings = assignIndividualScalars(state.individual, request.individual);
+  const warnings = assignIndividualScalars(state.individual, request.individual, context);
   const individualInput = request.individual ?? {};
   state.individual.addresses = entriesForNewCustomer(
     entriesWithContent(
@@ -251,7 +252,7 @@ function changeExisting(
 ): Applied {
   const state = structuredClone(existing);
   assignScalars(state, request, context);
-  const warnings = assignIndividualScalars(state.individual, request.individual);
+  const warnings = assignIndividualScalars(state.individual, request.individual, context);
   const input = request.individual ?? {};
   const individual = state.individual;
   individual.addresses = entryRule(
@@ -405,6 +406,7 @@ const INDIVIDUAL_TEXT_KEYS: readonly IndividualTextKey[] = [
 function assignIndividualScalars(
   individual: Individual,
   input: IndividualInput | undefined,
+  context: Pick<ApplyContext, "validate">,
 ): ValidationIssue[] {
   if (!input) return [];
   const warnings: ValidationIssue[] = [];
@@ -412,6 +414,7 @@ function assignIndividualScalars(
     const value = given(input.names?.[location]);
     if (value !== undefined) individual.names[location] = value;
   }
+  if (context.validate) takeMiddleInitial(individual, input);
   for (const key of INDIVIDUAL_TEXT_KEYS) {
     const value = given(input[key]);
     if (value !== undefined) individual[key] = value;
@@ -458,6 +461,30 @@ function assignIndividualScalars(
     }
   }
   return warnings;
+}
+
+/**
+ * A middle initial in the first or last name the request gives is the request's `MIDDLE`, when it
+ * gives none itself: it replaces the one the customer holds. Without this the rule, which fills
+ * only an empty `MIDDLE`, left `John Q` whole over a customer whose `MIDDLE` an earlier import of
+ * the same name had set to `Q`, and importing a file again changed the customer.
+ */
+function takeMiddleInitial(individual: Individual, input: IndividualInput): void {
+  if (given(input.names?.MIDDLE) !== undefined) return;
+  const first = given(input.names?.FIRST);
+  const last = given(input.names?.LAST);
+  if (!first && !last) return;
+  const moved = moveMiddleInitial({
+    FIRST: first ? normalizeName(first) : null,
+    FIRST2: null,
+    MIDDLE: null,
+    LAST: last ? normalizeName(last) : null,
+    LAST2: null,
+  });
+  if (moved.MIDDLE === null) return;
+  individual.names.MIDDLE = moved.MIDDLE;
+  if (first) individual.names.FIRST = moved.FIRST;
+  if (last) individual.names.LAST = moved.LAST;
 }
 
 function applyAttributes(

@@ -94,3 +94,43 @@ describe("entries without content (blank tags in a file)", () => {
     expect(state.validationIssues.map((issue) => issue.field)).toEqual(["emails[0]"]);
   });
 });
+
+describe("a middle initial in the first or last name (seeds/003 Names)", () => {
+  const named = (names: Record<string, string>): CustomerRequest => ({
+    individual: { names },
+    alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "MI1" }],
+  });
+  const namesOf = (state: CustomerState): string =>
+    [state.individual.names.FIRST, state.individual.names.MIDDLE, state.individual.names.LAST].join(
+      " / ",
+    );
+
+  it.each([
+    // [first import, second import, names after both]
+    [{ FIRST: "John Q", LAST: "Adams" }, { FIRST: "John Q", LAST: "Adams" }, "John / Q / Adams"],
+    [{ FIRST: "george w", LAST: "Bush" }, { FIRST: "george w", LAST: "Bush" }, "George / W / Bush"],
+    [{ FIRST: "John Q", LAST: "Adams" }, { FIRST: "John R.", LAST: "Adams" }, "John / R / Adams"],
+    [{ FIRST: "Ann", LAST: "Q Public" }, { LAST: "Q Public" }, "Ann / Q / Public"],
+    [
+      { FIRST: "John", MIDDLE: "Quincy", LAST: "Adams" },
+      { FIRST: "John" },
+      "John / Quincy / Adams",
+    ],
+  ])("%o then %o gives %s", (first, second, expected) => {
+    const created = createCustomer("1000", named(first), context).state;
+    for (const apply of [mergeAddOrUpdate, applyUpdate]) {
+      const again = apply(created, named(second), context);
+      expect(namesOf(again.state)).toBe(expected);
+    }
+  });
+
+  it("importing the same name again changes nothing", () => {
+    const created = createCustomer("1000", named({ FIRST: "John Q", LAST: "Adams" }), context);
+    const again = mergeAddOrUpdate(
+      created.state,
+      named({ FIRST: "John Q", LAST: "Adams" }),
+      context,
+    );
+    expect(again.changedFields).toEqual([]);
+  });
+});
