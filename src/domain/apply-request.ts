@@ -600,13 +600,29 @@ function applyContactPreferences(
   return preferences;
 }
 
-/** An anonymous customer is known by alternate keys alone: no names, no contact entries. */
-function isAnonymous(individual: Individual): boolean {
+/** The individual's personal values besides names and contact entries. */
+const PERSONAL_KEYS = [
+  ...INDIVIDUAL_TEXT_KEYS,
+  "birthDate",
+  "annualIncomeAmount",
+  "netWorth",
+  "highestEducationalLevelName",
+] as const;
+
+/**
+ * An anonymous customer is known by alternate keys alone ("an Add request with only an alternate
+ * ID", seeds/003): it holds a key, and no names, contact entries or other personal values. Any
+ * other customer missing a first or last name is invalid.
+ */
+function isAnonymous(state: CustomerState): boolean {
+  const individual = state.individual;
   return (
+    state.alternateKeys.length > 0 &&
     NAME_LOCATIONS.every((location) => individual.names[location] === null) &&
     individual.addresses.length === 0 &&
     individual.emails.length === 0 &&
-    individual.telephones.length === 0
+    individual.telephones.length === 0 &&
+    PERSONAL_KEYS.every((key) => individual[key] === null)
   );
 }
 
@@ -620,7 +636,7 @@ function finish(
 ): Applied {
   if (context.validate) {
     const { individual, issues } = normalizeIndividual(state.individual, {
-      requireNames: !isAnonymous(state.individual),
+      requireNames: !isAnonymous(state),
     });
     state.individual = individual;
     state.validationIssues = [...issues, ...warnings];

@@ -134,3 +134,34 @@ describe("a middle initial in the first or last name (seeds/003 Names)", () => {
     expect(again.changedFields).toEqual([]);
   });
 });
+
+describe("anonymous customers: an alternate key alone (seeds/003 Anonymous Customer)", () => {
+  const key = [{ typeCode: "TWCUSTID", alternateID: "A1" }];
+  const codes = (request: CustomerRequest): string[] =>
+    createCustomer("1000", request, context).state.validationIssues.map((issue) => issue.code);
+
+  it.each<[string, CustomerRequest, string[]]>([
+    ["an alternate key alone is anonymous and valid", { alternateKeys: key }, []],
+    ["nothing at all is not anonymous", {}, ["FIRST_NAME_MISSING", "LAST_NAME_MISSING"]],
+    [
+      "personal values without names are not anonymous",
+      {
+        alternateKeys: key,
+        individual: { salutation: "Dr", nickName: "Bud", genderType: "M", birthDate: "1970-01-02" },
+      },
+      ["FIRST_NAME_MISSING", "LAST_NAME_MISSING"],
+    ],
+    [
+      "a contact entry without names is not anonymous",
+      { alternateKeys: key, individual: { emails: [{ emailAddress: "a@example.com" }] } },
+      ["FIRST_NAME_MISSING", "LAST_NAME_MISSING"],
+    ],
+    [
+      "a first name alone misses the last",
+      { alternateKeys: key, individual: { names: { FIRST: "Ann" } } },
+      ["LAST_NAME_MISSING"],
+    ],
+  ])("%s", (_, request, expected) => {
+    expect(codes(request)).toEqual(expected);
+  });
+});
