@@ -17,12 +17,15 @@ import {
 import {
   NAME_LOCATIONS,
   emptyCustomer,
+  type Address,
   type AlternateKey,
   type ContactEntryFlags,
   type CustomAttribute,
   type CustomerNote,
   type CustomerState,
+  type Email,
   type Individual,
+  type Telephone,
   type ValidationIssue,
 } from "./customer.js";
 import { CusthubError } from "./errors.js";
@@ -157,20 +160,22 @@ export function createCustomer(
   const warnings = assignIndividualScalars(state.individual, request.individual, context);
   const individualInput = request.individual ?? {};
   state.individual.addresses = entriesForNewCustomer(
-    entriesWithContent(
+    requestEntries(
       "address",
       (individualInput.addresses ?? []).map(addressFromInput),
       warnings,
+      context,
     ),
   );
   state.individual.emails = entriesForNewCustomer(
-    entriesWithContent("email", (individualInput.emails ?? []).map(emailFromInput), warnings),
+    requestEntries("email", (individualInput.emails ?? []).map(emailFromInput), warnings, context),
   );
   state.individual.telephones = entriesForNewCustomer(
-    entriesWithContent(
+    requestEntries(
       "telephone",
       (individualInput.telephones ?? []).map(telephoneFromInput),
       warnings,
+      context,
     ),
   );
   state.alternateKeys = [];
@@ -184,6 +189,21 @@ export function createCustomer(
   state.notes = applyNotes([], request.notes, context, { deduplicate: false });
   state.contactPreferences = applyContactPreferences([], request.contactPreferences);
   return finish(before, state, warnings, [], context);
+}
+
+/**
+ * The request's entries of one kind that hold content. With validation off nothing checks them,
+ * so nothing finds them invalid: each is stored valid, as a receiver of the record should read it.
+ */
+function requestEntries<T extends Address | Email | Telephone>(
+  kind: EntryKind,
+  incoming: IncomingEntry<T>[],
+  warnings: ValidationIssue[],
+  context: Pick<ApplyContext, "validate">,
+): IncomingEntry<T>[] {
+  const kept = entriesWithContent(kind, incoming, warnings);
+  if (!context.validate) for (const { entry } of kept) entry.validFlag = true;
+  return kept;
 }
 
 /** How a request's entries are laid over a customer's existing entries. */
@@ -258,17 +278,22 @@ function changeExisting(
   individual.addresses = entryRule(
     "address",
     individual.addresses,
-    entriesWithContent("address", (input.addresses ?? []).map(addressFromInput), warnings),
+    requestEntries("address", (input.addresses ?? []).map(addressFromInput), warnings, context),
   );
   individual.emails = entryRule(
     "email",
     individual.emails,
-    entriesWithContent("email", (input.emails ?? []).map(emailFromInput), warnings),
+    requestEntries("email", (input.emails ?? []).map(emailFromInput), warnings, context),
   );
   individual.telephones = entryRule(
     "telephone",
     individual.telephones,
-    entriesWithContent("telephone", (input.telephones ?? []).map(telephoneFromInput), warnings),
+    requestEntries(
+      "telephone",
+      (input.telephones ?? []).map(telephoneFromInput),
+      warnings,
+      context,
+    ),
   );
   const deleted = keyRule(state, requestedAlternateKeys(request, context));
   state.customAttributes = applyAttributes(

@@ -165,3 +165,43 @@ describe("anonymous customers: an alternate key alone (seeds/003 Anonymous Custo
     expect(codes(request)).toEqual(expected);
   });
 });
+
+describe("with CustomerValidationEnabled off", () => {
+  const unchecked: ApplyContext = { ...context, validate: false };
+
+  it("stores the request's entries valid: nothing checked them, so nothing found them invalid", () => {
+    const { state } = createCustomer(
+      "1000",
+      {
+        individual: {
+          names: { FIRST: "Ann", LAST: "Lee" },
+          addresses: [{ typeCode: "HOME", addressLine1: "1 A St", postalCode: "44139" }],
+          emails: [{ typeCode: "HOME", emailAddress: "ann@example.com" }],
+          telephones: [{ typeCode: "HOME", phoneNumber: "4405550100" }],
+        },
+      },
+      unchecked,
+    );
+    const { addresses, emails, telephones } = state.individual;
+    expect([...addresses, ...emails, ...telephones].map((entry) => entry.validFlag)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it("leaves the flags of the entries the customer already holds as they were", () => {
+    const invalid = createCustomer(
+      "1000",
+      { individual: { names: { FIRST: "A", LAST: "B" }, emails: [{ emailAddress: "nope" }] } },
+      context,
+    ).state;
+    expect(invalid.individual.emails[0]!.validFlag).toBe(false);
+    const { state } = applyUpdate(
+      invalid,
+      { individual: { emails: [{ emailAddress: "b@example.com" }] } },
+      unchecked,
+    );
+    expect(state.individual.emails.map((email) => email.validFlag)).toEqual([false, true]);
+  });
+});
