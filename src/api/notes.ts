@@ -10,6 +10,7 @@
  * both be answered 201, and the Update path still stores it only once.
  */
 import type { FastifyInstance } from "fastify";
+import { sameNoteType } from "../domain/apply-request.js";
 import type { CustomerState } from "../domain/customer.js";
 import { CusthubError } from "../domain/errors.js";
 import type { NoteAction, NoteInput } from "../domain/requests.js";
@@ -74,12 +75,21 @@ function heldNote(state: CustomerState, sequence: number): void {
   }
 }
 
-function refuseDuplicate(state: CustomerState, note: NoteBody & { sequence?: number }): void {
-  const type = (note.type?.trim() || "COMMENT").toUpperCase();
+/**
+ * Refuses a note the customer holds already: its sequence, or the same text and type. `replacing`
+ * is the sequence a PUT replaces, which may of course hold the same text.
+ */
+function refuseDuplicate(
+  state: CustomerState,
+  note: NoteBody & { sequence?: number },
+  replacing?: number,
+): void {
+  const type = note.type?.trim() || "COMMENT";
   const duplicate = state.notes.find(
     (held) =>
-      (note.sequence !== undefined && held.sequence === note.sequence) ||
-      (held.text === note.text.trim() && held.type === type),
+      held.sequence !== replacing &&
+      ((note.sequence !== undefined && held.sequence === note.sequence) ||
+        (held.text === note.text.trim() && sameNoteType(held.type, type))),
   );
   if (duplicate) {
     throw new CusthubError(
@@ -140,7 +150,8 @@ export function registerNoteRoutes(api: FastifyInstance, hub: Hub): void {
       config: { access: "changeCustomerData" },
       bodyLimit: NOTE_BODY_LIMIT,
       schema: {
-        summary: "Replace the note with this sequence; 404 NOTE_NOT_FOUND",
+        summary:
+          "Replace the note with this sequence; 404 NOTE_NOT_FOUND; 409 DUPLICATE_NOTE for another note's text and type",
         tags: ["notes"],
         params: noteParams,
         body: noteBody,
@@ -148,7 +159,9 @@ export function registerNoteRoutes(api: FastifyInstance, hub: Hub): void {
     },
     async (request) => {
       const { customerID, sequence } = request.params;
-      heldNote(await activeCustomer(customerID), sequence);
+      const state = await activeCustomer(customerID);
+      heldNote(state, sequence);
+      refuseDuplicate(state, request.body, sequence);
       return changeNote(customerID, { ...request.body, action: "UPDATE", sequence }, request);
     },
   );

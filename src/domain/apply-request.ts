@@ -121,11 +121,13 @@ function checkAlternateKey(
       { ...where, typeCode },
     );
   }
-  if (alternateID.length > MAX_ALTERNATE_ID_LENGTH) {
+  // Characters are code points, as the API's schema and the attributes' lengths count them.
+  const length = alternateID.length > MAX_ALTERNATE_ID_LENGTH ? [...alternateID].length : 0;
+  if (length > MAX_ALTERNATE_ID_LENGTH) {
     throw new CusthubError(
       "INVALID_REQUEST",
-      `Alternate key ${index + 1} (${typeCode}) has an AlternateID of ${alternateID.length.toLocaleString("en")} characters; at most ${MAX_ALTERNATE_ID_LENGTH} are allowed.`,
-      { ...where, typeCode, length: alternateID.length },
+      `Alternate key ${index + 1} (${typeCode}) has an AlternateID of ${length.toLocaleString("en")} characters; at most ${MAX_ALTERNATE_ID_LENGTH} are allowed.`,
+      { ...where, typeCode, length },
     );
   }
   if (!context.alternateKeyTypes.has(typeCode)) throw unknownKeyType(typeCode, where);
@@ -572,7 +574,8 @@ function applyNotes(
     const createDate = given(input.createDate);
     const note: CustomerNote = {
       sequence: 0,
-      type: given(input.type)?.toUpperCase() ?? "COMMENT",
+      // "The type is specified by the user and can have any value" (seeds/003): kept as given.
+      type: given(input.type) ?? "COMMENT",
       text,
       createDate: createDate
         ? checkDate(
@@ -595,7 +598,7 @@ function applyNotes(
     // "an AddOrUpdate or Update request will check for duplicate comments" (seeds/003)
     if (
       options.deduplicate &&
-      notes.some((held) => held.text === text && held.type === note.type)
+      notes.some((held) => held.text === text && sameNoteType(held.type, note.type))
     ) {
       return;
     }
@@ -605,6 +608,10 @@ function applyNotes(
   });
   return notes;
 }
+
+/** Note types compare without regard to case: notes stored before types kept their case are upper case. */
+export const sameNoteType = (a: string, b: string): boolean =>
+  a.localeCompare(b, "en", { sensitivity: "accent" }) === 0;
 
 function applyContactPreferences(
   current: CustomerState["contactPreferences"],

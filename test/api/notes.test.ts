@@ -36,14 +36,15 @@ describe.each(engines)("note routes on $name", (engine) => {
     });
     expect(added.status).toBe(201);
     expect(added.body.change).toBe("UPDATE");
-    expect(notesOf(added.body.record)).toEqual([["1", "PREF", "Prefers email"]]);
+    // "The type is specified by the user and can have any value" (seeds/003): kept as given.
+    expect(notesOf(added.body.record)).toEqual([["1", "pref", "Prefers email"]]);
 
     const second = await server.call<NoteReply>("POST", path(), {
       key: "operator",
       json: { text: "Called in", sequence: 7 },
     });
     expect(notesOf(second.body.record)).toEqual([
-      ["1", "PREF", "Prefers email"],
+      ["1", "pref", "Prefers email"],
       ["7", "COMMENT", "Called in"],
     ]);
 
@@ -69,6 +70,16 @@ describe.each(engines)("note routes on $name", (engine) => {
       expect(reply.status, JSON.stringify(json)).toBe(409);
       expect(reply.body.error.code).toBe("DUPLICATE_NOTE");
     }
+    // A PUT may not make another note a copy either; a note may be replaced by its own text.
+    await server.call("POST", path(), { key: "operator", json: { text: "Twice", sequence: 5 } });
+    const copy = await server.call<ErrorBody>("PUT", path("/5"), {
+      key: "operator",
+      json: { text: "Once", type: "comment" },
+    });
+    expect(copy.status).toBe(409);
+    expect(copy.body.error.code).toBe("DUPLICATE_NOTE");
+    const same = await server.call("PUT", path("/3"), { key: "operator", json: { text: "Once" } });
+    expect(same.status).toBe(200);
     for (const [method, json] of [
       ["PUT", { text: "x" }],
       ["DELETE", undefined],

@@ -205,3 +205,24 @@ describe("with CustomerValidationEnabled off", () => {
     expect(state.individual.emails.map((email) => email.validFlag)).toEqual([false, true]);
   });
 });
+
+describe("lengths and cases the document leaves to the user", () => {
+  it.each([
+    ["é".repeat(500), true],
+    ["😀".repeat(500), true],
+    ["😀".repeat(501), false],
+  ])("an AlternateID is counted in characters, not UTF-16 units (%#)", (alternateID, accepted) => {
+    const request = { alternateKeys: [{ typeCode: "TWCUSTID", alternateID }] };
+    const add = (): unknown => createCustomer("1000", request, context);
+    if (accepted) expect(add).not.toThrow();
+    else expect(add).toThrow("has an AlternateID of 501 characters; at most 500 are allowed.");
+  });
+
+  it("keeps a note's type as given, and does not add the same note again in another case", () => {
+    const note = { text: "Called", type: "vip call" };
+    const created = createCustomer("1000", { notes: [note] }, context).state;
+    expect(created.notes.map((held) => held.type)).toEqual(["vip call"]);
+    const again = mergeAddOrUpdate(created, { notes: [{ ...note, type: "VIP Call" }] }, context);
+    expect(again.changedFields).toEqual([]);
+  });
+});

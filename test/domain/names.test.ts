@@ -40,6 +40,8 @@ describe("normalizeName (seeds/003 Names, SPEC 3)", () => {
     ["josé", "José"],
     ["élodie", "Élodie"],
     ["łukasz", "Łukasz"],
+    ["ßtraße", "ßtraße"],
+    ["von ßtraße", "Von ßtraße"],
     ["  john   paul  ", "John Paul"],
     ["john\t\npaul", "John Paul"],
     // Digits and punctuation other than ( - ' ) go.

@@ -528,7 +528,7 @@ describe.each(engines)("customer service on $name", (engine) => {
     const notes = (await hub.customers.get(customerID)).customerNotes.customerNote;
     expect(notes.map((note) => [note.sequence, note.type, note.text])).toEqual([
       ["1", "COMMENT", "call back"],
-      ["2", "FLAG", "VIP"],
+      ["2", "flag", "VIP"],
     ]);
     await expect(
       hub.customers.update({ customerID, notes: [{ type: "COMMENT", text: " " }] }, api),

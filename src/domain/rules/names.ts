@@ -29,7 +29,10 @@ export function normalizeName(raw: string): string {
   let result = "";
   let atWordStart = true;
   for (const character of collapsed) {
-    result += atWordStart ? character.toUpperCase() : character;
+    // A letter whose capital is two (`ß` gives `SS`) stays as it is: capitalizing must not
+    // change the letters of a name.
+    const capital = atWordStart ? character.toUpperCase() : character;
+    result += capital.length === character.length ? capital : character;
     atWordStart = STARTS_NEXT_WORD.has(character);
   }
   return result;
