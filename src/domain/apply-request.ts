@@ -43,6 +43,7 @@ import {
   checkAnnualIncome,
   checkBirthDate,
   checkEducationLevel,
+  checkLanguageCode,
   checkNetWorth,
   isCalendarDate,
 } from "./rules/profile.js";
@@ -189,7 +190,7 @@ export function createCustomer(
   }
   state.customAttributes = applyAttributes([], request.customAttributes, context, "add");
   state.notes = applyNotes([], request.notes, context, { deduplicate: false });
-  state.contactPreferences = applyContactPreferences([], request.contactPreferences);
+  state.contactPreferences = applyContactPreferences([], request.contactPreferences, warnings);
   return finish(before, state, warnings, [], context);
 }
 
@@ -308,6 +309,7 @@ function changeExisting(
   state.contactPreferences = applyContactPreferences(
     state.contactPreferences,
     request.contactPreferences,
+    warnings,
   );
   return finish(existing, state, warnings, deleted, context);
 }
@@ -412,8 +414,7 @@ type IndividualTextKey =
   | "genderType"
   | "anniversary"
   | "maritalStatusCode"
-  | "ethnicity"
-  | "languageCode";
+  | "ethnicity";
 
 const INDIVIDUAL_TEXT_KEYS: readonly IndividualTextKey[] = [
   "salutation",
@@ -423,7 +424,6 @@ const INDIVIDUAL_TEXT_KEYS: readonly IndividualTextKey[] = [
   "anniversary",
   "maritalStatusCode",
   "ethnicity",
-  "languageCode",
 ];
 
 /**
@@ -467,6 +467,7 @@ function assignIndividualScalars(
       "INVALID_NET_WORTH",
       "is not a whole number between 0 and 1,000,000,000,000",
     ],
+    ["languageCode", checkLanguageCode, "INVALID_LANGUAGE_CODE", "is not a 2-letter ISO code"],
   ] as const;
   for (const [field, check, code, problem] of checked) {
     const value = given(input[field]);
@@ -613,18 +614,48 @@ function applyNotes(
 export const sameNoteType = (a: string, b: string): boolean =>
   a.localeCompare(b, "en", { sensitivity: "accent" }) === 0;
 
+/**
+ * The contact types of seeds/003 and the SubTypeCode each must have: "Can be Mail, Email, Phone,
+ * or Fax", "Must be HOME for Mail, Email, and Phone. Must be FAX for Fax."
+ */
+const CONTACT_SUBTYPES: ReadonlyMap<string, string> = new Map([
+  ["MAIL", "HOME"],
+  ["EMAIL", "HOME"],
+  ["PHONE", "HOME"],
+  ["FAX", "FAX"],
+]);
+
+/**
+ * The request's contact preferences laid over the customer's, one per contact type. A preference
+ * of another type, with another SubTypeCode than its type must have, or without a permission is
+ * not written, with a warning naming it; a missing SubTypeCode is the one its type must have.
+ */
 function applyContactPreferences(
   current: CustomerState["contactPreferences"],
   requested: CustomerRequest["contactPreferences"],
+  warnings: ValidationIssue[],
 ): CustomerState["contactPreferences"] {
   const preferences = current.map((preference) => ({ ...preference }));
-  for (const input of requested ?? []) {
+  for (const [index, input] of (requested ?? []).entries()) {
     const contactType = input.contactType.trim().toUpperCase();
-    const preference = {
-      contactType,
-      subTypeCode: given(input.subTypeCode)?.toUpperCase() ?? null,
-      permission: input.permission,
-    };
+    const required = CONTACT_SUBTYPES.get(contactType);
+    const subTypeCode = given(input.subTypeCode)?.toUpperCase() ?? required ?? null;
+    const problem =
+      required === undefined
+        ? `has the ContactType ${JSON.stringify(input.contactType.trim())}; it must be Mail, Email, Phone or Fax`
+        : subTypeCode !== required
+          ? `has the SubTypeCode ${JSON.stringify(subTypeCode)}; a ${contactType} preference must have ${required}`
+          : null;
+    if (problem !== null || input.permission === null) {
+      warnings.push({
+        field: `contactPreferences[${index}]`,
+        code: "INVALID_CONTACT_PREFERENCE",
+        message: `Contact preference ${index + 1} ${problem ?? "has no Permission (true or false)"}; it was not written.`,
+        severity: "warning",
+      });
+      continue;
+    }
+    const preference = { contactType, subTypeCode, permission: input.permission };
     const at = preferences.findIndex((held) => held.contactType === contactType);
     if (at >= 0) preferences[at] = preference;
     else preferences.push(preference);
@@ -635,6 +666,7 @@ function applyContactPreferences(
 /** The individual's personal values besides names and contact entries. */
 const PERSONAL_KEYS = [
   ...INDIVIDUAL_TEXT_KEYS,
+  "languageCode",
   "birthDate",
   "annualIncomeAmount",
   "netWorth",

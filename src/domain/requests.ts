@@ -72,7 +72,8 @@ export interface NoteInput {
 export interface ContactPreferenceInput {
   contactType: string;
   subTypeCode?: string | null;
-  permission: boolean;
+  /** Null when a file's `<ContactPreference>` has no `Permission`: the preference is not written. */
+  permission: boolean | null;
 }
 
 export interface IndividualInput {

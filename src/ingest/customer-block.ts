@@ -325,7 +325,7 @@ function contactPreference(element: XmlElement): ContactPreferenceInput {
   return {
     contactType,
     subTypeCode: element.attributes.SubTypeCode,
-    permission: flag(element.attributes.Permission, `${where} Permission`) ?? false,
+    permission: flag(element.attributes.Permission, `${where} Permission`) ?? null,
   };
 }
 

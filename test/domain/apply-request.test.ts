@@ -226,3 +226,66 @@ describe("lengths and cases the document leaves to the user", () => {
     expect(again.changedFields).toEqual([]);
   });
 });
+
+describe("contact preferences (seeds/003 ContactPreference)", () => {
+  it.each<
+    [string, { contactType: string; subTypeCode?: string; permission: boolean | null }, string]
+  >([
+    ["Mail", { contactType: "Mail", subTypeCode: "HOME", permission: true }, "MAIL HOME true"],
+    ["Email, no SubTypeCode", { contactType: "email", permission: false }, "EMAIL HOME false"],
+    ["Fax", { contactType: "Fax", subTypeCode: "fax", permission: true }, "FAX FAX true"],
+    [
+      "an unknown type",
+      { contactType: "Pigeon", subTypeCode: "HOME", permission: true },
+      `Contact preference 1 has the ContactType "Pigeon"; it must be Mail, Email, Phone or Fax; it was not written.`,
+    ],
+    [
+      "Mail at FAX",
+      { contactType: "Mail", subTypeCode: "FAX", permission: true },
+      `Contact preference 1 has the SubTypeCode "FAX"; a MAIL preference must have HOME; it was not written.`,
+    ],
+    [
+      "Fax at HOME",
+      { contactType: "Fax", subTypeCode: "HOME", permission: true },
+      `Contact preference 1 has the SubTypeCode "HOME"; a FAX preference must have FAX; it was not written.`,
+    ],
+    [
+      "no permission",
+      { contactType: "Phone", permission: null },
+      "Contact preference 1 has no Permission (true or false); it was not written.",
+    ],
+  ])("%s", (_, preference, expected) => {
+    const { state } = createCustomer(
+      "1000",
+      {
+        alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "P1" }],
+        contactPreferences: [preference],
+      },
+      context,
+    );
+    const stored = state.contactPreferences.map(
+      (held) => `${held.contactType} ${held.subTypeCode} ${held.permission}`,
+    );
+    const warned = state.validationIssues
+      .filter((issue) => issue.code === "INVALID_CONTACT_PREFERENCE")
+      .map((issue) => issue.message);
+    expect([...stored, ...warned]).toEqual([expected]);
+  });
+});
+
+describe("LanguageCode: the 2-letter ISO language code (seeds/003)", () => {
+  it.each([
+    ["FR", "FR", []],
+    [" fr ", "fr", []],
+    ["French", null, ["languageCode is not a 2-letter ISO code; the value was not written."]],
+    ["F1", null, ["languageCode is not a 2-letter ISO code; the value was not written."]],
+  ])("%j is stored as %j", (languageCode, stored, messages) => {
+    const { state } = createCustomer(
+      "1000",
+      { individual: { names: { FIRST: "A", LAST: "B" }, languageCode } },
+      context,
+    );
+    expect(state.individual.languageCode).toBe(stored);
+    expect(state.validationIssues.map((issue) => issue.message)).toEqual(messages);
+  });
+});

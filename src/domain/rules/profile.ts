@@ -86,3 +86,12 @@ function checkWholeNumber(raw: string, max: bigint): CheckedValue {
   const amount = BigInt(value);
   return amount <= max ? { value: amount.toString(), valid: true } : { value, valid: false };
 }
+
+/**
+ * `LanguageCode`: "The 2-letter ISO language code for the customer's preferred language"
+ * (seeds/003). Two letters, kept in the case given (`fr`, `FR`).
+ */
+export function checkLanguageCode(raw: string): CheckedValue {
+  const value = raw.trim();
+  return { value, valid: /^[A-Za-z]{2}$/u.test(value) };
+}
