@@ -113,5 +113,62 @@ describe.each(engines.filter((engine) => engine.name === "postgres"))(
         await hub.close();
       }
     });
+
+    it("updates the customer that took an AddorUpdate's key while it was written, not 409", async () => {
+      const hub = await engine.freshHub();
+      const taker = await hub.customers.add(
+        { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "TAKER" }] },
+        api,
+      );
+      const [{ schema }] = (await hub.db.query<{ schema: string }>(
+        "SELECT current_schema() AS schema",
+      )) as [{ schema: string }];
+      const other = new pg.Client({
+        connectionString: process.env.TEST_DATABASE_URL,
+        options: `-c search_path=${schema}`,
+      });
+      await other.connect();
+      try {
+        // Another writer gives the key to a customer and has not committed yet: ours finds no
+        // holder, and its insert of the key waits on the other's row in the active-key index.
+        await other.query("BEGIN");
+        await other.query(
+          "INSERT INTO customer_alternate_keys (customer_id, type_code, alternate_id) VALUES ($1, 'TWCUSTID', 'RACE')",
+          [taker.customerID],
+        );
+        await other.query(
+          `UPDATE customers SET record = jsonb_set(record::jsonb, '{alternateKeys}',
+                  record::jsonb->'alternateKeys' || '[{"typeCode": "TWCUSTID", "alternateID": "RACE"}]')::text
+            WHERE customer_id = $1::bigint`,
+          [taker.customerID],
+        );
+        const write = hub.customers.addOrUpdate(
+          {
+            alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "RACE" }],
+            individual: { names: { FIRST: "Rae", LAST: "Cer" } },
+          },
+          api,
+        );
+        write.catch(() => undefined);
+        const [{ pid }] = (await other.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"))
+          .rows as [{ pid: number }];
+        await waitFor(async () => {
+          const { rows } = await other.query(
+            "SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))",
+            [pid],
+          );
+          return rows.length > 0;
+        });
+        await other.query("COMMIT");
+        const written = await write;
+        expect(written.change).toBe("UPDATE");
+        expect(written.customerID).toBe(taker.customerID);
+        const state = await hub.customers.getState(taker.customerID);
+        expect(state.individual.names.FIRST).toBe("Rae");
+      } finally {
+        await other.end();
+        await hub.close();
+      }
+    });
   },
 );
