@@ -85,8 +85,40 @@ function namesAnything(request: CustomerRequest, action: "Add" | "AddorUpdate"):
 
 /** Text of a child element; `undefined` when absent (an empty element counts as absent). */
 function textOf(parent: XmlElement | undefined, name: string): string | undefined {
-  const text = parent && childNamed(parent, name)?.text;
+  const text = parent && onlyChild(parent, name)?.text;
   return text === undefined || text === "" ? undefined : text;
+}
+
+const repeated = (parent: XmlElement, what: string, first: XmlElement, second: XmlElement) =>
+  new CusthubError(
+    "INVALID_REQUEST",
+    `<${parent.name}> (line ${parent.line}) has two ${what} (lines ${first.line} and ${second.line}); only one is allowed.`,
+    { field: second.name, line: second.line },
+  );
+
+/**
+ * The one child of `parent` with this name. A second one is refused, naming both: which of two
+ * values to keep is the sender's to say, and keeping either silently loses the other.
+ */
+function onlyChild(parent: XmlElement, name: string): XmlElement | undefined {
+  let found: XmlElement | undefined;
+  for (const child of parent.children) {
+    if (child.name !== name) continue;
+    if (found) throw repeated(parent, `<${name}> elements`, found, child);
+    found = child;
+  }
+  return found;
+}
+
+/**
+ * A container (`<ContactInformation>`, `<CustomerNotes>`, `<PersonalSummary>`, ...) written once
+ * or more: all its children as one element, so that a second one adds what it holds instead of
+ * being dropped. A value given in two of them is still refused, by `textOf`.
+ */
+function containerOf(parent: XmlElement, name: string): XmlElement | undefined {
+  const all = childrenNamed(parent, name);
+  if (all.length <= 1) return all[0];
+  return { ...all[0]!, children: all.flatMap((container) => container.children) };
 }
 
 function flag(raw: string | undefined, where: string): boolean | undefined {
@@ -124,14 +156,14 @@ function customerRequest(block: XmlElement): CustomerRequest {
     customerClass: textOf(block, "CustomerClass"),
     alternateKeys: alternateKeys(block),
   };
-  const lastUpdate = childNamed(block, "LastUpdateInfo");
+  const lastUpdate = containerOf(block, "LastUpdateInfo");
   if (lastUpdate) {
     request.lastUpdateInfo = {
       updateUserID: textOf(lastUpdate, "UpdateUserID"),
       updateDate: textOf(lastUpdate, "UpdateDate"),
     };
   }
-  const affiliation = childNamed(block, "Affiliation");
+  const affiliation = onlyChild(block, "Affiliation");
   if (affiliation) {
     // `Action="Add"` and `UpdateType="New"` are the same thing (seeds/003 Home Location); an
     // Affiliation with neither, as in the Add example, sets the home location too.
@@ -165,9 +197,9 @@ function customerRequest(block: XmlElement): CustomerRequest {
       );
     }
   }
-  const individual = childNamed(childNamed(block, "EntityInformation") ?? block, "Individual");
+  const individual = containerOf(containerOf(block, "EntityInformation") ?? block, "Individual");
   if (individual) request.individual = individualInput(individual);
-  const preferences = childNamed(block, "PersonalPreferences");
+  const preferences = containerOf(block, "PersonalPreferences");
   if (preferences)
     request.contactPreferences = childrenNamed(preferences, "ContactPreference").map(
       contactPreference,
@@ -201,7 +233,7 @@ function customerRequest(block: XmlElement): CustomerRequest {
     }
     request.customAttributes = [...byName.values()];
   }
-  const notes = childNamed(block, "CustomerNotes");
+  const notes = containerOf(block, "CustomerNotes");
   if (notes) request.notes = childrenNamed(notes, "CustomerNote").map(noteInput);
   return request;
 }
@@ -242,21 +274,25 @@ function individualInput(individual: XmlElement): IndividualInput {
     salutation: textOf(individual, "Salutation"),
     nickName: textOf(individual, "NickName") ?? textOf(individual, "Nickname"),
   };
-  const names = childNamed(individual, "Name");
+  const names = containerOf(individual, "Name");
   if (names) {
     input.names = {};
+    const seen = new Map<string, XmlElement>();
     for (const name of childrenNamed(names, "Name")) {
-      input.names[parseNameLocation(name.attributes.Location)] =
-        name.text === "" ? undefined : name.text;
+      const location = parseNameLocation(name.attributes.Location);
+      const earlier = seen.get(location);
+      if (earlier) throw repeated(names, `names with Location="${location}"`, earlier, name);
+      seen.set(location, name);
+      input.names[location] = name.text === "" ? undefined : name.text;
     }
   }
-  const contact = childNamed(individual, "ContactInformation");
+  const contact = containerOf(individual, "ContactInformation");
   if (contact) {
     input.addresses = childrenNamed(contact, "Address").map(addressInput);
     input.emails = childrenNamed(contact, "EMail").map(emailInput);
     input.telephones = childrenNamed(contact, "Telephone").map(telephoneInput);
   }
-  const summary = childNamed(individual, "PersonalSummary");
+  const summary = containerOf(individual, "PersonalSummary");
   if (summary) {
     input.genderType = textOf(summary, "GenderType");
     input.birthDate = textOf(summary, "BirthDate");
@@ -266,7 +302,7 @@ function individualInput(individual: XmlElement): IndividualInput {
     input.rent = flag(textOf(summary, "Rent"), "Rent");
     input.languageCode = textOf(summary, "LanguageCode");
   }
-  const profile = childNamed(individual, "SocioEconomicProfile");
+  const profile = containerOf(individual, "SocioEconomicProfile");
   if (profile) {
     input.highestEducationalLevelName = textOf(profile, "HighestEducationalLevelName");
     input.annualIncomeAmount = textOf(profile, "AnnualIncomeAmount");

@@ -1,0 +1,63 @@
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { customerOperation } from "../../src/ingest/customer-block.js";
+import { readBlocks, type XmlElement } from "../../src/ingest/xml-blocks.js";
+
+/** The one `<Customer>` of a file holding `inner`, as the import reads it. */
+async function block(inner: string): Promise<XmlElement> {
+  const file = `<Customers>\n<Customer Action="AddorUpdate">\n${inner}\n</Customer>\n</Customers>`;
+  for await (const read of readBlocks(Readable.from([file]))) return read.element;
+  throw new Error("no block");
+}
+
+const key = `<AlternateKey TypeCode="TWCUSTID"><AlternateID>R1</AlternateID></AlternateKey>`;
+
+describe("elements written more than once in a block", () => {
+  it("takes every child of a repeated container, none dropped", async () => {
+    const { request } = customerOperation(
+      await block(`${key}
+<EntityInformation><Individual>
+  <Name><Name Location="First">Ann</Name></Name>
+  <Name><Name Location="Middle">Zed</Name><Name Location="Last">Lee</Name></Name>
+  <ContactInformation><EMail><EMailAddress>a@example.com</EMailAddress></EMail></ContactInformation>
+  <ContactInformation><Telephone><PhoneNumber>4405550100</PhoneNumber></Telephone></ContactInformation>
+  <PersonalSummary><GenderType>F</GenderType></PersonalSummary>
+  <PersonalSummary><BirthDate>1970-01-02</BirthDate></PersonalSummary>
+</Individual></EntityInformation>
+<CustomerNotes><CustomerNote>n1</CustomerNote></CustomerNotes>
+<CustomerNotes><CustomerNote>n2</CustomerNote></CustomerNotes>`),
+    );
+    const individual = request.individual!;
+    expect(individual.names).toEqual({ FIRST: "Ann", MIDDLE: "Zed", LAST: "Lee" });
+    expect(individual.emails!.map((email) => email.emailAddress)).toEqual(["a@example.com"]);
+    expect(individual.telephones!.map((phone) => phone.phoneNumber)).toEqual(["4405550100"]);
+    expect([individual.genderType, individual.birthDate]).toEqual(["F", "1970-01-02"]);
+    expect(request.notes!.map((note) => note.text)).toEqual(["n1", "n2"]);
+  });
+
+  it.each([
+    [
+      "a value",
+      `<EntityInformation><Individual><Salutation>Dr</Salutation>\n<Salutation>Mr</Salutation></Individual></EntityInformation>`,
+      "<Individual> (line 4) has two <Salutation> elements (lines 4 and 5); only one is allowed.",
+    ],
+    [
+      "a value in two containers",
+      `<EntityInformation><Individual>\n<PersonalSummary><GenderType>F</GenderType></PersonalSummary>\n<PersonalSummary><GenderType>M</GenderType></PersonalSummary></Individual></EntityInformation>`,
+      "<PersonalSummary> (line 5) has two <GenderType> elements (lines 5 and 6); only one is allowed.",
+    ],
+    [
+      "a name location",
+      `<EntityInformation><Individual><Name>\n<Name Location="First">Ann</Name>\n<Name Location="first">Bea</Name></Name></Individual></EntityInformation>`,
+      '<Name> (line 4) has two names with Location="FIRST" (lines 5 and 6); only one is allowed.',
+    ],
+    [
+      "a home location",
+      `<Affiliation><RetailStoreID>S1</RetailStoreID></Affiliation>\n<Affiliation><RetailStoreID>S2</RetailStoreID></Affiliation>`,
+      "<Customer> (line 2) has two <Affiliation> elements (lines 4 and 5); only one is allowed.",
+    ],
+  ])("refuses %s given twice, naming both lines", async (_, inner, message) => {
+    const element = await block(`${key}\n${inner}`);
+    expect(() => customerOperation(element)).toThrow(message);
+  });
+});
