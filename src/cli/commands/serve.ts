@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { startIncomingWatcher } from "../../ingest/incoming-watcher.js";
+import type { FastifyInstance } from "fastify";
+import { startIncomingWatcher, type Watcher } from "../../ingest/incoming-watcher.js";
 import { describeConfig } from "../../services/config.js";
 import type { Config } from "../../services/config.js";
 import type { DataDirLock } from "../../services/data-dir-lock.js";
@@ -36,12 +37,31 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
       let hub: Hub | undefined;
       let lock: DataDirLock | undefined;
       let admin: AdminServer | undefined;
+      let app: FastifyInstance | undefined;
+      let watcher: Watcher | undefined;
+      let scheduler: SyncScheduler | undefined;
       let opened!: (server: { hub: Hub; config: Config }) => void;
       let failed!: (error: unknown) => void;
       const ready = new Promise<{ hub: Hub; config: Config }>((resolve, reject) => {
         opened = resolve;
         failed = reject;
       });
+      // Only forwarded commands wait for the database; a start that fails before the admin socket
+      // is open is reported below, not as an unhandled rejection (a stack trace and exit 1).
+      ready.catch(() => undefined);
+      let closing: Promise<void> | undefined;
+      /** Closes what is open, once, whether on SIGINT/SIGTERM or because the start failed. */
+      const closeAll = (): Promise<void> =>
+        (closing ??= (async () => {
+          // The file in hand is imported to its end; close() then waits for requests in flight.
+          // The sync run in progress ends gracefully: deliveries in flight finish and are
+          // recorded, unsent claimed rows are freed at once, before the hub closes.
+          // Forwarded commands in hand (an import) end as the file in hand does.
+          await Promise.all([watcher?.stop(), scheduler?.stop(), admin?.close()]);
+          await app?.close();
+          if (hub) await hub.close();
+          else lock?.release();
+        })());
       const log: {
         info(fields: object, message: string): void;
         error(fields: object, message: string): void;
@@ -73,15 +93,15 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
         // The HTTP stack loads here, for `serve` alone: other commands start without it.
         const { buildServer } = await import("../../api/server.js");
         opened({ hub, config });
-        const app = buildServer(hub, {
+        const server = buildServer(hub, {
           logger: true,
           dataDir: config.dataDir,
           dataSync: openDataSync(hub, command),
         });
-        const openedHub = hub;
-        log.error = (fields, message) => app.log.error(fields, message);
-        log.info = (fields, message) => app.log.info(fields, message);
-        const watcher = options.watch
+        app = server;
+        log.error = (fields, message) => server.log.error(fields, message);
+        log.info = (fields, message) => server.log.info(fields, message);
+        watcher = options.watch
           ? startIncomingWatcher(hub, {
               dataDir: config.dataDir,
               onImported: (summary) => {
@@ -93,44 +113,36 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
                 };
                 // A file that could not be read to its end is moved to failed/: say so, and why.
                 if (summary.error) {
-                  app.log.warn(
+                  server.log.warn(
                     { ...fields, error: summary.error.message },
                     `stopped importing ${summary.file}`,
                   );
-                } else app.log.info(fields, `imported ${summary.file}`);
+                } else server.log.info(fields, `imported ${summary.file}`);
               },
               onError: (error, file) =>
-                app.log.error({ err: error, file }, "import of a dropped file failed"),
+                server.log.error({ err: error, file }, "import of a dropped file failed"),
               onIgnored: (path, reason) =>
-                app.log.warn({ path, reason }, "not importing what is not in a fileset's folder"),
+                server.log.warn(
+                  { path, reason },
+                  "not importing what is not in a fileset's folder",
+                ),
             })
           : undefined;
-        let scheduler: SyncScheduler | undefined;
-        let stopping = false;
-        const stop = async (signal: string): Promise<void> => {
-          if (stopping) return;
-          stopping = true;
-          app.log.info({ signal }, "shutting down: finishing requests in flight");
-          // The file in hand is imported to its end; close() then waits for requests in flight.
-          // The sync run in progress ends gracefully: deliveries in flight finish and are recorded,
-          // unsent claimed rows are freed at once, before the hub closes.
-          // Forwarded commands in hand (an import) end as the file in hand does.
-          await Promise.all([watcher?.stop(), scheduler?.stop(), admin?.close()]);
-          await app.close();
-          await openedHub.close();
+        const stop = (signal: string): void => {
+          if (closing) return;
+          server.log.info({ signal }, "shutting down: finishing requests in flight");
+          void closeAll();
         };
-        process.once("SIGINT", (signal) => void stop(signal));
-        process.once("SIGTERM", (signal) => void stop(signal));
-        await app.listen({ host: config.host, port: config.port });
-        app.log.info(describeConfig(config), "custhub is serving");
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        await server.listen({ host: config.host, port: config.port });
+        server.log.info(describeConfig(config), "custhub is serving");
         // The data-sync job on its schedule (DataSyncIntervalSeconds), while DataSyncEnabled.
-        if (!stopping) scheduler = openDataSync(hub, command, app.log).startScheduler(cliActor);
+        if (!closing) scheduler = openDataSync(hub, command, server.log).startScheduler(cliActor);
       } catch (error) {
         failed(error);
         fail({}, error);
-        await admin?.close();
-        if (hub) await hub.close();
-        else lock?.release();
+        await closeAll();
       }
     });
 }
