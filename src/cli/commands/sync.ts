@@ -214,6 +214,16 @@ export function registerSync(program: Command): void {
     });
 }
 
+/** What a `sync run` loop did, printed when it is stopped. */
+interface LoopSummary {
+  runs: number;
+  failedRuns: number;
+  delivered: number;
+  failed: number;
+  deadLettered: number;
+  lastRun: JobRun | null;
+}
+
 /** `sync run` without --once: the schedule of `serve`, without the HTTP server. */
 async function runUntilSignalled(dataSync: DataSync, options: JsonOption): Promise<void> {
   const runs: JobRun[] = [];
@@ -227,7 +237,7 @@ async function runUntilSignalled(dataSync: DataSync, options: JsonOption): Promi
   await scheduler.stop();
   const total = (key: "delivered" | "failed" | "deadLettered"): number =>
     runs.reduce((sum, run) => sum + run[key], 0);
-  const summary = {
+  const summary: LoopSummary = {
     runs: runs.length,
     failedRuns: runs.filter((run) => run.outcome === "failed").length,
     delivered: total("delivered"),
@@ -235,7 +245,14 @@ async function runUntilSignalled(dataSync: DataSync, options: JsonOption): Promi
     deadLettered: total("deadLettered"),
     lastRun: runs.at(-1) ?? null,
   };
-  if (options.json) printResult(options, summary, () => "");
+  printResult(options, summary, () => describeLoop(summary));
+  // README: exit 1 when a run failed; a loop's earlier failure is not undone by later runs.
+  if (summary.failedRuns > 0) setExitCode(EXIT.failed);
+}
+
+function describeLoop(summary: LoopSummary): string {
+  const runs = `${summary.runs} run${summary.runs === 1 ? "" : "s"}`;
+  return `stopped after ${runs} (${summary.failedRuns} failed): delivered ${summary.delivered}, failed ${summary.failed}, dead-lettered ${summary.deadLettered}`;
 }
 
 /**
