@@ -3,7 +3,7 @@
  * on stdout (SPEC 10). Failures go to stderr as `error CODE: message`; with `--json` the error
  * document `{error: {code, message, details}}` also goes to stdout, so scripts always get JSON.
  */
-import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
+import { CusthubError, isCusthubError, toError, type ErrorCode } from "../domain/errors.js";
 import { io } from "./io.js";
 
 export interface OutputOptions {
@@ -27,7 +27,16 @@ export function fail(options: OutputOptions, error: unknown): void {
   setExitCode(reportFailure(options, error));
 }
 
-const USAGE_CODES = new Set(["INVALID_REQUEST", "INVALID_SETTING"]);
+/**
+ * The codes that say what was typed (or the file it names) is malformed, whatever the data holds:
+ * exit 2. A well-formed value the data refuses (not found, already exists, a rule, a status)
+ * exits 1.
+ */
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "INVALID_REQUEST",
+  "INVALID_SETTING",
+  "INVALID_DATE_FORMAT",
+]);
 
 /** The `{code, message, details}` of a failure, as `--json` prints it. */
 export type ErrorBody = ReturnType<CusthubError["toJSON"]>;

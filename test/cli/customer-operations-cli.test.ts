@@ -157,6 +157,33 @@ describe.each(stores)("customer operation commands on $name", ({ setUp }) => {
     );
   });
 
+  it("exits 2 for a date that is not a real YYYY-MM-DD, as for any bad input", async () => {
+    const notReal = [2, "INVALID_DATE_FORMAT"];
+    expect(await failure("cards", "add", "9000000000000099", "--expires", "2031-02-30")).toEqual(
+      notReal,
+    );
+    expect(
+      await failure("cards", "reset-expiration", "9000000000000001", "--expires", "2031-02-30"),
+    ).toEqual(notReal);
+    expect(
+      await failure(
+        "card-programs",
+        "add",
+        "CLI-DATE",
+        "--kind",
+        "loyalty",
+        "--effective",
+        "2020-13-01",
+      ),
+    ).toEqual(notReal);
+    const example = JSON.parse(
+      readFileSync(new URL("../fixtures/transaction-example.json", import.meta.url), "utf8"),
+    ) as Record<string, unknown>;
+    const file = join(store.dir, "bad-date-transaction.json");
+    writeFileSync(file, JSON.stringify({ ...example, businessDate: "2017-02-30" }));
+    expect(await failure("transactions", "post", file)).toEqual(notReal);
+  });
+
   it("defines segments and adds and removes the customer by the segment's id or name", async () => {
     const vip = await json<{ segmentId: string; name: string }>(
       "segments",
