@@ -21,7 +21,7 @@ import { registerSync } from "./commands/sync.js";
 import { forwardCommand } from "./admin-socket/forward.js";
 import { configOf } from "./context.js";
 import { io } from "./io.js";
-import { EXIT, fail, setExitCode } from "./output.js";
+import { EXIT, fail, reportUsageError, setExitCode } from "./output.js";
 import { lockStateOf } from "../services/data-dir-lock.js";
 
 const { version } = JSON.parse(
@@ -108,7 +108,9 @@ export async function runCommandLine(
     if (error instanceof Forwarded) return;
     if (error instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.
-      setExitCode(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+      if (error.exitCode === 0) setExitCode(EXIT.ok);
+      else
+        reportUsageError({ json: argv.includes("--json") }, error.message.replace(/^error: /, ""));
     } else {
       throw error;
     }

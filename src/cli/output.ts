@@ -48,11 +48,23 @@ const asFailure = (error: unknown): CusthubError =>
 
 export const errorBody = (error: unknown): ErrorBody => asFailure(error).toJSON();
 
+const writeErrorDocument = (failure: CusthubError): void =>
+  void io().stdout.write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
+
 export function reportFailure(options: OutputOptions, error: unknown): number {
   const failure = asFailure(error);
-  if (options.json) io().stdout.write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
+  if (options.json) writeErrorDocument(failure);
   io().stderr.write(`error ${failure.code}: ${failure.message}\n`);
   return USAGE_CODES.has(failure.code) ? EXIT.usage : EXIT.failed;
+}
+
+/**
+ * A usage error that commander has already told people on stderr, with the usage: exit 2, and
+ * with `--json` the error document on stdout too, as for any failure.
+ */
+export function reportUsageError(options: OutputOptions, message: string): void {
+  if (options.json) writeErrorDocument(new CusthubError("INVALID_REQUEST", message, {}));
+  setExitCode(EXIT.usage);
 }
 
 /** A fixed-width table for people: one header row, then the rows. */

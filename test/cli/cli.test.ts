@@ -149,6 +149,29 @@ describe.each(cliEngines)("custhub CLI on $name", (engine) => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown command");
   });
+
+  it("prints the JSON error document for a usage error under --json, as for any failure", async () => {
+    const badLimit = await cli("customers", "find", "--limit", "0", "--json");
+    expect(badLimit.code).toBe(2);
+    expect(JSON.parse(badLimit.stdout)).toEqual({
+      error: {
+        code: "INVALID_REQUEST",
+        message: expect.stringMatching(/^option '--limit <n>' argument '0' is invalid/),
+        details: {},
+      },
+    });
+    // People still get commander's message with the usage on stderr.
+    expect(badLimit.stderr).toContain("Usage: custhub customers find");
+    const unknown = await cli("customers", "frobnicate", "--json");
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({
+      error: { code: "INVALID_REQUEST", message: expect.stringContaining("frobnicate") },
+    });
+    // Help is no error: nothing but the help.
+    const help = await cli("customers", "find", "--help", "--json");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: custhub customers find");
+  });
 });
 
 describe("custhub import on pglite", () => {
