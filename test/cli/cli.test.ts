@@ -144,6 +144,24 @@ describe.each(cliEngines)("custhub CLI on $name", (engine) => {
     expect(human.stdout).toContain("CUSTOMER ID");
   });
 
+  it("refuses a customerID that is not a whole number as bad input, as the REST API does", async () => {
+    for (const args of [
+      ["customers", "get", "abc"],
+      ["customers", "export", "12x"],
+      ["customers", "erase", "1e3"],
+      ["customers", "segment", "add", "abc", "VIP"],
+      ["customers", "franchisee", "remove", "abc", "7"],
+      ["customers", "associates", "set", "1.5"],
+      ["destinations", "run", "datasync", "--customer", "abc"],
+    ]) {
+      const result = await cli(...args, "--json");
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(JSON.parse(result.stdout), args.join(" ")).toMatchObject({
+        error: { code: "INVALID_REQUEST", message: expect.stringContaining("customerID") },
+      });
+    }
+  });
+
   it("refuses an unknown command with exit code 2", async () => {
     const result = await cli("frobnicate");
     expect(result.code).toBe(2);

@@ -8,6 +8,7 @@ import { CusthubError } from "../../domain/errors.js";
 import type { AssociateAssignmentInput } from "../../services/associate-assignments.js";
 import type { CustomerEditOutcome } from "../../services/customer-edits.js";
 import { withHub } from "../context.js";
+import { customerIdArgument } from "../customer-id.js";
 import { printResult } from "../output.js";
 
 const cli = { actor: "cli", channel: "cli" } as const;
@@ -49,7 +50,7 @@ export function registerCustomerAssignments(program: Command): void {
     .description("add a customer to a segment, or remove it (SEGMENT: its id or name)");
   segment
     .command("add")
-    .argument("<customerID>", "the customer's customerID")
+    .argument("<customerID>", "the customer's customerID", customerIdArgument)
     .argument("<segment>", "the segment's id or name")
     .option("--json", "print one JSON document: {customerID, change, record}")
     .description("addCustomerToSegment; queues the customer's UPDATE")
@@ -65,7 +66,7 @@ export function registerCustomerAssignments(program: Command): void {
     );
   segment
     .command("remove")
-    .argument("<customerID>", "the customer's customerID")
+    .argument("<customerID>", "the customer's customerID", customerIdArgument)
     .argument("<segment>", "the segment's id or name")
     .option("--json", "print one JSON document: {customerID, change, record}")
     .description("removeCustomerFromSegment; queues the customer's UPDATE")
@@ -85,7 +86,7 @@ export function registerCustomerAssignments(program: Command): void {
     .description("the customer's franchisees (addOrDeleteCustomerFranchisees)");
   franchisee
     .command("set")
-    .argument("<customerID>", "the customer's customerID")
+    .argument("<customerID>", "the customer's customerID", customerIdArgument)
     .argument("<franchiseeId>", "the franchisee's id, a whole number", franchiseeId)
     .argument("<franchiseeName>", "the franchisee's name")
     .option("--json", "print one JSON document: {customerID, change, record}")
@@ -112,7 +113,7 @@ export function registerCustomerAssignments(program: Command): void {
     );
   franchisee
     .command("remove")
-    .argument("<customerID>", "the customer's customerID")
+    .argument("<customerID>", "the customer's customerID", customerIdArgument)
     .argument("<franchiseeId>", "the franchisee's id", franchiseeId)
     .option("--json", "print one JSON document: {customerID, change, record}")
     .description("delete the customer's franchisee entry")
@@ -129,7 +130,7 @@ export function registerCustomerAssignments(program: Command): void {
     .command("associates")
     .description("the customer's associate assignments (updateAssociateAssignment)")
     .command("set")
-    .argument("<customerID>", "the customer's customerID")
+    .argument("<customerID>", "the customer's customerID", customerIdArgument)
     .argument(
       "[assignment...]",
       "ROLE=ASSOCIATE or ROLE=ASSOCIATE@STORE, one per role; none removes them all",

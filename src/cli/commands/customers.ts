@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { toCustomerResponse, type CustomerResponse } from "../../domain/customer-response.js";
 import { CusthubError } from "../../domain/errors.js";
 import { withHub } from "../context.js";
+import { customerIdArgument } from "../customer-id.js";
 import { io } from "../io.js";
 import { printResult, table } from "../output.js";
 
@@ -66,7 +67,7 @@ export function registerCustomers(program: Command): void {
   const customers = program.command("customers").description("read customers");
   customers
     .command("get")
-    .argument("[customerID]", "the customer's customerID")
+    .argument("[customerID]", "the customer's customerID", customerIdArgument)
     .option("--alt <TYPE:ID>", "find the customer by an alternate key instead")
     .option("--json", "print one JSON document")
     .description("print one customer's record (the CustomerResponseType JSON)")
@@ -128,7 +129,7 @@ export function registerCustomers(program: Command): void {
 
   customers
     .command("export")
-    .argument("<customerID>", "the customer's customerID")
+    .argument("<customerID>", "the customer's customerID", customerIdArgument)
     .option("--json", "print one JSON document (the export is JSON either way)")
     .description("everything held on the customer, as JSON (a data-subject access request)")
     .action(async (customerID: string, options: { json?: boolean }, command: Command) => {
@@ -139,7 +140,7 @@ export function registerCustomers(program: Command): void {
     });
   customers
     .command("erase")
-    .argument("<customerID>", "the customer's customerID")
+    .argument("<customerID>", "the customer's customerID", customerIdArgument)
     .option("--json", "print one JSON document")
     .description(
       "remove the customer's personal data, keep an anonymous shell; queued as CUSTOMERDEL",

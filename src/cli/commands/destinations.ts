@@ -16,6 +16,7 @@ import type {
 import { destinationNamed } from "../../sync/destinations/index.js";
 import type { JobRun } from "../../sync/data-sync.js";
 import { withHub } from "../context.js";
+import { customerIdArgument } from "../customer-id.js";
 import { io } from "../io.js";
 import { EXIT, fail, printResult, setExitCode, table } from "../output.js";
 import { cliActor, deadLetterTable, openDataSync, requeueSelection } from "./sync.js";
@@ -251,7 +252,7 @@ export function registerDestinations(program: Command): void {
     .option(
       "--customer <id>",
       "send this customer's current record now (repeat); works while the destination is disabled",
-      collect,
+      (value: string, previous?: string[]) => collect(customerIdArgument(value), previous),
     )
     .option("--json", "print one JSON document")
     .description("deliver now and print what each delivery did; exit 1 when anything failed")
