@@ -214,6 +214,7 @@ type EntryRule = <T extends ContactEntryFlags>(
   kind: EntryKind,
   existing: readonly T[],
   incoming: IncomingEntry<T>[],
+  warnings: ValidationIssue[],
 ) => T[];
 
 /** How a request's alternate keys change the keys a customer holds; returns the ones deleted. */
@@ -282,11 +283,13 @@ function changeExisting(
     "address",
     individual.addresses,
     requestEntries("address", (input.addresses ?? []).map(addressFromInput), warnings, context),
+    warnings,
   );
   individual.emails = entryRule(
     "email",
     individual.emails,
     requestEntries("email", (input.emails ?? []).map(emailFromInput), warnings, context),
+    warnings,
   );
   individual.telephones = entryRule(
     "telephone",
@@ -297,6 +300,7 @@ function changeExisting(
       warnings,
       context,
     ),
+    warnings,
   );
   const deleted = keyRule(state, requestedAlternateKeys(request, context));
   state.customAttributes = applyAttributes(

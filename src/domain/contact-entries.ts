@@ -16,6 +16,8 @@ export type EntryKind = "address" | "email" | "telephone";
 export interface IncomingEntry<T extends ContactEntryFlags> {
   entry: T;
   updateType: EntryUpdateType | null;
+  /** Its place among the request's entries of its kind, from 0, for messages. */
+  position?: number;
 }
 
 const text = (value: string | null | undefined): string | null => given(value) ?? null;
@@ -113,8 +115,9 @@ export function entriesWithContent<T extends Address | Email | Telephone>(
   incoming: IncomingEntry<T>[],
   warnings: ValidationIssue[],
 ): IncomingEntry<T>[] {
-  return incoming.filter(({ entry }, index) => {
-    if (hasContent(kind, entry)) return true;
+  return incoming.filter((item, index) => {
+    item.position = index;
+    if (hasContent(kind, item.entry)) return true;
     const { name, content } = ENTRY_NAMES[kind];
     warnings.push({
       field: `${kind === "address" ? "addresses" : `${kind}s`}[${index}]`,
@@ -124,6 +127,27 @@ export function entriesWithContent<T extends Address | Email | Telephone>(
     });
     return false;
   });
+}
+
+/**
+ * An `Old` entry that names none of the customer's entries, active or not: nothing is
+ * deactivated, and the request is told so. Matching is by type code and content after normalization (`contentKey`).
+ */
+function oldNotFound(
+  kind: EntryKind,
+  entry: ContactEntryFlags,
+  position: number | undefined,
+): ValidationIssue {
+  const { name } = ENTRY_NAMES[kind];
+  const plural = kind === "address" ? "addresses" : `${kind}s`;
+  const which = position === undefined ? "" : ` ${position + 1}`;
+  const type = entry.typeCode === null ? "no TypeCode" : `TypeCode ${entry.typeCode}`;
+  return {
+    field: `${plural}[${position ?? 0}]`,
+    code: "OLD_ENTRY_NOT_FOUND",
+    message: `${name}${which} (UpdateType Old, ${type}) matches none of the customer's ${plural}; nothing was deactivated.`,
+    severity: "warning",
+  };
 }
 
 /**
@@ -236,15 +260,19 @@ export function updateEntries<T extends ContactEntryFlags>(
   kind: EntryKind,
   existing: readonly T[],
   incoming: IncomingEntry<T>[],
+  warnings: ValidationIssue[] = [],
 ): T[] {
   let entries = existing.map((entry) => ({ ...entry }));
-  for (const { entry, updateType } of incoming) {
+  for (const { entry, updateType, position } of incoming) {
     const key = contentKey(kind, entry as never);
     if (updateType === "Old") {
       const index = entries.findIndex(
         (candidate) => candidate.active && contentKey(kind, candidate as never) === key,
       );
       if (index >= 0) entries[index] = { ...entries[index]!, active: false };
+      // Already inactive (the same file imported again, say) is what Old asks for: no warning.
+      else if (!entries.some((candidate) => contentKey(kind, candidate as never) === key))
+        warnings.push(oldNotFound(kind, entry, position));
       continue;
     }
     if (updateType === "Set") {

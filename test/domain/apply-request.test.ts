@@ -289,3 +289,52 @@ describe("LanguageCode: the 2-letter ISO language code (seeds/003)", () => {
     expect(state.validationIssues.map((issue) => issue.message)).toEqual(messages);
   });
 });
+
+describe("UpdateType Old that names nothing the customer has", () => {
+  it("deactivates nothing and says so, without repeating the value", () => {
+    const applied = applyUpdate(
+      stored(),
+      {
+        individual: {
+          emails: [
+            { updateType: "Old", typeCode: "HOME", emailAddress: "ann@example.com" },
+            { updateType: "Old", typeCode: "WORK", emailAddress: "ann@example.com" },
+          ],
+          addresses: [{ updateType: "Old", addressLine1: "1 A St", postalCode: "44139" }],
+        },
+      },
+      context,
+    );
+    expect(entries(applied.state)).toEqual([
+      "address 1 A St true true",
+      "email ann@example.com false true",
+      "telephone 4405550100 true true",
+    ]);
+    expect(
+      applied.state.validationIssues.map((issue) => [issue.code, issue.field, issue.message]),
+    ).toEqual([
+      [
+        "OLD_ENTRY_NOT_FOUND",
+        "addresses[0]",
+        "Address 1 (UpdateType Old, no TypeCode) matches none of the customer's addresses; nothing was deactivated.",
+      ],
+      [
+        "OLD_ENTRY_NOT_FOUND",
+        "emails[1]",
+        "Email 2 (UpdateType Old, TypeCode WORK) matches none of the customer's emails; nothing was deactivated.",
+      ],
+    ]);
+    // The same request again: the HOME email is inactive already, which is what Old asks for.
+    const again = applyUpdate(
+      applied.state,
+      {
+        individual: {
+          emails: [{ updateType: "Old", typeCode: "HOME", emailAddress: "ann@example.com" }],
+        },
+      },
+      context,
+    );
+    expect(again.changedFields).toEqual([]);
+    expect(again.state.validationIssues).toEqual([]);
+  });
+});
