@@ -194,6 +194,17 @@ export function safeName(fileName: string): string {
   return name.trim() === "" || name.startsWith(".") ? `upload${name}` : name;
 }
 
+/**
+ * The failures file's name: "_failures appended to the original filename" (seeds/003), before its
+ * extension, which is kept as written when it is `.xml` in any case (`Batch.XML` gives
+ * `Batch_failures.XML`) and is `.xml` otherwise, for what the file holds is XML.
+ */
+export function failuresName(fileName: string): string {
+  const extension = extname(fileName);
+  const stem = fileName.slice(0, fileName.length - extension.length);
+  return `${stem}_failures${/^\.xml$/i.test(extension) ? extension : ".xml"}`;
+}
+
 /** Writes failed blocks, as well-formed XML inside the file's own root element. */
 class FailuresFile {
   private stream: WriteStream | undefined;
@@ -329,12 +340,11 @@ export async function importFile(
       .finally(() => claim.release());
     throw new CusthubError("INVALID_REQUEST", message, { file: fileName }, { cause: error });
   }
-  const stem = fileName.slice(0, fileName.length - extname(fileName).length);
   let failuresFile: string;
   try {
     // Taken now, though written only at the first failed block: another import of a file by the
     // same name, running at the same time, takes the other name (docs/import.md, "Name clashes").
-    failuresFile = reservePath(failedDir, `${stem}_failures.xml`, importId);
+    failuresFile = reservePath(failedDir, failuresName(fileName), importId);
     await hub.imports.located(importId, { sourcePath: archivedPath, failuresFile });
   } catch (error) {
     await claim.release();

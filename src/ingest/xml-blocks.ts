@@ -187,6 +187,13 @@ export async function* readBlocks(
       const found = /^<\/([^\s>]+)/.exec(buffer.slice(buffer.lastIndexOf("</", end - 1), end));
       message = `the end tag </${found?.[1] ?? "?"}> does not match the open element <${lastClosed}>`;
       if (closedBlock !== undefined && ready.at(-1) === closedBlock) ready.pop();
+    } else if (message === "undefined entity") {
+      // The reference just read ends the text read so far; saxes does not name it.
+      const end = parser.position - bufferStart;
+      const found = /&([^\s&;<]{1,100});$/.exec(buffer.slice(Math.max(0, end - 110), end));
+      message =
+        `the entity &${found?.[1] ?? "?"}; is not defined: XML defines only &amp; &lt; &gt; ` +
+        "&quot; &apos; and character references such as &#160;";
     }
     fail(`Malformed XML: ${message}`);
   });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importFile, safeName } from "../../src/ingest/import-file.js";
+import { failuresName, importFile, safeName } from "../../src/ingest/import-file.js";
 import { readBlocks } from "../../src/ingest/xml-blocks.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
@@ -798,6 +798,18 @@ describe.each(engines)("batch import on $name", (engine) => {
     const failed: string[] = [];
     for await (const block of readBlocks(summary.failuresPath!)) failed.push(block.source);
     expect(failed).toEqual(blocks.filter((_, index) => index % 10 === 9));
+  });
+});
+
+describe("failuresName", () => {
+  it.each([
+    ["customers.xml", "customers_failures.xml"],
+    ["batch.2024.XML", "batch.2024_failures.XML"],
+    ["Kunden März.Xml", "Kunden März_failures.Xml"],
+    ["export.txt", "export_failures.xml"],
+    ["noextension", "noextension_failures.xml"],
+  ])("names the failures of %s %s", (given, expected) => {
+    expect(failuresName(given)).toBe(expected);
   });
 });
 

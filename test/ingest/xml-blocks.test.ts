@@ -72,6 +72,27 @@ describe("readBlocks", () => {
     );
   });
 
+  it("names an entity XML does not define, whatever the chunks", async () => {
+    const broken = Buffer.from(
+      `<Customers>\r\n${blocks[0]}\r\n<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID">` +
+        `<AlternateID>K&nbsp;Ö</AlternateID></AlternateKey></Customer>\r\n</Customers>\r\n`,
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: broken.length - 1 }), { maxLength: 12 }),
+        async (cuts) => {
+          const at = [0, ...cuts.sort((a, b) => a - b), broken.length];
+          const chunks = at.slice(1).map((end, index) => broken.subarray(at[index], end));
+          await expect(sourcesOf(chunks)).rejects.toThrow(
+            "Malformed XML: the entity &nbsp; is not defined: XML defines only &amp; &lt; &gt; " +
+              "&quot; &apos; and character references such as &#160; (line 3",
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("does not give a block whose own end tag is wrong, whatever the chunks", async () => {
     const misspelt = blocks[1]!.replace(/<\/Customer>$/, "</Customr>");
     const broken = Buffer.from(
