@@ -75,8 +75,11 @@ export type OperationOutcome =
   | {
       ok: true;
       customerID: string;
-      /** The pending-queue action this change stands for. */
-      change: "CREATE" | "UPDATE" | "DELETE";
+      /**
+       * The pending-queue action this change stands for; null when the request left the
+       * customer exactly as it was, so nothing was written or queued.
+       */
+      change: "CREATE" | "UPDATE" | "DELETE" | null;
       record: CustomerResponse;
       /** Findings stored with the customer: invalid fields and values not written. */
       validationIssues: ValidationIssue[];
@@ -375,7 +378,7 @@ export class CustomerService {
         item.outcome = {
           ok: true,
           customerID: item.applied!.state.customerID,
-          change: "UPDATE",
+          change: null,
           record: toCustomerResponse(item.applied!.state),
           validationIssues: item.applied!.state.validationIssues,
         };
