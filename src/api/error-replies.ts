@@ -58,7 +58,9 @@ export function installErrorReplies(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isCusthubError(error)) {
       const status = statusOf(error.code);
-      if (status >= 500) request.log.error({ err: error.cause ?? error }, error.message);
+      // The error and its cause (log-redaction.ts logs their class, code, message and stack); the
+      // message is not the line's: a wrapped database error's message may quote a value.
+      if (status >= 500) request.log.error({ err: error }, "request failed");
       if (status === 401) void reply.header("www-authenticate", 'Bearer realm="custhub"');
       return reply.status(status).send({ error: error.toJSON() });
     }

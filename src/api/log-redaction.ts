@@ -6,6 +6,7 @@
  */
 import {
   LogController,
+  type FastifyError,
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
@@ -70,12 +71,71 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
 
 /**
- * A copy of `value` with personal fields replaced. Only plain objects and arrays are walked:
- * requests, replies and errors have their own serializers, which log no bodies or headers.
+ * The nouns PostgreSQL puts before a quoted name of its own (`constraint "customers_pkey"`,
+ * `encoding "UTF8"`); a quoted value follows a colon or `value` instead
+ * (`invalid input syntax for type bigint: "..."`, `value "..." is out of range`).
+ */
+const NAME_BEFORE_QUOTE =
+  /\b(?:relation|table|column|constraint|index|encoding|function|schema|sequence|trigger|view|database|role|parameter|extension|collation|savepoint|cursor|statement|portal) $/i;
+
+/** A quoted run: where PostgreSQL and `JSON.parse` put the value they refused. */
+const QUOTED = /"[^"]*"|(?<![\p{L}\p{N}])'[^']*'/gu;
+
+/**
+ * An error message with the values it quotes replaced: a database error quotes the value it
+ * refused, `JSON.parse` the text it could not read, and either may be a customer's.
+ */
+export function messageForLog(message: string): string {
+  return message.replace(QUOTED, (quoted: string, offset: number) =>
+    NAME_BEFORE_QUOTE.test(message.slice(Math.max(0, offset - 12), offset))
+      ? quoted
+      : `${quoted[0]}${REDACTED}${quoted[0]}`,
+  );
+}
+
+/** An error as logged: its class, code, message and stack, and its cause the same way. */
+export type LoggedError = {
+  type: string;
+  code?: string;
+  message: string;
+  stack: string;
+  cause?: LoggedError | typeof REDACTED;
+};
+
+/**
+ * An error as it may be logged. Only its class, code, message (values taken out) and stack: a
+ * database error carries the statement's parameters (`params`: a customer's whole record on a
+ * failed write), the failing row (`detail`) and the SQL, and any error may carry data properties
+ * of its own, so nothing else of it is copied.
+ */
+export function errorForLog(error: Error, depth = 0): LoggedError {
+  const type = error.constructor.name || error.name;
+  const message = messageForLog(error.message);
+  // The stack's first lines repeat the message unredacted: only the frames are kept.
+  const frames = (error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+  const logged: LoggedError = {
+    type,
+    message,
+    stack: [`${type}: ${message}`, ...frames].join("\n"),
+  };
+  const code: unknown = (error as { code?: unknown }).code;
+  if (typeof code === "string" || typeof code === "number") logged.code = String(code);
+  if (error.cause !== undefined) {
+    logged.cause =
+      error.cause instanceof Error && depth < 5 ? errorForLog(error.cause, depth + 1) : REDACTED;
+  }
+  return logged;
+}
+
+/**
+ * A copy of `value` with personal fields replaced. Plain objects and arrays are walked, and an
+ * error at any depth is logged as `errorForLog` has it. Requests and replies have their own
+ * serializers, which log no bodies or headers.
  */
 export function redactPersonalData(value: unknown, depth = 0): unknown {
   if (depth > 20) return REDACTED;
   if (Array.isArray(value)) return value.map((item) => redactPersonalData(item, depth + 1));
+  if (value instanceof Error) return errorForLog(value);
   if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
@@ -121,16 +181,42 @@ export class AccessLog extends LogController {
     if (error) reply.log.error({ ...line, err: error }, "request errored");
     else reply.log.info(line, "request completed");
   }
+
+  // Fastify's own lines for these put the error's message, unredacted, in `msg`.
+  override defaultErrorLog(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.statusCode >= 500) reply.log.error({ err: error }, "request failed");
+    else reply.log.info({ err: error }, "request refused");
+  }
+
+  override writeHeadError(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+    reply.log.warn({ err: error }, "the error reply could not be written");
+  }
 }
 
 export function loggerOptions(stream: LogDestination | undefined): LoggerOptions {
   return {
     level: "info",
     ...(stream ? { stream } : {}),
-    serializers: { req: requestForLog },
+    serializers: {
+      req: requestForLog,
+      // The `log` formatter, which pino runs first, has made every error an `errorForLog` object;
+      // pino's own `err` serializer would take that for an error again and log it as an `Object`.
+      err: (error: FastifyError) => (error instanceof Error ? errorForLog(error) : error),
+    },
     formatters: {
       log: (object: Record<string, unknown>) =>
         redactPersonalData(object) as Record<string, unknown>,
+    },
+    hooks: {
+      // Given an error and no message, pino makes the error's own message the line's `msg`.
+      logMethod(args, method) {
+        const [first] = args as unknown[];
+        const error = first instanceof Error ? first : (first as { err?: unknown } | null)?.err;
+        if (args.length === 1 && error instanceof Error) {
+          return method.apply(this, [first as object, messageForLog(error.message)]);
+        }
+        return method.apply(this, args);
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { OpenApiDocument } from "../../src/api/openapi.js";
 import { engines } from "../support/databases.js";
-import { startServer, type RunningServer } from "./helpers.js";
+import { startServer, type ErrorBody, type RunningServer } from "./helpers.js";
 
 interface LogLine {
   level: number;
@@ -236,6 +236,76 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
       expect(all, secret).not.toContain(secret);
     }
     expect(all).toContain("[redacted]");
+  });
+
+  it("logs a failed database statement by its class, code, message and stack: never its parameters or the customer's data", async () => {
+    const lines: string[] = [];
+    server = await startServer(engine, { logStream: { write: (line) => void lines.push(line) } });
+    // The database refuses the write, its error carrying the statement's parameters (the record
+    // among them) and a message quoting the first name it could not cast; then the search, its
+    // parameters carrying the email.
+    await server.hub.db.exec(
+      `ALTER TABLE customers ADD CONSTRAINT refuses_this_customer
+         CHECK (substring(record from 'Ottoline')::integer IS NULL)`,
+    );
+    const body = {
+      individual: {
+        names: { FIRST: "Ottoline", LAST: "Vasquez-Brandt" },
+        emails: [{ emailAddress: "ottoline.vb@example.com" }],
+        telephones: [{ phoneNumber: "2155550123" }],
+        addresses: [{ addressLine1: "7 Hidden Mews", city: "Quietborough", postalCode: "19044" }],
+        birthDate: "1968-11-23",
+      },
+    };
+    const added = await server.call<ErrorBody>("POST", "/api/v1/customers", {
+      key: "operator",
+      json: body,
+    });
+    expect(added.status).toBe(500);
+    await server.hub.db.exec("ALTER TABLE customers RENAME COLUMN emails TO emails_elsewhere");
+    const found = await server.call<ErrorBody>(
+      "GET",
+      "/api/v1/customers?email=ottoline.vb%40example.com",
+      { key: "viewer" },
+    );
+    expect(found.status).toBe(500);
+
+    const failures = lines
+      .map((line) => JSON.parse(line) as LogLine)
+      .filter((line) => line.level === 50);
+    expect(failures.map((line) => line.msg)).toEqual(["request failed", "request failed"]);
+    for (const failure of failures) {
+      const err = failure.err as Record<string, unknown>;
+      // The database's error, as the cause of the service's or as itself.
+      const database = (err.cause ?? err) as Record<string, unknown>;
+      expect(Object.keys(database).sort()).toEqual(["code", "message", "stack", "type"]);
+      expect(database.code).toMatch(/^[0-9A-Z]{5}$/);
+      expect(database.stack).toContain("\n    at ");
+    }
+    // An error other code logs, as the line itself with no message, or nested under any key.
+    const withData = Object.assign(new Error('No customer "ottoline.vb@example.com".'), {
+      params: [body],
+    });
+    server.app.log.error(withData);
+    server.app.log.warn({ failure: { during: "a job", error: withData } }, "job failed");
+    expect(lines.at(-2)).toContain('No customer \\"[redacted]\\".');
+
+    const all = lines.join("\n");
+    for (const secret of [
+      "Ottoline",
+      "ottoline",
+      "Vasquez",
+      "2155550123",
+      "Hidden Mews",
+      "Quietborough",
+      "19044",
+      "1968-11-23",
+      '"params"',
+      '"detail"',
+      '"query"',
+    ]) {
+      expect(all, secret).not.toContain(secret);
+    }
   });
 });
 
