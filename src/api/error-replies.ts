@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { isCusthubError, type ErrorCode } from "../domain/errors.js";
+import { pathOf } from "./log-redaction.js";
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   UNAUTHORIZED: 401,
@@ -102,7 +103,7 @@ export function installErrorReplies(app: FastifyInstance): void {
     reply.status(404).send({
       error: {
         code: "NOT_FOUND",
-        message: `No route ${request.method} ${request.url.split("?")[0]}.`,
+        message: `No route ${request.method} ${pathOf(request.url)}.`,
         details: {},
       },
     }),

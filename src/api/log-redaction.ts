@@ -11,6 +11,7 @@ import {
   type FastifyRequest,
   type FastifyServerOptions,
 } from "fastify";
+import { mask } from "../domain/cards.js";
 
 /** Where log lines go: one JSON line per `write`. */
 export interface LogDestination {
@@ -146,10 +147,29 @@ export function redactPersonalData(value: unknown, depth = 0): unknown {
   return copy;
 }
 
-/** The path without its query: `?email=` is personal. */
-const pathOf = (url: string): string => {
+/** The card number of a `/cards/{cardNumber}` path, routed or not. */
+const CARD_IN_PATH = /(\/cards\/)([^/]+)/i;
+
+/**
+ * The path as logs and messages show it: without its query (`?email=` is personal), and with the
+ * card number of a `/cards/{cardNumber}/...` path masked as every message masks one (docs/api.md
+ * "Cards": card numbers never appear in full in messages or logs).
+ */
+export function pathOf(url: string): string {
   const query = url.indexOf("?");
-  return query === -1 ? url : url.slice(0, query);
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.replace(
+    CARD_IN_PATH,
+    (_match, cards: string, cardNumber: string) => `${cards}${mask(decoded(cardNumber))}`,
+  );
+}
+
+const decoded = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 };
 
 /** The request as logged: id, method, and the path without its query. */

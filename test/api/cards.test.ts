@@ -3,6 +3,7 @@ import type { Card, CardProgram } from "../../src/domain/cards.js";
 import type { CustomerResponse } from "../../src/domain/customer-response.js";
 import { readCustomerPending } from "../../src/store/outbox.js";
 import { engines } from "../support/databases.js";
+import { waitFor } from "../support/wait.js";
 import { startServer, type ErrorBody, type RunningServer } from "./helpers.js";
 
 describe.each(engines)("card routes on $name", (engine) => {
@@ -196,5 +197,49 @@ describe.each(engines)("card routes on $name", (engine) => {
     await expect(server.hub.cards.get("6000000000000009")).rejects.toMatchObject({
       code: "CARD_NOT_FOUND",
     });
+  });
+
+  it("never shows a path's card number in full: the access log and the unknown-route 404 mask it", async () => {
+    const lines: string[] = [];
+    await server.close();
+    server = await startServer(engine, { logStream: { write: (line) => void lines.push(line) } });
+    await server.hub.cards.add({ cardNumber: "4111111111111111" });
+    const blocked = await server.call("POST", "/api/v1/cards/4111111111111111/block", {
+      key: "operator",
+    });
+    expect(blocked.status).toBe(200);
+    const noRoute = await server.call<ErrorBody>(
+      "POST",
+      "/api/v1/cards/4111111111111111/blockx?why=test",
+      { key: "operator" },
+    );
+    expect(noRoute.status).toBe(404);
+    expect(noRoute.body.error).toMatchObject({
+      code: "NOT_FOUND",
+      message: "No route POST /api/v1/cards/****1111/blockx.",
+    });
+    // Percent-encoded, the number is still masked by its last four characters.
+    const encoded = await server.call<ErrorBody>(
+      "POST",
+      "/api/v1/cards/5500%2D0000%2D0000%2D0004/unblock",
+      { key: "operator" },
+    );
+    expect(encoded.status).toBe(404);
+
+    // A request's line is written as its reply finishes, which may be after the client has it.
+    const completed = () =>
+      lines
+        .map((line) => JSON.parse(line) as { msg: string; path?: string })
+        .filter((line) => line.msg === "request completed")
+        .map((line) => line.path);
+    await waitFor(async () => completed().length === 3);
+    expect(completed()).toEqual([
+      "/api/v1/cards/****1111/block",
+      "/api/v1/cards/****1111/blockx",
+      "/api/v1/cards/****0004/unblock",
+    ]);
+    const all = lines.join("\n");
+    for (const full of ["4111111111111111", "5500%2D0000", "5500-0000"])
+      expect(all, full).not.toContain(full);
   });
 });
