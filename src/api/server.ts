@@ -24,6 +24,7 @@ import { registerCustomerRoutes } from "./customers.js";
 import { installErrorReplies } from "./error-replies.js";
 import { registerImportRoutes } from "./imports.js";
 import { registerNoteRoutes } from "./notes.js";
+import { installRequestChecks } from "./request-checks.js";
 import { AccessLog, loggerOptions, type LogDestination } from "./log-redaction.js";
 import { HttpMetrics } from "./metrics.js";
 import { collectRoutes, registerOpenApiRoutes } from "./openapi.js";
@@ -57,6 +58,7 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
   });
   installErrorReplies(app);
+  installRequestChecks(app);
   const routes = collectRoutes(app);
   const metrics = new HttpMetrics();
 

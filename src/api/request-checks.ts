@@ -1,0 +1,71 @@
+/**
+ * Checks every request's input passes before any route's schema sees it, made once here rather
+ * than in each route's schema (docs/api.md "Errors"):
+ *
+ * - No text holds a NUL character. PostgreSQL text cannot store one: it refused the statement, and
+ *   the caller got a 500 naming the database's encoding error. Every string and key of a JSON body,
+ *   and every query string and path parameter, is checked; a NUL is 400 naming the field.
+ * - A JSON body nests at most `MAX_JSON_DEPTH` levels, checked as it is parsed. A field nested
+ *   5,000 arrays deep was taken (a transaction keeps its unknown fields) and overflowed the stack
+ *   when the service serialized it: a 500.
+ */
+import type { FastifyInstance } from "fastify";
+import { CusthubError } from "../domain/errors.js";
+
+/** Far deeper than any document the API takes: the PosLog example transaction nests 5 levels. */
+export const MAX_JSON_DEPTH = 32;
+
+/** A key as a field name shows it: its NUL written out, so that the message holds none. */
+const shown = (key: string): string => key.replaceAll("\u0000", "\\u0000");
+
+/**
+ * The first field of `value` that no text column can take: a string or key holding a NUL, or an
+ * object or array past the depth limit. `value` is parsed JSON, a query string or path parameters:
+ * strings, numbers, booleans, null, arrays and objects only.
+ */
+function findUnstorable(value: unknown, field: string, depth = 1): CusthubError | undefined {
+  if (typeof value === "string") {
+    return value.includes("\u0000")
+      ? new CusthubError(
+          "INVALID_REQUEST",
+          `${field} holds a NUL character (U+0000), which no text may hold.`,
+          { field },
+        )
+      : undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  if (depth > MAX_JSON_DEPTH) {
+    return new CusthubError(
+      "INVALID_REQUEST",
+      `${field} nests deeper than ${MAX_JSON_DEPTH} levels.`,
+      { field, maxDepth: MAX_JSON_DEPTH },
+    );
+  }
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [String(index), item])
+    : Object.entries(value);
+  for (const [key, item] of entries) {
+    const at = `${field}/${shown(key)}`;
+    const found = findUnstorable(key, at) ?? findUnstorable(item, at, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export function installRequestChecks(app: FastifyInstance): void {
+  // Fastify's own JSON parser (which refuses `__proto__` and `constructor` keys), then the checks.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    parseJson(request, body as string, (error, parsed) => {
+      if (error) return done(error, undefined);
+      const found = findUnstorable(parsed, "body");
+      if (found) return done(found, undefined);
+      done(null, parsed);
+    });
+  });
+
+  // In callback form, as the server's other per-request hooks.
+  app.addHook("preValidation", (request, _reply, done) => {
+    done(findUnstorable(request.params, "params") ?? findUnstorable(request.query, "querystring"));
+  });
+}
