@@ -2,7 +2,7 @@
  * Every failure leaves the API as `{error: {code, message, details}}` with the import's codes
  * (SPEC 5), and the HTTP status that code stands for.
  */
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isCusthubError, type ErrorCode } from "../domain/errors.js";
 import { pathOf } from "./log-redaction.js";
 
@@ -55,8 +55,33 @@ export function statusOf(code: ErrorCode): number {
   return STATUS_BY_CODE[code] ?? 400;
 }
 
+const JSON_BODY = ["application/json"] as const;
+
+/**
+ * 415 for a body sent as a type the route does not take (docs/api.md "Errors"), naming the types
+ * it does: JSON, or what the route's `bodyTypes` says (imports take XML).
+ */
+export function replyUnsupportedBodyType(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const header = request.headers["content-type"] ?? "";
+  const sent = header.split(";")[0]!.trim().toLowerCase().slice(0, 100);
+  const accepted = request.routeOptions.config.bodyTypes ?? JSON_BODY;
+  return reply.status(415).send({
+    error: {
+      code: "INVALID_REQUEST",
+      message: `The body is sent as ${accepted.join(" or ")}, not ${sent || "without a Content-Type"}.`,
+      details: { contentType: sent, accepted: [...accepted] },
+    },
+  });
+}
+
 export function installErrorReplies(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A Content-Type no parser of the route's takes (request-checks.ts keeps text/plain out too).
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+      return replyUnsupportedBodyType(request, reply);
     if (isCusthubError(error)) {
       const status = statusOf(error.code);
       // The error and its cause (log-redaction.ts logs their class, code, message and stack); the

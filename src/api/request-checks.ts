@@ -8,6 +8,9 @@
  * - A JSON body nests at most `MAX_JSON_DEPTH` levels, checked as it is parsed. A field nested
  *   5,000 arrays deep was taken (a transaction keeps its unknown fields) and overflowed the stack
  *   when the service serialized it: a 500.
+ * - A body is JSON (the import route's XML aside): Fastify's `text/plain` parser is removed, so a
+ *   text body is 415 as any other type no route parses, rather than a string the route's schema
+ *   refused as "body must be object".
  */
 import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
@@ -53,6 +56,8 @@ function findUnstorable(value: unknown, field: string, depth = 1): CusthubError 
 }
 
 export function installRequestChecks(app: FastifyInstance): void {
+  app.removeContentTypeParser("text/plain");
+
   // Fastify's own JSON parser (which refuses `__proto__` and `constructor` keys), then the checks.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {

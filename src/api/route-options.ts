@@ -1,6 +1,7 @@
 /**
  * What custhub's routes declare beside Fastify's own options, declared once (STYLE: decorators are
- * declared, not monkey-patched): who may call the route, and the words the OpenAPI document shows.
+ * declared, not monkey-patched): who may call the route, what its body is sent as, and the words the
+ * OpenAPI document shows.
  */
 import type { Actor, ApiAccess } from "../domain/roles.js";
 
@@ -10,6 +11,8 @@ export type RouteAccess = ApiAccess | "public";
 declare module "fastify" {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /** The media types the route's body is sent as: `application/json` unless it says. */
+    bodyTypes?: readonly string[];
   }
   interface FastifySchema {
     summary?: string;

@@ -124,4 +124,53 @@ describe.each(engines)("request checks on $name", (engine) => {
     expect(tooDeep.status).toBe(400);
     expect(tooDeep.body.error.details.field).toBe(`body/notes${"/0".repeat(MAX_JSON_DEPTH - 1)}`);
   });
+
+  it("answers 415 naming application/json for a body that is not JSON; the import route takes XML and names it", async () => {
+    const { customerID } = await server.hub.customers.add({ orgName: "Buyer" }, api);
+    const cases: [string, string, string, string][] = [
+      ["POST", "/api/v1/customers", "application/xml", "<a/>"],
+      ["POST", "/api/v1/customers", "text/xml", "<a/>"],
+      ["POST", "/api/v1/customers", "text/plain", '{"orgName": "Plain"}'],
+      ["PATCH", `/api/v1/customers/${customerID}`, "text/plain; charset=utf-8", "orgName"],
+      ["POST", "/api/v1/transactions", "application/xml", "<Transaction/>"],
+      ["POST", "/api/v1/segments", "application/x-www-form-urlencoded", "name=x"],
+    ];
+    for (const [method, path, type, raw] of cases) {
+      const reply = await server.call<ErrorBody>(method, path, {
+        key: "operator",
+        raw,
+        headers: { "content-type": type },
+      });
+      const sent = type.split(";")[0]!;
+      expect(reply.status, `${path} ${type}`).toBe(415);
+      expect(reply.body.error, `${path} ${type}`).toEqual({
+        code: "INVALID_REQUEST",
+        message: `The body is sent as application/json, not ${sent}.`,
+        details: { contentType: sent, accepted: ["application/json"] },
+      });
+    }
+    expect((await server.hub.customers.find({ name: "Plain" })).items).toEqual([]);
+    expect(await server.hub.segments.list()).toEqual([]);
+
+    const xml = `<?xml version="1.0"?>\n<Customers><Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>XML-1</AlternateID></AlternateKey></Customer></Customers>\n`;
+    const imported = await server.call<{ succeeded: number }>("POST", "/api/v1/imports", {
+      key: "operator",
+      raw: xml,
+      headers: { "content-type": "application/xml" },
+    });
+    expect(imported.status).toBe(201);
+    expect(imported.body.succeeded).toBe(1);
+    for (const type of ["text/plain", "application/json"]) {
+      const refused = await server.call<ErrorBody>("POST", "/api/v1/imports", {
+        key: "operator",
+        raw: type === "text/plain" ? xml : "{}",
+        headers: { "content-type": type },
+      });
+      expect(refused.status, type).toBe(415);
+      expect(refused.body.error.message, type).toBe(
+        `The body is sent as application/xml or text/xml, not ${type}.`,
+      );
+    }
+    expect(await server.hub.imports.list()).toHaveLength(1);
+  });
 });
