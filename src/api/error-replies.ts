@@ -57,6 +57,11 @@ export function statusOf(code: ErrorCode): number {
 
 const JSON_BODY = ["application/json"] as const;
 
+/** What a caller learns of a failure of custhub's own: its `x-request-id` finds it in the log. */
+const INTERNAL_ERROR = {
+  error: { code: "GENERAL_ERROR", message: "Internal error; see the server log.", details: {} },
+} as const;
+
 /**
  * 415 for a body sent as a type the route does not take (docs/api.md "Errors"), naming the types
  * it does: JSON, or what the route's `bodyTypes` says (imports take XML).
@@ -88,6 +93,9 @@ export function installErrorReplies(app: FastifyInstance): void {
       // message is not the line's: a wrapped database error's message may quote a value.
       if (status >= 500) request.log.error({ err: error }, "request failed");
       if (status === 401) void reply.header("www-authenticate", 'Bearer realm="custhub"');
+      // A GENERAL_ERROR's message may quote the database's ("The change could not be saved:
+      // invalid byte sequence for encoding ..."): the caller gets the log's pointer instead.
+      if (error.code === "GENERAL_ERROR") return reply.status(status).send(INTERNAL_ERROR);
       return reply.status(status).send({ error: error.toJSON() });
     }
     if (error.validation) {
@@ -112,16 +120,12 @@ export function installErrorReplies(app: FastifyInstance): void {
       });
     }
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (status >= 500) request.log.error({ err: error }, "request failed");
-    const code: ErrorCode =
-      status === 413 ? "REQUEST_TOO_LARGE" : status >= 500 ? "GENERAL_ERROR" : "INVALID_REQUEST";
-    return reply.status(status).send({
-      error: {
-        code,
-        message: status >= 500 ? "Internal error; see the server log." : error.message,
-        details: {},
-      },
-    });
+    if (status >= 500) {
+      request.log.error({ err: error }, "request failed");
+      return reply.status(status).send(INTERNAL_ERROR);
+    }
+    const code: ErrorCode = status === 413 ? "REQUEST_TOO_LARGE" : "INVALID_REQUEST";
+    return reply.status(status).send({ error: { code, message: error.message, details: {} } });
   });
 
   app.setNotFoundHandler((request, reply) =>

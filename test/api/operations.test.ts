@@ -262,6 +262,10 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
       json: body,
     });
     expect(added.status).toBe(500);
+    // Nor does the caller learn the database's words: the request id finds them in the log.
+    expect(added.body).toEqual({
+      error: { code: "GENERAL_ERROR", message: "Internal error; see the server log.", details: {} },
+    });
     await server.hub.db.exec("ALTER TABLE customers RENAME COLUMN emails TO emails_elsewhere");
     const found = await server.call<ErrorBody>(
       "GET",
