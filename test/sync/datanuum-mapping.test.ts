@@ -25,8 +25,27 @@ function customer(change: (state: CustomerState) => void): CustomerState {
   return state;
 }
 
-function phone(typeCode: string, phoneNumber: string, primaryFlag = false, active = true) {
-  return { ...flags, typeCode, phoneNumber, primaryFlag, active, extension: null, areaCode: null };
+function phone(
+  typeCode: string,
+  phoneNumber: string,
+  primaryFlag = false,
+  active = true,
+  validFlag = true,
+) {
+  return {
+    ...flags,
+    typeCode,
+    phoneNumber,
+    primaryFlag,
+    active,
+    validFlag,
+    extension: null,
+    areaCode: null,
+  };
+}
+
+function email(emailAddress: string, primaryFlag: boolean, validFlag = true) {
+  return { ...flags, typeCode: "HOME", primaryFlag, validFlag, emailAddress };
 }
 
 function address(country: string, primaryFlag: boolean) {
@@ -123,6 +142,49 @@ const cases: [
     "b@example.com",
   ],
   ["email address missing", "emailAddress", () => undefined, {}, null],
+  [
+    "email address: an invalid primary one is not sent (seeds/000: invalid formats are rejected)",
+    "emailAddress",
+    (s) =>
+      (s.individual.emails = [
+        email("ivan.invalid-at-example", true, false),
+        email("ivan@example.com", false),
+      ]),
+    {},
+    "ivan@example.com",
+  ],
+  [
+    "email address: none valid, none sent",
+    "emailAddress",
+    (s) => (s.individual.emails = [email("ivan.invalid-at-example", true, false)]),
+    {},
+    null,
+  ],
+  [
+    "mobile phone: an invalid mobile is not taken; the primary valid telephone is",
+    "mobilePhone",
+    (s) =>
+      (s.individual.telephones = [
+        phone("MOBILE", "555-CALL-NOW", false, true, false),
+        phone("HOME", "5551110000", true),
+      ]),
+    {},
+    "5551110000",
+  ],
+  [
+    "nationality: a lower-case country in capitals, as NewBase's iso_country",
+    "nationality",
+    (s) => (s.individual.addresses = [address("us", true)]),
+    {},
+    "US",
+  ],
+  [
+    "nationality: a country that is no code is not sent (Datanuum takes 2-3 capitals)",
+    "nationality",
+    (s) => (s.individual.addresses = [address("United States", true)]),
+    {},
+    null,
+  ],
   [
     "nationality from the primary address's country",
     "nationality",

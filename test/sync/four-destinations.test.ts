@@ -128,9 +128,11 @@ const dee: CustomerRequest = {
       },
     ],
     emails: [{ typeCode: "HOME", primaryFlag: true, emailAddress: "dee@example.com" }],
+    // In the international form: custhub holds a number starting with 0 invalid (seeds/003), and
+    // no destination is sent an invalid contact.
     telephones: [
-      { typeCode: "HOME", primaryFlag: true, phoneNumber: "0301234567" },
-      { typeCode: "MOBILE", primaryFlag: false, phoneNumber: "0612345678" },
+      { typeCode: "HOME", primaryFlag: true, phoneNumber: "+31 30 123 4567" },
+      { typeCode: "MOBILE", primaryFlag: false, phoneNumber: "+31 6 1234 5678" },
     ],
   },
   contactPreferences: [
@@ -278,7 +280,7 @@ describe.each(engines)("four destinations on $name", (engine) => {
       lastName: "Second",
       gender: "Female",
       birthDate: "1985-03-09",
-      mobilePhone: "0612345678",
+      mobilePhone: "31612345678",
       emailAddress: "dee@example.com",
       nationality: "NL",
       posRegisterCode: null,
@@ -318,11 +320,73 @@ describe.each(engines)("four destinations on $name", (engine) => {
     }
     const reachability = (id: number | undefined) =>
       sims.newbase.row("reachability", id!)?.reachability;
-    expect(reachability(nb.contactReachabilities.phone)).toBe("0301234567");
+    expect(reachability(nb.contactReachabilities.phone)).toBe("31301234567");
     expect(reachability(nb.contactReachabilities.email)).toBe("dee@example.com");
-    expect(reachability(nb.personReachabilities.mobile)).toBe("0612345678");
+    expect(reachability(nb.personReachabilities.mobile)).toBe("31612345678");
     // Dee has no fax in custhub: NewBase's is cleared (ResetFax).
     expect(reachability(nb.personReachabilities.fax)).toBe("");
+  });
+
+  it("sends no value a far side refuses: country codes in capitals, valid contacts only", async () => {
+    const sync = await configureAll(hub, sims);
+    // custhub keeps the country as given and the unparseable email with validFlag false.
+    const [ivan] = (await add(hub, [
+      {
+        individual: {
+          names: { FIRST: "Ivan", LAST: "Tester" },
+          addresses: [
+            {
+              typeCode: "HOME",
+              primaryFlag: true,
+              addressLine1: "1 Main St",
+              city: "Solon",
+              postalCode: "44139",
+              country: "us",
+            },
+          ],
+          emails: [
+            { typeCode: "HOME", primaryFlag: true, emailAddress: "ivan.invalid-at-example" },
+            { typeCode: "WORK", primaryFlag: false, emailAddress: "ivan@example.com" },
+          ],
+        },
+      },
+    ])) as [string];
+    const record = await hub.customers.get(ivan);
+    expect(
+      record.entityInformation.individual.contactInformation.email.map((entry) => [
+        entry.emailAddress,
+        entry.validFlag,
+      ]),
+    ).toEqual([
+      ["ivan.invalid-at-example", "false"],
+      ["ivan@example.com", "true"],
+    ]);
+    const nb = sims.newbase.seedCustomer({
+      serial: ivan,
+      person: { first_name: "Old", last_name: "Name", language: "en" },
+      debtor: null,
+      visitAddress: { street: "Old street", city: "Old city", iso_country: "BE" },
+      deliveryAddress: null,
+      contactReachabilities: { email: "old@example.com" },
+    });
+    sims.socialhub.seed(ivan);
+
+    const runs = await tick(sync);
+    for (const name of NAMES) {
+      expect(runs[name], name).toMatchObject({ outcome: "succeeded", delivered: 1, failed: 0 });
+    }
+    for (const summary of await sync.destinations.list(viewer)) {
+      expect(summary, summary.name).toMatchObject({ queueDepth: 0, deadLetters: 0 });
+    }
+    expect(sims.datanuum.customers.get(ivan)).toMatchObject({
+      nationality: "US",
+      emailAddress: "ivan@example.com",
+    });
+    expect(sims.socialhub.customer(ivan)?.email).toBe("ivan@example.com");
+    expect(sims.newbase.row("address", nb.visitAddress!)?.iso_country).toBe("US");
+    expect(sims.newbase.row("reachability", nb.contactReachabilities.email!)?.reachability).toBe(
+      "ivan@example.com",
+    );
   });
 
   const outages: {

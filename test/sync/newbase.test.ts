@@ -219,6 +219,33 @@ describe("NewBase mapping (seeds/002)", () => {
       expected: "",
     },
     {
+      document: "An invalid email counts as emptied (the resets follow the validation result)",
+      change: (s) => {
+        s.individual.emails[0]!.validFlag = false;
+        s.individual.emails[0]!.emailAddress = "john.invalid-at-example";
+      },
+      read: (c) => c.reachabilities.ContactEmail,
+      expected: "",
+    },
+    {
+      document: "ContactEmail: the valid email, not an invalid primary one",
+      change: (s) =>
+        s.individual.emails.unshift({
+          ...flags,
+          validFlag: false,
+          typeCode: "WORK",
+          emailAddress: "john.invalid-at-example",
+        }),
+      read: (c) => c.reachabilities.ContactEmail,
+      expected: "john@smith.example",
+    },
+    {
+      document: "An invalid telephone counts as emptied",
+      change: (s) => (s.individual.telephones[1]!.validFlag = false),
+      read: (c) => [c.reachabilities.ContactPhone, c.reachabilities.PersonMobile],
+      expected: ["0301234567", ""],
+    },
+    {
       document: "Core fields custhub has none of are left out, not cleared",
       change: (s) => {
         s.customAttributes = [];

@@ -100,6 +100,27 @@ describe("SocialHub mapping (seeds/004 Properties)", () => {
     },
     { property: "Email", read: (m) => m.body.email, expected: "pnewman2@example.com" },
     {
+      property: "Email: the valid one, not an invalid primary one SocialHub would refuse",
+      change: (s) =>
+        s.individual.emails.unshift({
+          ...flags,
+          validFlag: false,
+          typeCode: "WORK",
+          emailAddress: "ivan.invalid-at-example",
+        }),
+      read: (m) => m.body.email,
+      expected: "pnewman2@example.com",
+    },
+    {
+      property: "Email: none valid, sent empty",
+      change: (s) => {
+        s.individual.emails[0]!.validFlag = false;
+        s.individual.emails[0]!.emailAddress = "ivan.invalid-at-example";
+      },
+      read: (m) => m.body.email,
+      expected: "",
+    },
+    {
       property: "Email, emptied in custhub",
       change: (s) => (s.individual.emails[0]!.active = false),
       read: (m) => m.body.email,

@@ -1,6 +1,7 @@
 /**
  * What the connectors read the same way from a queued customer change: the record it carries,
- * the customer code a far side knows it by, an entry list's preferred entry, and trimmed text.
+ * the customer code a far side knows it by, the contact entries they may send, an entry list's
+ * preferred entry, and trimmed text.
  */
 import type { CustomerResponse } from "../../domain/customer-response.js";
 import type { ClaimedRow } from "../../store/sync-queue.js";
@@ -33,6 +34,20 @@ export function customerCodeOf(record: CustomerResponse, keyType: string | null)
     (candidate) => candidate.typeCode.toUpperCase() === keyType.toUpperCase(),
   );
   return key && key.alternateID.trim() !== "" ? key.alternateID : null;
+}
+
+/**
+ * The emails or telephones a connector may send: active and valid. custhub keeps a contact entry
+ * that fails its rule, with `validFlag` false (seeds/003 "Customer Validation"; docs/validation.md),
+ * and the far sides refuse such values (seeds/000: "Invalid contact formats may cause API
+ * rejection"): one refused field would keep the whole customer from them, so an invalid entry
+ * counts as absent, as a deactivated one does. Addresses are not filtered so: their valid flag
+ * speaks of the postal code's US or Canadian form only, which says nothing of the rest.
+ */
+export function sendableContacts<T extends { activeFlag: string; validFlag: string }>(
+  entries: readonly T[],
+): T[] {
+  return entries.filter((entry) => entry.activeFlag === "true" && entry.validFlag === "true");
 }
 
 /** The primary entry, else the first; null for none. */

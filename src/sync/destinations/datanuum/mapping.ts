@@ -6,7 +6,7 @@
  */
 import { CusthubError } from "../../../domain/errors.js";
 import type { CustomerResponse } from "../../../domain/customer-response.js";
-import { text } from "../customer-record.js";
+import { preferred, sendableContacts, text } from "../customer-record.js";
 import type { DatanuumSettings, PosRegisterField } from "./settings.js";
 
 export interface DatanuumCustomer {
@@ -18,7 +18,7 @@ export interface DatanuumCustomer {
   birthDate: string | null;
   mobilePhone: string | null;
   emailAddress: string | null;
-  /** The primary address's country. */
+  /** The primary address's country code, in capitals (docs/connectors.md: "2-3 capitals"). */
   nationality: string | null;
   posRegisterCode: string | null;
 }
@@ -43,8 +43,8 @@ export function datanuumCustomerOf(
     gender: GENDERS[(summary.genderType ?? "").toUpperCase()] ?? null,
     birthDate: isoDate(summary.birthDate),
     mobilePhone: mobilePhoneOf(individual.contactInformation, settings.mobilePhoneTypes),
-    emailAddress: text(preferred(individual.contactInformation.email)?.emailAddress),
-    nationality: text(preferred(individual.contactInformation.address)?.country),
+    emailAddress: emailAddressOf(individual.contactInformation),
+    nationality: nationalityOf(individual.contactInformation),
     posRegisterCode: posRegisterOf(record, settings.posRegisterField),
   };
 }
@@ -65,16 +65,29 @@ function isoDate(value: string | null): string | null {
   return match ? match[1]! : null;
 }
 
-/** The primary entry among the active ones, else the first active one. */
-function preferred<T extends { primaryFlag: string; activeFlag: string }>(
-  entries: readonly T[],
-): T | undefined {
-  const active = entries.filter((entry) => entry.activeFlag !== "false");
-  return active.find((entry) => entry.primaryFlag === "true") ?? active[0];
+/** The primary valid email, else the first valid one: an invalid one would be refused. */
+function emailAddressOf(contact: Contact): string | null {
+  const emails = sendableContacts(contact.email).filter(
+    (email) => text(email.emailAddress) !== null,
+  );
+  return text(preferred(emails)?.emailAddress);
+}
+
+/**
+ * The primary active address's country, in capitals as NewBase's `iso_country` is: custhub keeps
+ * the country as given ("us"), and Datanuum takes 2-3 capitals only. Anything else is no country
+ * code at all ("United States"): null, for Datanuum would refuse the whole customer for it.
+ */
+function nationalityOf(contact: Contact): string | null {
+  const active = contact.address.filter((address) => address.activeFlag === "true");
+  const country = text(preferred(active)?.country)?.toUpperCase() ?? null;
+  return country !== null && /^[A-Z]{2,3}$/.test(country) ? country : null;
 }
 
 function mobilePhoneOf(contact: Contact, types: readonly string[]): string | null {
-  const phones = contact.telephone.filter((phone) => phone.activeFlag !== "false");
+  const phones = sendableContacts(contact.telephone).filter(
+    (phone) => text(phone.phoneNumber) !== null,
+  );
   for (const type of types) {
     const ofType = phones.filter((phone) => (phone.typeCode ?? "").toUpperCase() === type);
     const found = ofType.find((phone) => phone.primaryFlag === "true") ?? ofType[0];

@@ -9,7 +9,7 @@
  * that skips empty fields, or that function would have nothing to do.
  */
 import type { CustomerResponse } from "../../../domain/customer-response.js";
-import { customerCodeOf, preferred, text } from "../customer-record.js";
+import { customerCodeOf, preferred, sendableContacts, text } from "../customer-record.js";
 import type { CustomFieldMapping, NewbaseSettings, StandardSourceField } from "./settings.js";
 
 /** The NewBase tables the connector reads or writes (seeds/002 "Data Source Configuration"). */
@@ -223,19 +223,20 @@ function telephoneKind(telephone: TelephoneEntry): "phone" | "mobile" | "fax" {
   return "phone";
 }
 
+/**
+ * The reachabilities come from valid entries only: an invalid one counts as empty, so NewBase's
+ * is cleared (seeds/002: the resets follow the "ContactInformationValidationResult").
+ */
 function phoneOf(individual: Individual, kind: "phone" | "mobile" | "fax"): string | null {
-  const telephones = individual.contactInformation.telephone.filter(
-    (telephone) =>
-      telephone.activeFlag === "true" &&
-      text(telephone.phoneNumber) !== null &&
-      telephoneKind(telephone) === kind,
+  const telephones = sendableContacts(individual.contactInformation.telephone).filter(
+    (telephone) => text(telephone.phoneNumber) !== null && telephoneKind(telephone) === kind,
   );
   return text(preferred(telephones)?.phoneNumber ?? null);
 }
 
 function emailOf(individual: Individual): string | null {
-  const emails = individual.contactInformation.email.filter(
-    (email) => email.activeFlag === "true" && text(email.emailAddress) !== null,
+  const emails = sendableContacts(individual.contactInformation.email).filter(
+    (email) => text(email.emailAddress) !== null,
   );
   return text(preferred(emails)?.emailAddress ?? null);
 }

@@ -10,7 +10,7 @@
  * SocialHub too.
  */
 import type { CustomerResponse } from "../../../domain/customer-response.js";
-import { customerCodeOf, preferred, text } from "../customer-record.js";
+import { customerCodeOf, preferred, sendableContacts, text } from "../customer-record.js";
 
 /** The body of `v1/consumer/updateInfo/{customerCode}`; seeds/004's properties, in its order. */
 export interface SocialhubCustomerUpdate {
@@ -61,9 +61,10 @@ export function socialhubMessageOf(
   const address = preferred(
     individual.contactInformation.address.filter((entry) => entry.activeFlag === "true"),
   );
+  // A valid one only: SocialHub refuses an email that is not one (docs/connectors.md).
   const email = preferred(
-    individual.contactInformation.email.filter(
-      (entry) => entry.activeFlag === "true" && text(entry.emailAddress) !== null,
+    sendableContacts(individual.contactInformation.email).filter(
+      (entry) => text(entry.emailAddress) !== null,
     ),
   );
   return {
