@@ -17,8 +17,11 @@ export type DeliveryResult =
   | { kind: "skipped"; reason: string }
   /** The receiver refused it or could not be reached: try again later. */
   | { kind: "failed"; status: number | null; error: string }
-  /** It can never be sent (no message form for it): straight to the dead letters. */
-  | { kind: "rejected"; error: string };
+  /**
+   * It can never be sent (no message form for it, or the receiver refused its content: HTTP 400
+   * or 422, `status`): straight to the dead letters.
+   */
+  | { kind: "rejected"; status?: number; error: string };
 
 export interface Destination {
   readonly name: string;

@@ -389,6 +389,33 @@ describe.each(engines)("four destinations on $name", (engine) => {
     );
   });
 
+  it("dead-letters at once what a connector refuses for good (400), retries what may pass (429)", async () => {
+    const sync = await configureAll(hub, sims, { tuning: waitToRetry });
+    const [ann, bo] = (await add(hub, [person("Ann"), person("Bo")])) as [string, string];
+    for (const id of [ann, bo]) {
+      seedNewbase(sims.newbase, id);
+      sims.socialhub.seed(id);
+    }
+    sims.socialhub.respondWith(({ customerCode }) =>
+      customerCode === ann ? { status: 400 } : customerCode === bo ? { status: 429 } : undefined,
+    );
+    const first = await tick(sync);
+    expect(first.socialhub).toMatchObject({ delivered: 0, failed: 2, deadLettered: 1 });
+    const [dead] = await sync.destinations.deadLetters(viewer, "socialhub");
+    expect(dead).toMatchObject({ uniqueId: ann, attempts: 1 });
+    expect(dead?.lastError).toMatch(/^SocialHub update: HTTP 400/);
+    expect(
+      (await sync.destinations.list(viewer)).find((d) => d.name === "socialhub"),
+    ).toMatchObject({ failing: 1, deadLetters: 1 });
+
+    // Ann's dead letter holds nothing back: her next change goes at the next tick.
+    sims.socialhub.respondWith(() => undefined);
+    await renameLast(hub, [{ id: ann, first: "Ann" }], "Second");
+    const second = await tick(sync);
+    expect(second.socialhub).toMatchObject({ delivered: 1, failed: 0 });
+    expect(sims.socialhub.customer(ann)?.name).toBe("Ann Second");
+  });
+
   const outages: {
     case: string;
     name: "newbase" | "socialhub";

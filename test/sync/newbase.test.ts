@@ -686,6 +686,34 @@ describe("NewBase destination against the simulator", () => {
     expect((result as { error: string }).error).toMatch(/^NewBase person update: HTTP 503/);
   });
 
+  it.each([
+    [400, "rejected"],
+    [422, "rejected"],
+    [401, "failed"],
+    [404, "failed"],
+    [429, "failed"],
+    [500, "failed"],
+  ])("takes an update answered HTTP %i as %s, as every connector does", async (status, kind) => {
+    const { serial } = fresh();
+    seed(serial);
+    receiver.respondWith((request) =>
+      request.table === "address" && request.operation === "update" ? { status } : undefined,
+    );
+    const destination = await open();
+    expect(await destination.deliver(rowOf(customer(serial)))).toMatchObject({ kind, status });
+  });
+
+  it("rejects a value NewBase refuses (400 INVALID_VALUE), which no retry would change", async () => {
+    const { serial } = fresh();
+    seed(serial);
+    const state = customer(serial);
+    state.individual.addresses[0]!.country = "Netherlands";
+    const destination = await open();
+    const result = await destination.deliver(rowOf(state));
+    expect(result).toMatchObject({ kind: "rejected", status: 400 });
+    expect((result as { error: string }).error).toMatch(/INVALID_VALUE.*iso_country/);
+  });
+
   it("fails without a status when NewBase cannot be reached", async () => {
     const gone = await NewbaseReceiver.start();
     const baseUrl = gone.baseUrl;

@@ -330,6 +330,50 @@ describe("SocialHub destination against the simulator", () => {
     expect((result as { error: string }).error).toMatch(/customer 4040 not found/);
   });
 
+  it("rejects a body SocialHub refuses (400), which no retry would change", async () => {
+    receiver.seed("1005");
+    const destination = await open();
+    const state = customer("1005");
+    // Marked valid (a request's ValidFlag forces it), yet SocialHub refuses it.
+    state.individual.emails[0]!.emailAddress = "pnewman2 at example.com";
+    const result = await destination.deliver(rowOf(state));
+    expect(result).toEqual({
+      kind: "rejected",
+      status: 400,
+      error: expect.stringMatching(/^SocialHub update: HTTP 400: .*email is not an email address/),
+    });
+  });
+
+  it.each([
+    [400, "rejected"],
+    [422, "rejected"],
+    [401, "failed"],
+    [404, "failed"],
+    [408, "failed"],
+    [409, "failed"],
+    [429, "failed"],
+    [500, "failed"],
+    [503, "failed"],
+  ])("takes HTTP %i as %s, as every connector does", async (status, kind) => {
+    receiver.seed("1006");
+    receiver.respondWith(() => ({ status }));
+    const destination = await open();
+    expect(await destination.deliver(rowOf(customer("1006")))).toMatchObject({ kind, status });
+  });
+
+  it("rejects a 400 refusal inside an HTTP 200 as it does an HTTP 400", async () => {
+    receiver.seed("1007");
+    receiver.respondWith(() => ({
+      status: 200,
+      body: { code: "400", msg: "email is not valid", data: null },
+    }));
+    const destination = await open();
+    expect(await destination.deliver(rowOf(customer("1007")))).toMatchObject({
+      kind: "rejected",
+      status: 400,
+    });
+  });
+
   it("fails with the code of a refusal inside an HTTP 200", async () => {
     receiver.seed("1004");
     receiver.respondWith(() => ({

@@ -9,6 +9,7 @@ import { CusthubError, isCusthubError } from "../../../domain/errors.js";
 import type { ClaimedRow } from "../../../store/sync-queue.js";
 import type { DeliveryResult, Destination, DestinationDefinition } from "../../destination.js";
 import { HttpClient } from "../../http/http-client.js";
+import { refusedDelivery } from "../refusal.js";
 import { DatanuumClient } from "./client.js";
 import { datanuumCustomerOf, parseQueuedCustomer } from "./mapping.js";
 import { rewardConfigCredentialLocation, resolveRewardConfig } from "./reward-configs.js";
@@ -51,9 +52,7 @@ class DatanuumDestination implements Destination {
         this.apiKey,
         "[redacted]",
       );
-      // A validation error comes back the same however often it is sent: dead letter at once.
-      if (answer.status === 400 || answer.status === 422) return { kind: "rejected", error };
-      return { kind: "failed", status: answer.status, error };
+      return refusedDelivery(answer.status, error);
     } catch (error) {
       if (isCusthubError(error) && error.code === "DELIVERY_FAILED") {
         return { kind: "failed", status: null, error: error.message };

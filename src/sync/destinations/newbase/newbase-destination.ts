@@ -16,6 +16,7 @@ import type {
 } from "../../destination.js";
 import { customerRecordOf } from "../customer-record.js";
 import { HttpClient } from "../../http/http-client.js";
+import { refusedDelivery } from "../refusal.js";
 import { NewbaseClient, type NewbaseOutcome, type Row } from "./client.js";
 import {
   ADDRESS_TYPES,
@@ -84,7 +85,7 @@ export class NewbaseDestination implements Destination {
       };
     }
     const lookup = await this.#lookUp(customer.serial);
-    if (!lookup.ok) return { kind: "failed", status: lookup.status, error: lookup.error };
+    if (!lookup.ok) return refusedDelivery(lookup.status, lookup.error);
     const updates = planUpdates(customer, lookup.value);
     const outcomes = await Promise.all(
       updates.map(async (update) => ({
@@ -93,7 +94,7 @@ export class NewbaseDestination implements Destination {
       })),
     );
     for (const { update, outcome } of outcomes) {
-      if (!outcome.ok) return { kind: "failed", status: outcome.status, error: outcome.error };
+      if (!outcome.ok) return refusedDelivery(outcome.status, outcome.error);
       if (outcome.value !== 1) {
         return {
           kind: "failed",

@@ -14,6 +14,7 @@ import type {
 } from "../../destination.js";
 import { customerRecordOf } from "../customer-record.js";
 import { HttpClient } from "../../http/http-client.js";
+import { refusedDelivery } from "../refusal.js";
 import { SocialhubClient } from "./client.js";
 import { socialhubMessageOf } from "./mapping.js";
 import {
@@ -69,7 +70,7 @@ export class SocialhubDestination implements Destination {
       };
     }
     const outcome = await this.#client.updateCustomer(message);
-    if (!outcome.ok) return { kind: "failed", status: outcome.status, error: outcome.error };
+    if (!outcome.ok) return refusedDelivery(outcome.status, outcome.error);
     return { kind: "delivered", status: outcome.status };
   }
 

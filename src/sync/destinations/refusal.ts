@@ -1,0 +1,25 @@
+/**
+ * What a connector makes of a far side that did not take a change (docs/connectors.md, "Shared
+ * rules"), the same for each. A 400 or 422 says the message itself is wrong: the same body would
+ * be refused however often it is sent, and retrying it for an hour would hold back the customer's
+ * later changes, so it is `rejected`, dead-lettered at once with the answer; a later change of the
+ * customer sends a new body. Every other answer may pass later and is `failed`, retried with
+ * backoff: 401 (credentials being fixed), 404, 408, 409, 429, 5xx, and no answer at all.
+ *
+ * The data-sync endpoint keeps its own rule: seeds/001 retries every answer but 200 (SPEC 6).
+ *
+ * @example
+ * refusedDelivery(400, "HTTP 400: email is not an email address") // { kind: "rejected", ... }
+ * refusedDelivery(429, "HTTP 429") // { kind: "failed", status: 429, ... }
+ */
+import type { DeliveryResult } from "../destination.js";
+
+/** The statuses no retry can change: the request is malformed or its content refused. */
+const REFUSED_FOR_GOOD = new Set([400, 422]);
+
+/** `status` null: no HTTP answer (refused, dropped, timed out). */
+export function refusedDelivery(status: number | null, error: string): DeliveryResult {
+  return status !== null && REFUSED_FOR_GOOD.has(status)
+    ? { kind: "rejected", status, error }
+    : { kind: "failed", status, error };
+}
