@@ -19,7 +19,7 @@ import { DatanuumReceiver } from "../simulators/datanuum-receiver.js";
 import { NewbaseReceiver, type SeededIds } from "../simulators/newbase-receiver.js";
 import { SocialhubReceiver } from "../simulators/socialhub-receiver.js";
 import { engines } from "../support/databases.js";
-import { api, configureSync, makeRetriesDue, person, sysadmin } from "./helpers.js";
+import { api, configureSync, makeRetriesDue, newDataSync, person, sysadmin } from "./helpers.js";
 
 const viewer: Actor = { name: "a viewer", roles: ["viewer"] };
 const jobadmin: Actor = { name: "a jobadmin", roles: ["jobadmin"] };
@@ -416,6 +416,54 @@ describe.each(engines)("four destinations on $name", (engine) => {
     expect(sims.socialhub.customer(ann)?.name).toBe("Ann Second");
   });
 
+  it("names a customer by customerID and its key by type in errors, logs and results, never the key's value (SPEC 9)", async () => {
+    const sync = await configureAll(hub, sims, { tuning: waitToRetry });
+    const logged: string[] = [];
+    const log = (fields: Record<string, unknown>, message: string) =>
+      logged.push(`${message} ${JSON.stringify(fields)}`);
+    const watched = newDataSync(hub, {
+      tuning: waitToRetry,
+      logger: { info: log, warn: log, error: log },
+    });
+    for (const name of ["newbase", "socialhub"]) {
+      await sync.destinations.setConfig(sysadmin, name, "customerCodeKeyType", "EMAIL");
+    }
+    const secret = "erin.private@example.net";
+    const [erin] = (await add(hub, [
+      {
+        individual: { names: { FIRST: "Erin", LAST: "Tester" } },
+        alternateKeys: [{ typeCode: "EMAIL", alternateID: secret }],
+      },
+    ])) as [string];
+    // Neither NewBase nor SocialHub knows her: each says so, naming her as custhub does.
+    const runs = await watched.destinations.runEnabled(sysadmin, { trigger: "schedule" });
+    const byName = Object.fromEntries(runs.map((run) => [run.destination, run]));
+    expect(byName.newbase).toMatchObject({ outcome: "failed", failed: 1 });
+    expect(byName.socialhub).toMatchObject({ outcome: "failed", failed: 1 });
+    const manual = await watched.destinations.run(sysadmin, "newbase", { customers: [erin] });
+
+    const errors = await hub.db.query<{ destination: string; error: string }>(
+      `SELECT destination, last_error AS error FROM data_sync_progress_queue WHERE attempts > 0`,
+    );
+    const byDestination = Object.fromEntries(errors.map((row) => [row.destination, row.error]));
+    expect(byDestination.newbase).toMatch(
+      new RegExp(`^NEWBASE_CONTACT_NOT_FOUND: .*customer ${erin}'s EMAIL key`),
+    );
+    expect(byDestination.socialhub).toMatch(/HTTP 404: .*\[EMAIL key\]/);
+    const shown = [
+      ...logged,
+      ...errors.map((row) => row.error),
+      ...manual.results.map((result) => result.error ?? ""),
+      JSON.stringify(runs),
+      JSON.stringify(manual.run),
+    ];
+    expect(shown.filter((text) => text.includes("erin.private"))).toEqual([]);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(manual.results.map((result) => result.error)).toContainEqual(
+      expect.stringContaining(`customer ${erin}'s EMAIL key`),
+    );
+  });
+
   const outages: {
     case: string;
     name: "newbase" | "socialhub";
@@ -598,7 +646,7 @@ describe.each(engines)("four destinations on $name", (engine) => {
         outcome: "failed",
         status: null,
         error: expect.stringContaining(
-          `NEWBASE_CONTACT_NOT_FOUND: NewBase has no contact with serial ${cy}`,
+          `NEWBASE_CONTACT_NOT_FOUND: NewBase has no contact whose serial is customer ${cy}'s customerID`,
         ),
       },
     ]);

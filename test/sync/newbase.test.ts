@@ -630,9 +630,36 @@ describe("NewBase destination against the simulator", () => {
     const result = await destination.deliver(rowOf(customer(serial)));
     expect(result).toMatchObject({ kind: "failed", status: null });
     expect((result as { error: string }).error).toMatch(
-      /^NEWBASE_CONTACT_NOT_FOUND: .*serial 2\d+/,
+      /^NEWBASE_CONTACT_NOT_FOUND: NewBase has no contact whose serial is customer 2\d+'s customerID/,
     );
     expect(since().map((r) => `${r.table} ${r.operation}`)).toEqual(["contact query"]);
+  });
+
+  it("names the key by type, never its value, when the serial is an alternate key (SPEC 9)", async () => {
+    const destination = await open({ customerCodeKeyType: "EMAIL" });
+    const state = customer("9003");
+    state.alternateKeys = [{ typeCode: "EMAIL", alternateID: "erin.private@example.net" }];
+    const notFound = await destination.deliver(rowOf(state));
+    expect(notFound).toMatchObject({ kind: "failed", status: null });
+    expect((notFound as { error: string }).error).toBe(
+      "NEWBASE_CONTACT_NOT_FOUND: NewBase has no contact whose serial is customer 9003's EMAIL key; custhub updates existing customers only",
+    );
+
+    // A server echoing the look-up's filter in its refusal.
+    receiver.respondWith((request) =>
+      request.table === "contact"
+        ? {
+            status: 500,
+            body: JSON.stringify({
+              error: { code: "E", message: `query ${JSON.stringify(request.body)}` },
+            }),
+          }
+        : undefined,
+    );
+    const echoed = await destination.deliver(rowOf(state));
+    expect(echoed).toMatchObject({ kind: "failed", status: 500 });
+    expect((echoed as { error: string }).error).toContain("[EMAIL key]");
+    expect(JSON.stringify(echoed)).not.toContain("erin.private");
   });
 
   it("reads the serial from the configured alternate key, and rejects a customer without one", async () => {

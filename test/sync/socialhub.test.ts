@@ -374,6 +374,31 @@ describe("SocialHub destination against the simulator", () => {
     });
   });
 
+  it("names the Customer Code by its key type, never its value, in errors (SPEC 9)", async () => {
+    const secret = "erin.private@example.net";
+    const state = customer("1008");
+    state.alternateKeys = [{ typeCode: "EMAIL", alternateID: secret }];
+    const destination = await open({ customerCodeKeyType: "EMAIL" });
+    // SocialHub's 404 repeats the code it was given.
+    const notFound = await destination.deliver(rowOf(state));
+    expect(notFound).toMatchObject({ kind: "failed", status: 404 });
+    expect((notFound as { error: string }).error).toMatch(/customer \[EMAIL key\] not found/);
+
+    // No answer: the transport's error names the URL, whose path holds the code.
+    const gone = await SocialhubReceiver.start();
+    await gone.close();
+    const unreachable = await open({ customerCodeKeyType: "EMAIL" }, receiver.apiKey, gone.baseUrl);
+    const failed = await unreachable.deliver(rowOf(state));
+    expect(failed).toMatchObject({ kind: "failed", status: null });
+    expect((failed as { error: string }).error).toMatch(/updateInfo\/\[EMAIL key\] failed/);
+
+    for (const result of [notFound, failed]) {
+      const shown = JSON.stringify(result);
+      expect(shown).not.toContain("erin.private");
+      expect(shown).not.toContain(encodeURIComponent(secret));
+    }
+  });
+
   it("fails with the code of a refusal inside an HTTP 200", async () => {
     receiver.seed("1004");
     receiver.respondWith(() => ({

@@ -84,8 +84,10 @@ export class NewbaseDestination implements Destination {
         error: `Customer ${record.customerID} has no ${this.settings.customerCodeKeyType} alternate key: it has no NewBase customer code (serial)`,
       };
     }
-    const lookup = await this.#lookUp(customer.serial);
-    if (!lookup.ok) return refusedDelivery(lookup.status, lookup.error);
+    const lookup = await this.#lookUp(customer.serial, record.customerID);
+    if (!lookup.ok) {
+      return refusedDelivery(lookup.status, this.#withoutSerial(lookup.error, customer.serial));
+    }
     const updates = planUpdates(customer, lookup.value);
     const outcomes = await Promise.all(
       updates.map(async (update) => ({
@@ -110,8 +112,23 @@ export class NewbaseDestination implements Destination {
     return this.#http.close();
   }
 
+  /**
+   * What the serial is, for error texts: an alternate key's value may be personal data (an
+   * email), and errors reach logs and run results (SPEC 9), so they name the key's type only.
+   */
+  #serialName(): string {
+    const keyType = this.settings.customerCodeKeyType;
+    return keyType === null ? "customerID" : `${keyType} key`;
+  }
+
+  /** `text` with an alternate key's value replaced by its name (a server may echo the filter). */
+  #withoutSerial(text: string, serial: string): string {
+    if (this.settings.customerCodeKeyType === null) return text;
+    return text.split(serial).join(`[${this.#serialName()}]`);
+  }
+
   /** The ids of the customer's NewBase records (seeds/002 "Data Source Configuration"). */
-  async #lookUp(serial: string): Promise<NewbaseOutcome<NewbaseLookup>> {
+  async #lookUp(serial: string, customerID: string): Promise<NewbaseOutcome<NewbaseLookup>> {
     const contacts = await this.#client.query("contact", { serial }, [
       "k_contact_id",
       "k_organisation_id",
@@ -126,7 +143,7 @@ export class NewbaseDestination implements Destination {
       return {
         ok: false,
         status: null,
-        error: `${code}: NewBase has ${found} with serial ${serial}; custhub updates existing customers only`,
+        error: `${code}: NewBase has ${found} whose serial is customer ${customerID}'s ${this.#serialName()}; custhub updates existing customers only`,
       };
     }
     const contact = contacts.value[0]!;

@@ -23,6 +23,12 @@ export class SocialhubClient {
     private readonly baseUrl: URL,
     private readonly apiKey: Secret,
     private readonly http: HttpClient,
+    /**
+     * The alternate key type whose id is the Customer Code (null: the customerID). Its value may
+     * be personal data (an email), and errors reach logs and run results (SPEC 9): they name the
+     * key's type instead, though the code travels in the path and SocialHub may echo it.
+     */
+    private readonly customerCodeKeyType: string | null,
   ) {}
 
   async updateCustomer(message: SocialhubMessage): Promise<SocialhubOutcome> {
@@ -44,13 +50,17 @@ export class SocialhubClient {
       );
     } catch (error) {
       if (isCusthubError(error) && error.code === "DELIVERY_FAILED") {
-        return { ok: false, status: null, error: `SocialHub update: ${error.message}` };
+        const text = this.#redact(error.message, message.customerCode);
+        return { ok: false, status: null, error: `SocialHub update: ${text}` };
       }
       throw error;
     }
     const code = answerCode(answer.body);
     if (answer.status === 200 && code === "200") return { ok: true, status: 200 };
-    const excerpt = redact(answer.body.trim().slice(0, ERROR_BODY_CHARS), [this.apiKey]);
+    const excerpt = this.#redact(answer.body.trim(), message.customerCode).slice(
+      0,
+      ERROR_BODY_CHARS,
+    );
     // A refusal inside an HTTP 200 carries its status as the code.
     const status =
       answer.status === 200 && code !== null && /^\d{3}$/.test(code) ? Number(code) : answer.status;
@@ -59,6 +69,18 @@ export class SocialhubClient {
       status,
       error: `SocialHub update: HTTP ${answer.status}${excerpt ? `: ${excerpt}` : ""}`,
     };
+  }
+
+  /** The API key, and a Customer Code that is an alternate key's value, out of an error text. */
+  #redact(text: string, customerCode: string): string {
+    const withoutKey = redact(text, [this.apiKey]);
+    if (this.customerCodeKeyType === null) return withoutKey;
+    const name = `[${this.customerCodeKeyType} key]`;
+    return withoutKey
+      .split(encodeURIComponent(customerCode))
+      .join(name)
+      .split(customerCode)
+      .join(name);
   }
 }
 

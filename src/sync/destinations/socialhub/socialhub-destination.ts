@@ -46,7 +46,12 @@ export class SocialhubDestination implements Destination {
       connectTimeoutMs: context.timeoutMs,
       responseTimeoutMs: context.timeoutMs,
     });
-    this.#client = new SocialhubClient(settings.baseUrl, apiKey, this.#http);
+    this.#client = new SocialhubClient(
+      settings.baseUrl,
+      apiKey,
+      this.#http,
+      settings.customerCodeKeyType,
+    );
   }
 
   async deliver(row: ClaimedRow): Promise<DeliveryResult> {
