@@ -307,6 +307,54 @@ function parseIntegerSetting(
   return value;
 }
 
+/**
+ * The shortest DataSyncLeaseSeconds that suits a DataSyncTimeoutSeconds: a delivery may take a
+ * token request and a send, twice (a refused token is renewed once), so four timeouts, and the
+ * lease must outlast that by a second, or a slow delivery could outlive its lease and be sent
+ * twice. Fractional seconds are allowed (the job's tuning works in milliseconds).
+ *
+ * @example
+ * shortestLeaseSeconds(30) // 121
+ */
+export function shortestLeaseSeconds(timeoutSeconds: number): number {
+  return 4 * timeoutSeconds + 1;
+}
+
+/** The settings that must agree with another one (`checkSettingsAgree`). */
+export const DEPENDENT_SETTING_KEYS: readonly SettingKey[] = [
+  "DataSyncTimeoutSeconds",
+  "DataSyncLeaseSeconds",
+];
+
+/**
+ * Checks that `settings`, in which `changed` has just been given its new value, still agree:
+ * each value has its own range, and DataSyncLeaseSeconds must also be at least
+ * `shortestLeaseSeconds(DataSyncTimeoutSeconds)`. Refused at `config set` (CLI and API) rather
+ * than at the next run, where it would stop every delivery with one log line. The message names
+ * both settings and a value of each that would do.
+ */
+export function checkSettingsAgree(settings: Settings, changed: SettingKey): void {
+  const lease = settings.DataSyncLeaseSeconds;
+  const timeout = settings.DataSyncTimeoutSeconds;
+  const shortestLease = shortestLeaseSeconds(timeout);
+  if (lease >= shortestLease) return;
+  const longestTimeout = Math.floor((lease - 1) / 4);
+  const advice =
+    changed === "DataSyncLeaseSeconds"
+      ? `DataSyncLeaseSeconds ${lease} is too short for DataSyncTimeoutSeconds ${timeout}: a lease must be at least 4 x DataSyncTimeoutSeconds + 1 (${shortestLease}). Set DataSyncLeaseSeconds to ${shortestLease} or more, or first lower DataSyncTimeoutSeconds to ${longestTimeout} or less.`
+      : `DataSyncTimeoutSeconds ${timeout} needs DataSyncLeaseSeconds of at least 4 x ${timeout} + 1 (${shortestLease}), and it is ${lease}. Set DataSyncTimeoutSeconds to ${longestTimeout} or less, or first raise DataSyncLeaseSeconds to ${shortestLease} or more.`;
+  throw new CusthubError(
+    "INVALID_SETTING",
+    `${advice} A slow delivery could otherwise outlive its lease and be sent twice.`,
+    {
+      key: changed,
+      settings: ["DataSyncLeaseSeconds", "DataSyncTimeoutSeconds"],
+      shortestLeaseSeconds: shortestLease,
+      longestTimeoutSeconds: longestTimeout,
+    },
+  );
+}
+
 /** The full set of settings: stored values over the defaults. */
 export function resolveSettings(stored: ReadonlyMap<string, unknown>): Settings {
   const resolved: Record<string, SettingValue> = {};

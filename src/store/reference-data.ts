@@ -1,6 +1,6 @@
 /** Settings, alternate key types and attribute types: the small tables everything else consults. */
 import type { AttributeType } from "../domain/attributes.js";
-import type { Queryable } from "./database.js";
+import type { Database, Queryable } from "./database.js";
 import { ANY_DESTINATION_ENABLED } from "./destinations.js";
 
 export async function readStoredSettings(db: Queryable): Promise<Map<string, unknown>> {
@@ -14,6 +14,25 @@ export async function writeSetting(db: Queryable, key: string, value: unknown): 
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`,
     [key, JSON.stringify(value)],
   );
+}
+
+/**
+ * Writes one setting once `check` has accepted the stored settings it is read with, in one
+ * transaction with the table locked against other writers (readers go on): two settings that
+ * must agree, changed at once by two processes, cannot together break what each was checked
+ * against.
+ */
+export async function writeSettingChecked(
+  db: Database,
+  key: string,
+  value: unknown,
+  check: (stored: Map<string, unknown>) => void,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query("LOCK TABLE settings IN SHARE ROW EXCLUSIVE MODE");
+    check(await readStoredSettings(tx));
+    await writeSetting(tx, key, value);
+  });
 }
 
 /** Everything a customer write consults, read together. */

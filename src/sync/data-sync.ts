@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CusthubError } from "../domain/errors.js";
 import { assertAllowed, type Actor } from "../domain/roles.js";
-import type { Settings } from "../domain/settings.js";
+import { shortestLeaseSeconds, type Settings } from "../domain/settings.js";
 import { SAMPLE_MESSAGE, type DataSyncMessage } from "../domain/sync-messages.js";
 import type { Hub } from "../services/hub.js";
 import {
@@ -243,13 +243,13 @@ export function tuningOf(settings: Settings, overrides: Partial<JobTuning> = {})
     flushIntervalMs: 20,
     ...overrides,
   };
-  // A delivery may take a token request and a send, twice (a refused token is renewed once).
-  const slowestDeliveryMs = 4 * tuning.timeoutMs;
-  if (tuning.leaseSeconds * 1000 < slowestDeliveryMs + 1000) {
+  // `config set` refuses such a pair; this still guards settings stored before, and overrides.
+  const shortestLease = shortestLeaseSeconds(tuning.timeoutMs / 1000);
+  if (tuning.leaseSeconds < shortestLease) {
     throw new CusthubError(
       "SYNC_NOT_CONFIGURED",
       `DataSyncLeaseSeconds (${tuning.leaseSeconds}) must be at least 4 x DataSyncTimeoutSeconds + 1 ` +
-        `(${slowestDeliveryMs / 1000 + 1}), or a slow delivery could outlive its lease and be sent twice.`,
+        `(${shortestLease}), or a slow delivery could outlive its lease and be sent twice.`,
       { settings: ["DataSyncLeaseSeconds", "DataSyncTimeoutSeconds"] },
     );
   }

@@ -46,6 +46,17 @@ describe.each(engines)("settings routes on $name", (engine) => {
       json: { value: "nope" },
     });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: "INVALID_SETTING" } } });
+    // Within its range, yet the default lease (300) would not outlast it: refused, not stored.
+    const apart = await call<{ error: { code: string; message: string } }>(
+      "PUT",
+      "/api/v1/settings/DataSyncTimeoutSeconds",
+      { key: "sysadmin", json: { value: 90 } },
+    );
+    expect(apart).toMatchObject({ status: 400, body: { error: { code: "INVALID_SETTING" } } });
+    expect(apart.body.error.message).toMatch(/DataSyncLeaseSeconds of at least .*\(361\)/);
+    expect(
+      (await call("GET", "/api/v1/settings/DataSyncTimeoutSeconds", { key: "sysadmin" })).body,
+    ).toEqual({ key: "DataSyncTimeoutSeconds", value: 30 });
     expect((await call("GET", "/api/v1/settings/NoSuchSetting", { key: "sysadmin" })).status).toBe(
       400,
     );

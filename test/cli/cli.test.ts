@@ -76,6 +76,13 @@ describe.each(cliEngines)("custhub CLI on $name", (engine) => {
     expect(unknown.stderr).toContain("NoSuchSetting");
     const badUrl = await cli("config", "set", "DataSyncApiUrl", "not a url");
     expect(badUrl.code).toBe(2);
+    // In range, but shorter than the default timeout (30) needs: refused, naming both.
+    const shortLease = await cli("config", "set", "DataSyncLeaseSeconds", "5");
+    expect(shortLease.code).toBe(2);
+    expect(shortLease.stderr).toMatch(
+      /DataSyncLeaseSeconds 5 .*DataSyncTimeoutSeconds 30.*\(121\)/,
+    );
+    expect((await cli("config", "get", "DataSyncLeaseSeconds")).stdout.trim()).toBe("300");
   });
 
   it("manages alternate key types and attribute types", async () => {
