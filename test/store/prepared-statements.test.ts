@@ -11,12 +11,12 @@ import { openHub } from "../../src/services/hub.js";
 const serverUrl = process.env.TEST_DATABASE_URL;
 const context = { actor: "test", channel: "batch" } as const;
 
-const fullBatch = (): CustomerOperation[] =>
+const fullBatch = (name = "Name"): CustomerOperation[] =>
   Array.from({ length: GROUP_SIZE }, (_, index) => ({
     action: "AddorUpdate",
     request: {
       alternateKeys: [{ typeCode: "TWCUSTID", alternateID: `P${index}` }],
-      individual: { names: { FIRST: `Name${index % 7}` } },
+      individual: { names: { FIRST: `${name}${index % 7}` } },
     },
   }));
 
@@ -35,8 +35,8 @@ describe.runIf(serverUrl)("prepared statements on postgres", () => {
       expect(created.filter((outcome) => outcome.ok && outcome.change === "CREATE")).toHaveLength(
         GROUP_SIZE,
       );
-      // The second full batch runs the statement the first one prepared.
-      const updated = await hub.customers.applyBatch(fullBatch(), context);
+      // The second full batch, changing every customer, runs the statement the first prepared.
+      const updated = await hub.customers.applyBatch(fullBatch("Other"), context);
       expect(updated.filter((outcome) => outcome.ok && outcome.change === "UPDATE")).toHaveLength(
         GROUP_SIZE,
       );
