@@ -172,9 +172,9 @@ describe("SocialHub mapping (seeds/004 Properties)", () => {
       expected: 1,
     },
     {
-      property: "Customer Receive SMS Flag: an SMS preference comes first",
+      property: "Customer Receive SMS Flag: a refused Phone preference is no consent",
       change: (s) =>
-        s.contactPreferences.push({ contactType: "SMS", subTypeCode: null, permission: false }),
+        (s.contactPreferences = [{ contactType: "PHONE", subTypeCode: "HOME", permission: false }]),
       read: (m) => m.body.receiveSmsFlag,
       expected: 0,
     },
