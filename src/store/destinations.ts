@@ -71,6 +71,7 @@ interface RewardConfigDbRow {
   updated_at: Date;
 }
 
+/** The id as text under its own name: order by `datanuum_reward_configs.id`, not `id` (the text). */
 const REWARD_COLUMNS = "id::text AS id, code, api_url, enabled, created_at, updated_at";
 
 function toRewardConfig(row: RewardConfigDbRow): RewardConfigRow {
@@ -100,7 +101,7 @@ export async function insertRewardConfig(
 
 export async function listRewardConfigs(db: Queryable): Promise<RewardConfigRow[]> {
   const rows = await db.query<RewardConfigDbRow>(
-    `SELECT ${REWARD_COLUMNS} FROM datanuum_reward_configs ORDER BY id`,
+    `SELECT ${REWARD_COLUMNS} FROM datanuum_reward_configs ORDER BY datanuum_reward_configs.id`,
   );
   return rows.map(toRewardConfig);
 }

@@ -623,7 +623,7 @@ export async function listJobRuns(
   const rows = await db.query<JobRunRow>(
     `SELECT ${JOB_RUN_COLUMNS} FROM data_sync_job_runs
       WHERE $2::text IS NULL OR destination = $2
-      ORDER BY id DESC LIMIT $1`,
+      ORDER BY data_sync_job_runs.id DESC LIMIT $1`,
     [limit, destination],
   );
   return rows.map(toJobRun);
@@ -637,6 +637,11 @@ export async function getJobRun(db: Queryable, runId: string): Promise<JobRun | 
   return row ? toJobRun(row) : null;
 }
 
+/**
+ * The id goes out as text (a bigint may pass 2^53), under its own name: an `ORDER BY id` would then
+ * sort that text ("9" after "10"), so every query over these columns orders by
+ * `data_sync_job_runs.id`, the column.
+ */
 const JOB_RUN_COLUMNS = `id::text AS id, destination, worker, trigger, started_at, finished_at, outcome, moved,
   delivered, failed, dead_lettered, error`;
 
@@ -747,7 +752,7 @@ export async function destinationQueueStats(
 export async function lastJobRuns(db: Queryable): Promise<Map<string, JobRun>> {
   const rows = await db.query<JobRunRow>(
     `SELECT DISTINCT ON (destination) ${JOB_RUN_COLUMNS}
-       FROM data_sync_job_runs ORDER BY destination, id DESC`,
+       FROM data_sync_job_runs ORDER BY destination, data_sync_job_runs.id DESC`,
   );
   return new Map(rows.map((row) => [row.destination, toJobRun(row)]));
 }
