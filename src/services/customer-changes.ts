@@ -81,16 +81,16 @@ export async function writeCustomerChanges(
       changes: { fields: item.applied.changedFields },
     })),
   );
+  // "all records related to the customer in the pending and in progress queues will also be
+  // deleted" before its DELETE is queued (seeds/001), and its dead letters with them. Also while
+  // nothing is queued: rows queued before the sync was switched off must not go out, or be
+  // re-queued, for a customer deleted meanwhile.
+  await dropQueuedForCustomers(
+    tx,
+    changes.filter((item) => item.change === "DELETE").map((item) => item.applied.state.customerID),
+  );
   // Callers pass `dataSyncEnabled(tx)`: DataSyncEnabled, or any other destination enabled.
   if (queueForSync) {
-    // "all records related to the customer in the pending and in progress queues will also be
-    // deleted" before its DELETE is queued (seeds/001).
-    await dropQueuedForCustomers(
-      tx,
-      changes
-        .filter((item) => item.change === "DELETE")
-        .map((item) => item.applied.state.customerID),
-    );
     await enqueueCustomerChanges(
       tx,
       changes.map((item) => ({ customerID: item.applied.state.customerID, action: item.change })),

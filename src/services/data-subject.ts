@@ -61,7 +61,8 @@ export async function eraseCustomerData(
     const erasedAt = new Date().toISOString();
     const applied = eraseCustomer(state, erasedAt);
     const queued = await dataSyncEnabled(tx);
-    // "DELETE" drops the customer's pending and in-progress rows, then queues CUSTOMERDEL.
+    // "DELETE" drops the customer's pending and in-progress rows and its dead letters (sync on or
+    // off), then queues CUSTOMERDEL when changes are queued.
     await writeCustomerChanges(
       tx,
       [{ applied, change: "DELETE", existing: true, operation: "erase" }],

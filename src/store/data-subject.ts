@@ -33,18 +33,15 @@ export async function readQueuedMessages(
 }
 
 /**
- * Removes the personal data an erasure must not leave behind: the customer's dead letters (their
- * JSON holds the record) and the keys that name it in the batch import review.
+ * Removes the personal data an erasure must not leave behind beyond the queues (its queued rows
+ * and dead letters, whose JSON holds the record, go as for any deletion: dropQueuedForCustomers):
+ * the keys that name it in the batch import review.
  */
 export async function scrubCustomerTraces(
   tx: Queryable,
   customerID: string,
   keys: readonly string[],
 ): Promise<void> {
-  await tx.query(
-    "DELETE FROM data_sync_dead_letters WHERE source_queue = 'customer' AND unique_id = $1",
-    [customerID],
-  );
   await tx.query(
     "UPDATE import_review_rows SET block_key = NULL WHERE block_key = ANY($1::text[])",
     [[...keys, `CustomerID:${customerID}`]],

@@ -17,26 +17,32 @@ export interface CustomerChangeMessage {
 /**
  * Deleting a customer first removes every pending and in-progress row of that customer
  * (seeds/001: "all records related to the customer in the pending and in progress queues will
- * also be deleted").
+ * also be deleted"), and its dead letters with them: a dead letter is a progress row set aside
+ * (docs/sync.md "Retries and dead letters"), and one that outlived the deletion would, re-queued,
+ * send the deleted customer's CREATE or UPDATE after its DELETE and re-create it at the receiver.
+ * "All records related to the customer" takes in its posted transactions' messages too. One
+ * statement, so one round trip whatever the number of queues.
  */
 export async function dropQueuedForCustomers(
   tx: Queryable,
   customerIDs: readonly string[],
 ): Promise<void> {
   if (customerIDs.length === 0) return;
-  await tx.query("DELETE FROM data_sync_cust_pending_queue WHERE unique_id = ANY($1::text[])", [
-    customerIDs,
-  ]);
   await tx.query(
-    "DELETE FROM data_sync_progress_queue WHERE source_queue = 'customer' AND unique_id = ANY($1::text[])",
-    [customerIDs],
-  );
-  // "all records related to the customer": its posted transactions' messages too.
-  await tx.query("DELETE FROM data_sync_trn_pending_queue WHERE customer_id = ANY($1::text[])", [
-    customerIDs,
-  ]);
-  await tx.query(
-    "DELETE FROM data_sync_progress_queue WHERE source_queue = 'transaction' AND ordering_key = ANY($1::text[])",
+    `WITH customer_pending AS (
+       DELETE FROM data_sync_cust_pending_queue WHERE unique_id = ANY($1::text[])
+     ), transaction_pending AS (
+       DELETE FROM data_sync_trn_pending_queue WHERE customer_id = ANY($1::text[])
+     ), customer_progress AS (
+       DELETE FROM data_sync_progress_queue
+        WHERE source_queue = 'customer' AND unique_id = ANY($1::text[])
+     ), transaction_progress AS (
+       DELETE FROM data_sync_progress_queue
+        WHERE source_queue = 'transaction' AND ordering_key = ANY($1::text[])
+     ), dead_letters AS (
+       DELETE FROM data_sync_dead_letters WHERE ordering_key = ANY($1::text[])
+     )
+     SELECT 1`,
     [customerIDs],
   );
 }

@@ -299,6 +299,67 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     expect(receiver.acceptedFor(merged.customerID)[0]?.payload).toBe(JSON.stringify(merged.record));
   });
 
+  it("drops a deleted, merged-away or erased customer's dead letters: a re-queue cannot re-create it at the receiver", async () => {
+    await hub.settings.set("DataSyncMaxAttempts", "1");
+    const sync = await configureSync(hub, receiver);
+    const customers = await addCustomers(hub, ["Gone", "Ann", "Anne", "Erased", "Kept"]);
+    const [gone, first, second, erased, kept] = customers as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    // The receiver is down once for each customer's CREATE: five dead letters.
+    const downFor = new Set(customers);
+    receiver.respondWith((message) => (downFor.delete(message.key) ? { status: 500 } : undefined));
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "failed", deadLettered: 5 });
+
+    await hub.customers.delete({ customerID: gone }, api);
+    const merged = await hub.customers.merge(
+      { targets: [{ customerID: first }, { customerID: second }] },
+      api,
+    );
+    await hub.customers.erase(erased, api);
+    expect((await sync.deadLetters(sysadmin)).map((letter) => letter.uniqueId)).toEqual([kept]);
+
+    expect(await sync.requeue(sysadmin, "all")).toEqual({ requeued: 1 });
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 6 });
+    for (const customerID of [gone, first, second, erased]) {
+      expect(receiver.acceptedFor(customerID).map((message) => message.action)).toEqual([
+        "CUSTOMERDEL",
+      ]);
+    }
+    expect(receiver.acceptedFor(merged.customerID).map((message) => message.action)).toEqual([
+      "CUSTOMERCRE",
+    ]);
+    expect(receiver.acceptedFor(kept).map((message) => message.action)).toEqual(["CUSTOMERCRE"]);
+  });
+
+  it("drops a customer's dead letters and queued rows when it is deleted while the sync is off", async () => {
+    await hub.settings.set("DataSyncMaxAttempts", "1");
+    const sync = await configureSync(hub, receiver);
+    const [gone] = (await addCustomers(hub, ["Gone"])) as [string];
+    receiver.respondWith(() => ({ status: 500 }));
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ deadLettered: 1 });
+    receiver.respondWith(() => undefined);
+    const transaction = { retailTransactionId: "99901000022017110710000101", customerId: gone };
+    await hub.db.query(
+      `INSERT INTO data_sync_trn_pending_queue (unique_id, action, json_object, customer_id)
+       VALUES ($1, 'CREATE', $2::json, $3)`,
+      [transaction.retailTransactionId, JSON.stringify(transaction), gone],
+    );
+
+    await hub.settings.set("DataSyncEnabled", "false");
+    await hub.customers.delete({ customerID: gone }, api);
+    await hub.settings.set("DataSyncEnabled", "true");
+    expect(await sync.deadLetters(sysadmin)).toEqual([]);
+    expect(await queueDepths(hub)).toMatchObject({ customerPending: 0, transactionPending: 0 });
+    expect(await sync.requeue(sysadmin, "all")).toEqual({ requeued: 0 });
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 0 });
+    expect(receiver.acceptedFor(gone)).toEqual([]);
+  });
+
   it("holds a deleted customer's DELETE until its message in flight has its answer", async () => {
     const sync = await configureSync(hub, receiver);
     const [held] = (await addCustomers(hub, ["Held"])) as [string];
