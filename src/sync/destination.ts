@@ -19,7 +19,8 @@ export type DeliveryResult =
   | { kind: "failed"; status: number | null; error: string }
   /**
    * It can never be sent (no message form for it, or the receiver refused its content: HTTP 400
-   * or 422, `status`): straight to the dead letters.
+   * or 422, `status`): straight to the dead letters. The status is kept with the dead letter and
+   * the run result, as a failed delivery's is.
    */
   | { kind: "rejected"; status?: number; error: string };
 

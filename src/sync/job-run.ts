@@ -363,7 +363,8 @@ class JobRunner {
     }
     this.#counts.failed += 1;
     this.#firstFailure ??= `message ${row.messageId}: ${result.error}`;
-    const status = result.kind === "failed" ? result.status : null;
+    // A rejected delivery keeps the receiver's status too (a 400 is why it can never be sent).
+    const status = result.status ?? null;
     const attempts = row.attempts + 1;
     const dead = result.kind === "rejected" || attempts >= this.#tuning.maxAttempts;
     this.#keep(row, dead ? "dead" : "failed", status, result.error);

@@ -80,7 +80,7 @@ describe.each(cliEngines)("custhub destinations CLI on $name", (engine) => {
     expect(run.code).toBe(1);
     // Ann's queued CREATE went first (201), then her current record (200): the last result shows.
     expect(run.stdout).toMatch(new RegExp(`${ann} +sent +200`));
-    expect(run.stdout).toMatch(new RegExp(`${bo} +dead +- +HTTP 400: no Bo`));
+    expect(run.stdout).toMatch(new RegExp(`${bo} +dead +400 +HTTP 400: no Bo`));
 
     datanuum.override(() => undefined);
     const report = (await json(["destinations", "run", "datanuum"])) as {

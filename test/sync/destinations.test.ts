@@ -232,7 +232,7 @@ describe.each(engines)("destinations on $name", (engine) => {
       {
         customerID: bo,
         outcome: "dead",
-        status: null,
+        status: 400,
         error: 'HTTP 400: {"errors":[{"field":"mobilePhone","message":"bad"}]}',
       },
     ]);
