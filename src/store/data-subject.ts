@@ -35,13 +35,23 @@ export async function readQueuedMessages(
 /**
  * Removes the personal data an erasure must not leave behind beyond the queues (its queued rows
  * and dead letters, whose JSON holds the record, go as for any deletion: dropQueuedForCustomers):
- * the keys that name it in the batch import review.
+ * the keys that name it in the batch import review, and the receivers' errors kept with its
+ * messages' run results (a receiver's refusal may echo the record; docs/sync.md "What is logged").
+ * The results themselves stay, as the record of what was sent.
  */
 export async function scrubCustomerTraces(
   tx: Queryable,
   customerID: string,
   keys: readonly string[],
 ): Promise<void> {
+  await tx.query(
+    `UPDATE sync_run_results SET error = NULL
+      WHERE error IS NOT NULL
+        AND ((obj_name = 'Customer' AND unique_id = $1)
+             OR (obj_name = 'Transaction' AND unique_id IN (
+                   SELECT retail_transaction_id FROM transactions WHERE customer_id = $1::bigint)))`,
+    [customerID],
+  );
   await tx.query(
     "UPDATE import_review_rows SET block_key = NULL WHERE block_key = ANY($1::text[])",
     [[...keys, `CustomerID:${customerID}`]],

@@ -362,7 +362,7 @@ class JobRunner {
       return;
     }
     this.#counts.failed += 1;
-    this.#firstFailure ??= `message ${row.messageId}: ${result.error}`;
+    this.#firstFailure ??= describeFailure(row, result);
     // A rejected delivery keeps the receiver's status too (a 400 is why it can never be sent).
     const status = result.status ?? null;
     const attempts = row.attempts + 1;
@@ -381,9 +381,18 @@ class JobRunner {
     }
     if (this.#loggedFailures < LOGGED_FAILURES) {
       this.#loggedFailures += 1;
+      // Status, code and ids only: the receiver's words may echo the customer's data (SPEC 9).
       this.#logger.warn(
-        { runId: this.#runId, messageId: row.messageId, status, attempts, deadLettered: dead },
-        `${this.#label} delivery failed: ${result.error}`,
+        {
+          runId: this.#runId,
+          messageId: row.messageId,
+          ...subjectOf(row),
+          status,
+          code: failureCode(result),
+          attempts,
+          deadLettered: dead,
+        },
+        `${this.#label} delivery failed`,
       );
     }
     if (result.kind === "failed") {
@@ -391,7 +400,7 @@ class JobRunner {
       if (this.#consecutiveFailures >= this.#tuning.stopAfterConsecutiveFailures) {
         this.#end(
           "fatal",
-          `stopped after ${this.#consecutiveFailures} failed deliveries in a row; the last: ${result.error}`,
+          `stopped after ${this.#consecutiveFailures} failed deliveries in a row; the last: ${describeFailure(row, result)}`,
         );
       }
     }
@@ -448,6 +457,51 @@ class JobRunner {
       };
     });
   }
+}
+
+type Failure = Extract<DeliveryResult, { kind: "failed" | "rejected" }>;
+
+/**
+ * A log's code for a failed delivery: the receiver answered something else than success, no
+ * answer came (`DELIVERY_FAILED`, as `HttpClient` names a transport failure), or the message can
+ * never be sent (dead-lettered at once).
+ */
+function failureCode(result: Failure): string {
+  if (result.kind === "rejected") return "DELIVERY_REJECTED";
+  return result.status === null ? "DELIVERY_FAILED" : "DELIVERY_REFUSED";
+}
+
+/** The customer a row is about, and the transaction for a transaction's row, for log lines. */
+function subjectOf(row: ClaimedRow): { customerID: string | null; transactionID?: string } {
+  if (row.objName !== "Transaction") return { customerID: row.uniqueId };
+  // A transaction is ordered under its customer, or under itself when it has none.
+  const customerID = row.orderingKey === row.uniqueId ? null : row.orderingKey;
+  return { customerID, transactionID: row.uniqueId };
+}
+
+/**
+ * A failed delivery as the run record (and the line logged when the run ends) names it: the
+ * message, its customer, the receiver's status. The receiver's words stay out: they may echo the
+ * customer's data, and the run record is shown to every role, logged, and not erased with a
+ * customer. They are kept with the message instead (its progress row, dead letter and run result),
+ * which goes with the customer. Only a delivery that got no answer says why in words: that error
+ * is custhub's own account of the request (refused, timed out, dropped).
+ */
+function describeFailure(row: ClaimedRow, result: Failure): string {
+  const { customerID, transactionID } = subjectOf(row);
+  const about =
+    transactionID === undefined
+      ? `customer ${customerID ?? "-"}`
+      : `transaction ${transactionID}${customerID === null ? "" : ` of customer ${customerID}`}`;
+  const status = result.status ?? null;
+  const answer = status === null ? "" : ` (HTTP ${status})`;
+  const what =
+    result.kind === "rejected"
+      ? `can never be sent${answer}, see its dead letter`
+      : status === null
+        ? result.error
+        : `HTTP ${status}`;
+  return `message ${row.messageId} (${about}): ${what}`;
 }
 
 function emptyOutcomes(): DeliveryOutcomes {

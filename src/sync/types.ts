@@ -19,7 +19,10 @@
  */
 import type { RetryPolicy } from "./backoff.js";
 
-/** A pino-compatible logger subset; the job logs counts, ids and errors, never payloads or secrets. */
+/**
+ * A pino-compatible logger subset. The job logs counts, ids, statuses and codes: never payloads,
+ * secrets, or a receiver's words, which may echo the customer's data (docs/sync.md "What is logged").
+ */
 export interface SyncLogger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;

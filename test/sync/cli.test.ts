@@ -102,7 +102,9 @@ describe.each(cliEngines)("custhub sync CLI on $name", (engine) => {
     expect(failed.stdout).toMatch(
       /^run \d+ failed: moved 1, delivered 0, failed 1, dead-lettered 1\n/,
     );
-    expect(failed.stderr).toContain("warning: data-sync delivery failed: HTTP 500");
+    expect(failed.stderr).toMatch(
+      /^warning: data-sync delivery failed \(message \d+, customer \d+, HTTP 500, DELIVERY_REFUSED\)$/m,
+    );
     receiver.respondWith(() => undefined);
   });
 

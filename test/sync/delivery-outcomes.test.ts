@@ -1,8 +1,10 @@
 /**
  * What the job engine keeps of each delivery's outcome, whatever the destination, on every engine:
- * the receiver's status of a message refused for good. The deliveries go over real HTTP to the
- * receiver simulator through the data-sync destination; a thin destination on top of it plays a
- * connector that takes a client error as final, as Datanuum does with 400 and 422.
+ * the receiver's status of a message refused for good; the receiver's words kept with the message
+ * and never logged nor put in the run record (SPEC 9: logs with customer PII redacted). The
+ * deliveries go over real HTTP to the receiver simulator through the data-sync destination; a thin
+ * destination on top of it plays a connector that takes a client error as final, as Datanuum does
+ * with 400 and 422.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Hub } from "../../src/services/hub.js";
@@ -15,7 +17,19 @@ import { Secret } from "../../src/sync/secrets/secret.js";
 import type { ClaimedRow } from "../../src/store/sync-queue.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
 import { engines } from "../support/databases.js";
-import { addCustomers, testTuning } from "./helpers.js";
+import type { SyncLogger } from "../../src/sync/types.js";
+import { addCustomers, api, testTuning } from "./helpers.js";
+
+/** A logger that keeps each line as the JSON a log would hold. */
+function capturingLogger(): SyncLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const keep =
+    (level: string) =>
+    (fields: Record<string, unknown>, msg: string): void => {
+      lines.push(JSON.stringify({ level, ...fields, msg }));
+    };
+  return { lines, info: keep("info"), warn: keep("warn"), error: keep("error") };
+}
 
 /** The data-sync destination pointed at the receiver. */
 function dataSyncTo(receiver: DataSyncReceiver): DataSyncDestination {
@@ -65,14 +79,15 @@ describe.each(engines)("delivery outcomes on $name", (engine) => {
     await receiver.close();
   });
 
-  async function run(destination: Destination) {
+  async function run(destination: Destination, logger?: SyncLogger) {
     try {
       return await runSyncJob(hub.db, destination, {
         worker: "test-worker",
         trigger: "once",
-        tuning: tuningOf(await hub.settings.all(), testTuning),
+        tuning: tuningOf(await hub.settings.all(), { ...testTuning, maxAttempts: 1 }),
         keepResults: true,
         random: () => 0.5,
+        ...(logger ? { logger } : {}),
       });
     } finally {
       await destination.close();
@@ -90,6 +105,46 @@ describe.each(engines)("delivery outcomes on $name", (engine) => {
     ]);
     expect(await listRunResults(hub.db, done.id)).toMatchObject([
       { uniqueId: ann, outcome: "dead", status: 400 },
+    ]);
+  });
+
+  it("logs a refusal by status, code and customer, never in the receiver's words; the words stay with the message until an erasure", async () => {
+    const [ann] = (await addCustomers(hub, ["Pietje"])) as [string];
+    const echo = "Rejected customer Pietje Puk <pietje.puk@secret-mail.example> phone 2125551234";
+    receiver.respondWith(() => ({ status: 400, body: echo }));
+    const logger = capturingLogger();
+
+    const done = await run(dataSyncTo(receiver), logger);
+    expect(done).toMatchObject({ outcome: "failed", failed: 1, deadLettered: 1 });
+    const [letter] = await listDeadLetters(hub.db, 10);
+    expect(done.error).toBe(
+      `1 deliveries failed; the first: message ${letter?.messageId} (customer ${ann}): HTTP 400`,
+    );
+    const failure = logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(failure[0]).toEqual({
+      level: "warn",
+      runId: done.id,
+      messageId: letter?.messageId,
+      customerID: ann,
+      status: 400,
+      code: "DELIVERY_REFUSED",
+      attempts: 1,
+      deadLettered: true,
+      msg: "data-sync delivery failed",
+    });
+    expect(failure.at(-1)).toMatchObject({ msg: "data-sync run finished", error: done.error });
+    for (const personal of ["Pietje", "pietje.puk", "2125551234"]) {
+      expect(logger.lines.join("\n")).not.toContain(personal);
+    }
+
+    // The operator reading the dead letter or the run's results (a role's right) sees why.
+    expect(letter?.lastError).toBe(`HTTP 400: ${echo}`);
+    expect((await listRunResults(hub.db, done.id))[0]?.error).toBe(`HTTP 400: ${echo}`);
+    // An erasure takes the words with the customer: its dead letter goes, its results keep no error.
+    await hub.customers.erase(ann, api);
+    expect(await listDeadLetters(hub.db, 10)).toEqual([]);
+    expect(await listRunResults(hub.db, done.id)).toMatchObject([
+      { uniqueId: ann, outcome: "dead", status: 400, error: null },
     ]);
   });
 });

@@ -71,11 +71,22 @@ export function deadLetterTable(
   );
 }
 
-/** Warnings for people on stderr; nothing with --json, where stdout carries the one document. */
+/**
+ * Warnings for people on stderr; nothing with --json, where stdout carries the one document. A
+ * failed delivery is named by its message, customer, status and code, as the logs name it (the
+ * receiver's words are in `dead-letters list`).
+ */
 function stderrLogger(options: JsonOption): SyncLogger | undefined {
   if (options.json) return undefined;
   const line = (level: string) => (fields: Record<string, unknown>, message: string) => {
-    const context = fields.messageId === undefined ? "" : ` (message ${String(fields.messageId)})`;
+    const { messageId, customerID, status, code } = fields;
+    const parts = [
+      messageId === undefined ? null : `message ${String(messageId)}`,
+      typeof customerID === "string" ? `customer ${customerID}` : null,
+      typeof status === "number" ? `HTTP ${status}` : null,
+      typeof code === "string" ? code : null,
+    ].filter((part) => part !== null);
+    const context = parts.length === 0 ? "" : ` (${parts.join(", ")})`;
     io().stderr.write(`${level}: ${message}${context}\n`);
   };
   return { info: () => undefined, warn: line("warning"), error: line("error") };
