@@ -2,10 +2,17 @@
  * OAuth2 client credentials (RFC 6749 section 4.4) against the token URL (seeds/001
  * "DataSyncTokenUrl"; SPEC 6). The grant goes form-encoded; the client authenticates with HTTP
  * basic first (section 2.3.1: the server must support it) and, if the token endpoint answers 401 to
- * that, with `client_id`/`client_secret` in the body; whichever worked is used from then on. The
- * token is cached until shortly before `expires_in`, one fetch serves every caller waiting at the
- * time, and `invalidate` drops a token the receiver refused so the next call fetches a new one.
+ * that, with `client_id`/`client_secret` in the body; whichever worked is tried first from then on.
+ * The token is cached until shortly before `expires_in` (SPEC 6: "cached until expiry"), one fetch
+ * serves every caller waiting at the time, and `invalidate` drops a token the receiver refused so
+ * the next call fetches a new one.
+ *
+ * The cache and the authentication that worked belong to the process, not to one token source: a
+ * job run opens its destination, and so a new token source, each time, and a run every few seconds
+ * asked for a new token each time. They are kept per token URL and client ID, for one version of
+ * the credentials: a new secret, client ID or token URL fetches a new token.
  */
+import { createHmac, randomBytes } from "node:crypto";
 import { CusthubError } from "../domain/errors.js";
 import type { HttpClient } from "./http/http-client.js";
 import { describeUrl } from "./http/http-client.js";
@@ -25,9 +32,62 @@ export interface ClientCredentialsOptions {
   http: HttpClient;
   /** The clock (tests move it); default `Date.now`. */
   now?: () => number;
+  /** Where tokens are kept; default the process's (`processTokenCache`). */
+  cache?: TokenCache;
 }
 
 type ClientAuthentication = "basic" | "body";
+
+/** What the process keeps for one token URL and client ID. */
+interface TokenSlot {
+  /** Which credentials the token was issued to (a keyed hash of the secret, never the secret). */
+  version: string;
+  cached: { token: string; refreshAt: number } | null;
+  fetching: Promise<string> | null;
+  /** The client authentication the token endpoint took last; tried first next time. */
+  authentication: ClientAuthentication;
+}
+
+/**
+ * Tokens by token URL and client ID, with the credentials' version. The keys are keyed hashes
+ * (the key lives in this process only), so neither the client ID nor the secret sits in a key.
+ */
+export class TokenCache {
+  readonly #slots = new Map<string, TokenSlot>();
+  readonly #hashKey = randomBytes(32);
+
+  /** The slot of these credentials at this token URL; emptied when their version changed. */
+  slot(tokenUrl: URL, credentials: ClientCredentials, now: number): TokenSlot {
+    this.#dropExpired(now);
+    const key = this.#hash(tokenUrl.href, credentials.clientId.reveal());
+    const version = this.#hash(credentials.clientSecret.reveal());
+    let slot = this.#slots.get(key);
+    if (!slot) {
+      slot = { version, cached: null, fetching: null, authentication: "basic" };
+      this.#slots.set(key, slot);
+    } else if (slot.version !== version) {
+      // New credentials: the old token is not theirs. The endpoint's authentication stays known.
+      Object.assign(slot, { version, cached: null, fetching: null });
+    }
+    return slot;
+  }
+
+  /** Expired tokens are not kept; a slot with nothing worth remembering goes. */
+  #dropExpired(now: number): void {
+    for (const [key, slot] of this.#slots) {
+      if (slot.cached && now >= slot.cached.refreshAt) slot.cached = null;
+      if (!slot.cached && !slot.fetching && slot.authentication === "basic")
+        this.#slots.delete(key);
+    }
+  }
+
+  #hash(...parts: string[]): string {
+    return createHmac("sha256", this.#hashKey).update(parts.join("\n")).digest("base64url");
+  }
+}
+
+/** The process's token cache: every data-sync destination opened in the process shares it. */
+export const processTokenCache = new TokenCache();
 
 /** Used when the token endpoint gives no `expires_in` (RFC 6749 leaves it optional). */
 const DEFAULT_LIFETIME_SECONDS = 300;
@@ -35,42 +95,59 @@ const DEFAULT_LIFETIME_SECONDS = 300;
 const MAX_EARLY_REFRESH_MS = 60_000;
 
 export class ClientCredentialsTokenSource implements TokenSource {
-  #cached: { token: string; refreshAt: number } | null = null;
-  #fetching: Promise<string> | null = null;
-  #authentication: ClientAuthentication = "basic";
-  /** Token requests made so far (for status and tests). */
+  /** Token requests this source made (for status and tests). */
   requests = 0;
 
   constructor(private readonly options: ClientCredentialsOptions) {}
 
   async token(): Promise<string> {
-    const now = (this.options.now ?? Date.now)();
-    if (this.#cached && now < this.#cached.refreshAt) return this.#cached.token;
-    this.#fetching ??= this.#fetch().finally(() => {
-      this.#fetching = null;
-    });
-    return this.#fetching;
+    const now = this.#now();
+    const slot = this.#slot(now);
+    if (slot.cached && now < slot.cached.refreshAt) return slot.cached.token;
+    if (!slot.fetching) {
+      const fetching = this.#fetch(slot).finally(() => {
+        if (slot.fetching === fetching) slot.fetching = null;
+      });
+      slot.fetching = fetching;
+    }
+    return slot.fetching;
   }
 
   invalidate(token: string): void {
-    if (this.#cached?.token === token) this.#cached = null;
+    const slot = this.#slot(this.#now());
+    if (slot.cached?.token === token) slot.cached = null;
   }
 
-  async #fetch(): Promise<string> {
-    let answer = await this.#request(this.#authentication);
-    if (answer.status === 401 && this.#authentication === "basic") {
-      // The endpoint refused basic authentication: try the body form (RFC 6749 section 2.3.1).
-      const retry = await this.#request("body");
-      if (retry.status === 200) this.#authentication = "body";
+  #now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  #slot(now: number): TokenSlot {
+    const { cache = processTokenCache, tokenUrl, credentials } = this.options;
+    return cache.slot(tokenUrl, credentials, now);
+  }
+
+  async #fetch(slot: TokenSlot): Promise<string> {
+    const { version } = slot;
+    const tried = slot.authentication;
+    let answer = await this.#request(tried);
+    if (answer.status === 401) {
+      // The endpoint refused this client authentication: try the other (RFC 6749 section 2.3.1).
+      const other = tried === "basic" ? "body" : "basic";
+      const retry = await this.#request(other);
+      if (retry.status === 200) slot.authentication = other;
       answer = retry;
     }
-    const issuedAt = (this.options.now ?? Date.now)();
+    const issuedAt = this.#now();
     const token = this.#parse(answer);
     const lifetimeMs = token.expiresInSeconds * 1000;
-    this.#cached = {
-      token: token.accessToken,
-      refreshAt: issuedAt + lifetimeMs - Math.min(MAX_EARLY_REFRESH_MS, lifetimeMs / 10),
-    };
+    // Credentials saved meanwhile have emptied the slot: this token is not theirs to keep.
+    if (slot.version === version) {
+      slot.cached = {
+        token: token.accessToken,
+        refreshAt: issuedAt + lifetimeMs - Math.min(MAX_EARLY_REFRESH_MS, lifetimeMs / 10),
+      };
+    }
     return token.accessToken;
   }
 

@@ -392,7 +392,7 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     ]);
   });
 
-  it("fetches one token per run and renews it once when it expires mid-run", async () => {
+  it("fetches one token and renews it once when it expires mid-run", async () => {
     const sync = await configureSync(hub, receiver, { tuning: { concurrency: 1 } });
     const customers = await addCustomers(hub, ["A", "B", "C", "D"]);
     let expired = false;
@@ -416,6 +416,68 @@ describe.each(engines)("data-sync job on $name", (engine) => {
       { authentication: "basic", granted: true },
     ]);
     expect(receiver.rejections.map((rejection) => rejection.status)).toEqual([401]);
+  });
+
+  it("keeps the token across runs until it expires; new credentials or a new token endpoint get a new one", async () => {
+    const sync = await configureSync(hub, receiver);
+    for (const name of ["A", "B", "C", "D"]) {
+      await addCustomers(hub, [name]);
+      expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
+    }
+    // SPEC 6: "cached until expiry" (the receiver's tokens last an hour).
+    expect(receiver.tokenRequests).toEqual([{ authentication: "basic", granted: true }]);
+
+    // Credentials saved anew: the token issued to the old ones is not used for them.
+    await sync.saveCredentials(sysadmin, { clientId: receiver.clientId, clientSecret: "rotated" });
+    await addCustomers(hub, ["E"]);
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "failed", delivered: 0 });
+    await sync.saveCredentials(sysadmin, {
+      clientId: receiver.clientId,
+      clientSecret: receiver.clientSecret,
+    });
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
+    expect(receiver.tokenRequests.map((request) => request.granted)).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+
+    // Another endpoint taking the same credentials: its own token, none of the first one's.
+    const other = await DataSyncReceiver.start({
+      clientId: receiver.clientId,
+      clientSecret: receiver.clientSecret,
+    });
+    try {
+      await hub.settings.set("DataSyncApiUrl", other.messagesUrl);
+      await hub.settings.set("DataSyncTokenUrl", other.tokenUrl);
+      await addCustomers(hub, ["F"]);
+      expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
+      expect(other.tokenRequests).toEqual([{ authentication: "basic", granted: true }]);
+      expect(other.rejections).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("remembers across runs that the token endpoint takes the credentials in the body only", async () => {
+    const bodyOnly = await DataSyncReceiver.start({ clientAuthentication: "body" });
+    try {
+      const sync = await configureSync(hub, bodyOnly);
+      await addCustomers(hub, ["A"]);
+      expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
+      // The token stops working: the next run's fetch goes straight to the body form.
+      bodyOnly.expireTokens();
+      await addCustomers(hub, ["B"]);
+      expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
+      expect(bodyOnly.tokenRequests).toEqual([
+        { authentication: "basic", granted: false },
+        { authentication: "body", granted: true },
+        { authentication: "body", granted: true },
+      ]);
+    } finally {
+      await bodyOnly.close();
+    }
   });
 
   it("records time-outs and dropped connections as failures; a refused token stops the run without an attempt", async () => {

@@ -1,7 +1,7 @@
 /** OAuth2 client credentials against the receiver simulator's token endpoint (real HTTP). */
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpClient } from "../../src/sync/http/http-client.js";
-import { ClientCredentialsTokenSource } from "../../src/sync/oauth2.js";
+import { ClientCredentialsTokenSource, TokenCache } from "../../src/sync/oauth2.js";
 import { Secret } from "../../src/sync/secrets/secret.js";
 import { DataSyncReceiver, type ReceiverOptions } from "../simulators/datasync-receiver.js";
 
@@ -71,6 +71,44 @@ describe("OAuth2 client credentials", () => {
     expect(receiver.tokenRequests).toEqual([
       { authentication: "basic", granted: false },
       { authentication: "body", granted: true },
+      { authentication: "body", granted: true },
+    ]);
+  });
+
+  it("shares a token between the sources of one endpoint and client, for one secret only", async () => {
+    const receiver = await DataSyncReceiver.start({ clientAuthentication: "body" });
+    const http = new HttpClient({
+      connections: 2,
+      connectTimeoutMs: 1000,
+      responseTimeoutMs: 1000,
+    });
+    opened.push({ receiver, http });
+    const cache = new TokenCache();
+    const sourceWith = (secret: string) =>
+      new ClientCredentialsTokenSource({
+        tokenUrl: new URL(receiver.tokenUrl),
+        credentials: { clientId: new Secret(receiver.clientId), clientSecret: new Secret(secret) },
+        http,
+        cache,
+      });
+
+    const token = await sourceWith(receiver.clientSecret).token();
+    // A source made later (the next run's) takes the cached token.
+    expect(await sourceWith(receiver.clientSecret).token()).toBe(token);
+    expect(receiver.tokenRequests).toHaveLength(2);
+    // Another secret is never given that token, and is refused both ways.
+    await expect(sourceWith("another-secret").token()).rejects.toMatchObject({
+      code: "TOKEN_REQUEST_FAILED",
+    });
+    // The right secret again fetches anew, in the body at once: the endpoint's way is remembered.
+    const renewed = sourceWith(receiver.clientSecret);
+    expect(await renewed.token()).not.toBe(token);
+    expect(renewed.requests).toBe(1);
+    expect(receiver.tokenRequests).toEqual([
+      { authentication: "basic", granted: false },
+      { authentication: "body", granted: true },
+      { authentication: "body", granted: false },
+      { authentication: "basic", granted: false },
       { authentication: "body", granted: true },
     ]);
   });
