@@ -104,8 +104,8 @@ export class DataSync {
       tuningOf(settings, this.options.tuning),
     );
     try {
-      const answer = await destination.send(SAMPLE_MESSAGE);
-      return { message: { ...SAMPLE_MESSAGE }, ...answer, accepted: answer.status === 200 };
+      const { status, body } = await destination.send(SAMPLE_MESSAGE);
+      return { message: { ...SAMPLE_MESSAGE }, status, body, accepted: status === 200 };
     } finally {
       await destination.close();
     }

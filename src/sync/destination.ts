@@ -15,8 +15,12 @@ export type DeliveryResult =
   | { kind: "delivered"; status: number }
   /** Nothing to send for this change on this destination (an update-only far side and a DELETE). */
   | { kind: "skipped"; reason: string }
-  /** The receiver refused it or could not be reached: try again later. */
-  | { kind: "failed"; status: number | null; error: string }
+  /**
+   * The receiver refused it or could not be reached: try again later. `retryAfterMs`: how long the
+   * receiver asked to be left alone (a 429's or 503's Retry-After, `retryAfterMs` in backoff.ts);
+   * the next attempt waits at least that long.
+   */
+  | { kind: "failed"; status: number | null; error: string; retryAfterMs?: number | null }
   /**
    * It can never be sent (no message form for it, or the receiver refused its content: HTTP 400
    * or 422, `status`): straight to the dead letters. The status is kept with the dead letter and

@@ -38,7 +38,7 @@ import {
   type JobRunCounts,
   type RunResultOutcome,
 } from "../store/sync-queue.js";
-import { retryDelayMs } from "./backoff.js";
+import { honourRetryAfter, retryDelayMs } from "./backoff.js";
 import type { DeliveryResult, Destination } from "./destination.js";
 import { silentLogger, type JobTuning, type SyncLogger } from "./types.js";
 
@@ -374,7 +374,10 @@ class JobRunner {
         outcomes.dead.push({ id: row.id, status, error: result.error }),
       );
     } else {
-      const delayMs = retryDelayMs(attempts, this.#tuning.retry, this.options.random);
+      const delayMs = honourRetryAfter(
+        retryDelayMs(attempts, this.#tuning.retry, this.options.random),
+        result.kind === "failed" ? result.retryAfterMs : null,
+      );
       this.#addOutcome((outcomes) =>
         outcomes.retry.push({ id: row.id, status, error: result.error, delayMs }),
       );

@@ -36,7 +36,8 @@ export type Behaviour =
   | "accept"
   | "hang"
   | "drop"
-  | { status: number; body?: string }
+  /** Answer `status`, with `body` (default a JSON error) and `headers` (`retry-after`, say). */
+  | { status: number; body?: string; headers?: Record<string, string> }
   /** Answer when the promise settles, with what it gives. */
   | { later: Promise<Behaviour> };
 
@@ -248,6 +249,7 @@ export class DataSyncReceiver {
       response,
       behaviour.status,
       behaviour.body ?? { error: `told to answer ${behaviour.status}` },
+      behaviour.headers,
     );
   }
 
@@ -257,9 +259,14 @@ export class DataSyncReceiver {
   }
 }
 
-function reply(response: ServerResponse, status: number, body: unknown): void {
+function reply(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json" }).end(text);
+  response.writeHead(status, { "content-type": "application/json", ...headers }).end(text);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -1,10 +1,11 @@
 /**
  * What the job engine keeps of each delivery's outcome, whatever the destination, on every engine:
  * the receiver's status of a message refused for good; the receiver's words kept with the message
- * and never logged nor put in the run record (SPEC 9: logs with customer PII redacted). The
- * deliveries go over real HTTP to the receiver simulator through the data-sync destination; a thin
- * destination on top of it plays a connector that takes a client error as final, as Datanuum does
- * with 400 and 422.
+ * and never logged nor put in the run record (SPEC 9: logs with customer PII redacted); a 429's or
+ * 503's Retry-After as the least wait before the next attempt. The deliveries go over real HTTP to
+ * the receiver simulator through the data-sync destination; thin destinations on top of it play a
+ * connector that takes a client error as final (as Datanuum does with 400 and 422), and one that
+ * passes on the Retry-After its answers carry.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Hub } from "../../src/services/hub.js";
@@ -15,10 +16,12 @@ import { DataSyncDestination } from "../../src/sync/destinations/datasync/datasy
 import { runSyncJob } from "../../src/sync/job-run.js";
 import { Secret } from "../../src/sync/secrets/secret.js";
 import type { ClaimedRow } from "../../src/store/sync-queue.js";
-import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
+import { DataSyncReceiver, type Behaviour } from "../simulators/datasync-receiver.js";
 import { engines } from "../support/databases.js";
-import type { SyncLogger } from "../../src/sync/types.js";
-import { addCustomers, api, testTuning } from "./helpers.js";
+import type { JobTuning, SyncLogger } from "../../src/sync/types.js";
+import { retryAfterMs } from "../../src/sync/backoff.js";
+import { dataSyncMessageOf } from "../../src/sync/destinations/datasync/mapping.js";
+import { addCustomers, api, progressRows, testTuning } from "./helpers.js";
 
 /** A logger that keeps each line as the JSON a log would hold. */
 function capturingLogger(): SyncLogger & { lines: string[] } {
@@ -66,6 +69,27 @@ class FinalOnClientError implements Destination {
   }
 }
 
+/** A connector passing on the wait a 429's or 503's Retry-After asks for. */
+class PassesRetryAfter implements Destination {
+  readonly name = "datasync";
+  constructor(private readonly inner: DataSyncDestination) {}
+
+  async deliver(row: ClaimedRow): Promise<DeliveryResult> {
+    const answer = await this.inner.send(dataSyncMessageOf(row));
+    if (answer.status === 200) return { kind: "delivered", status: 200 };
+    return {
+      kind: "failed",
+      status: answer.status,
+      error: `HTTP ${answer.status}`,
+      retryAfterMs: retryAfterMs(answer),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 describe.each(engines)("delivery outcomes on $name", (engine) => {
   let receiver: DataSyncReceiver;
   let hub: Hub;
@@ -79,12 +103,16 @@ describe.each(engines)("delivery outcomes on $name", (engine) => {
     await receiver.close();
   });
 
-  async function run(destination: Destination, logger?: SyncLogger) {
+  async function run(
+    destination: Destination,
+    options: { logger?: SyncLogger; tuning?: Partial<JobTuning> } = {},
+  ) {
+    const { logger, tuning } = options;
     try {
       return await runSyncJob(hub.db, destination, {
         worker: "test-worker",
         trigger: "once",
-        tuning: tuningOf(await hub.settings.all(), { ...testTuning, maxAttempts: 1 }),
+        tuning: tuningOf(await hub.settings.all(), { ...testTuning, maxAttempts: 1, ...tuning }),
         keepResults: true,
         random: () => 0.5,
         ...(logger ? { logger } : {}),
@@ -114,7 +142,7 @@ describe.each(engines)("delivery outcomes on $name", (engine) => {
     receiver.respondWith(() => ({ status: 400, body: echo }));
     const logger = capturingLogger();
 
-    const done = await run(dataSyncTo(receiver), logger);
+    const done = await run(dataSyncTo(receiver), { logger });
     expect(done).toMatchObject({ outcome: "failed", failed: 1, deadLettered: 1 });
     const [letter] = await listDeadLetters(hub.db, 10);
     expect(done.error).toBe(
@@ -146,5 +174,38 @@ describe.each(engines)("delivery outcomes on $name", (engine) => {
     expect(await listRunResults(hub.db, done.id)).toMatchObject([
       { uniqueId: ann, outcome: "dead", status: 400, error: null },
     ]);
+  });
+
+  it("waits at least what a 429's or 503's Retry-After asks, in seconds or as a date, up to an hour", async () => {
+    const [seconds, date, far, plain] = (await addCustomers(hub, ["S", "D", "F", "P"])) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const inFiveMinutes = new Date(Date.now() + 300_000).toUTCString();
+    const answers = new Map<string, Behaviour>([
+      [seconds, { status: 429, headers: { "retry-after": "120" } }],
+      [date, { status: 503, headers: { "Retry-After": inFiveMinutes } }],
+      [far, { status: 429, headers: { "retry-after": String(7 * 24 * 3600) } }],
+      [plain, { status: 500, headers: { "retry-after": "120" } }],
+    ]);
+    receiver.respondWith((message) => answers.get(message.key));
+
+    // A minute's backoff (45 s with the jitter pinned), shorter than most of the receiver's asks.
+    const done = await run(new PassesRetryAfter(dataSyncTo(receiver)), {
+      tuning: { maxAttempts: 10, retry: { baseMs: 60_000, maxMs: 60_000 } },
+    });
+    expect(done).toMatchObject({ failed: 4, deadLettered: 0 });
+    const waits = new Map((await progressRows(hub)).map((row) => [row.uniqueId, row.retryInMs]));
+    expect(waits.get(seconds)).toBeGreaterThanOrEqual(119_000);
+    expect(waits.get(seconds)).toBeLessThanOrEqual(121_000);
+    expect(waits.get(date)).toBeGreaterThan(290_000);
+    expect(waits.get(date)).toBeLessThanOrEqual(301_000);
+    expect(waits.get(far)).toBeGreaterThanOrEqual(3_599_000);
+    expect(waits.get(far)).toBeLessThanOrEqual(3_601_000);
+    // A 500 asks for nothing: its Retry-After is not read, the backoff stands.
+    expect(waits.get(plain)).toBeGreaterThan(44_000);
+    expect(waits.get(plain)).toBeLessThan(46_000);
   });
 });

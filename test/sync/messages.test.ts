@@ -8,7 +8,12 @@ import {
   toDataSyncMessage,
   type QueuedChange,
 } from "../../src/domain/sync-messages.js";
-import { retryDelayMs } from "../../src/sync/backoff.js";
+import {
+  honourRetryAfter,
+  MAX_RETRY_AFTER_MS,
+  retryAfterMs,
+  retryDelayMs,
+} from "../../src/sync/backoff.js";
 
 const record = '{"customerID":"2142","signupDate":"2020-12-02","note":"say \\"hi\\"\\n"}';
 const change = (objName: string, method: string, json: string | null): QueuedChange => ({
@@ -115,6 +120,30 @@ describe("retry delays", () => {
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const delays = new Set(Array.from({ length: 50 }, () => retryDelayMs(3, policy, random)));
     expect(delays.size).toBeGreaterThan(40);
+  });
+
+  it("reads a 429's or 503's Retry-After as delay seconds or an HTTP date", () => {
+    const now = Date.parse("2015-10-21T07:27:00Z");
+    expect(retryAfterMs({ status: 429, retryAfter: "120" }, now)).toBe(120_000);
+    expect(retryAfterMs({ status: 503, retryAfter: "0" }, now)).toBe(0);
+    expect(retryAfterMs({ status: 503, retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT" }, now)).toBe(
+      60_000,
+    );
+    // A date already past: no wait beyond the backoff.
+    expect(retryAfterMs({ status: 429, retryAfter: "Wed, 21 Oct 2015 07:00:00 GMT" }, now)).toBe(0);
+    // Only 429 and 503 ask the client to wait; a header that is neither form is no answer.
+    expect(retryAfterMs({ status: 500, retryAfter: "120" }, now)).toBeNull();
+    expect(retryAfterMs({ status: 429 }, now)).toBeNull();
+    expect(retryAfterMs({ status: 429, retryAfter: "-5" }, now)).toBeNull();
+    expect(retryAfterMs({ status: 429, retryAfter: "soon" }, now)).toBeNull();
+  });
+
+  it("waits at least what the receiver asked, up to an hour", () => {
+    expect(honourRetryAfter(10_000, 120_000)).toBe(120_000);
+    expect(honourRetryAfter(600_000, 120_000)).toBe(600_000);
+    expect(honourRetryAfter(10_000, null)).toBe(10_000);
+    expect(honourRetryAfter(10_000, 7 * 24 * 3_600_000)).toBe(MAX_RETRY_AFTER_MS);
+    expect(MAX_RETRY_AFTER_MS).toBe(3_600_000);
   });
 });
 

@@ -21,6 +21,11 @@ export interface HttpClientOptions {
 export interface HttpAnswer {
   status: number;
   body: string;
+  /**
+   * The `Retry-After` header of an answer other than 200, as sent (delay seconds or an HTTP date;
+   * `retryAfterMs` in ../backoff.ts reads it); absent when there was none.
+   */
+  retryAfter?: string;
 }
 
 const DEFAULT_MAX_BODY = 64 * 1024;
@@ -54,6 +59,7 @@ export class HttpClient {
     const pool = this.#pools.get(url.origin) ?? (await this.#newPool(url.origin));
     return new Promise((resolve, reject) => {
       let status = 0;
+      let retryAfter: string | undefined;
       let size = 0;
       const chunks: Buffer[] = [];
       pool.dispatch(
@@ -67,9 +73,11 @@ export class HttpClient {
         },
         {
           onConnect: () => undefined,
-          onHeaders: (statusCode) => {
+          onHeaders: (statusCode, rawHeaders) => {
             // 1xx answers come first and are not the answer.
             if (statusCode >= 200) status = statusCode;
+            // Only a refusal's headers are read: a 200, the common case, costs nothing more.
+            if (statusCode > 200) retryAfter = headerValue(rawHeaders, "retry-after");
             return true;
           },
           onData: (chunk) => {
@@ -79,7 +87,11 @@ export class HttpClient {
             }
             return true;
           },
-          onComplete: () => resolve({ status, body: Buffer.concat(chunks).toString("utf8") }),
+          onComplete: () => {
+            const answer: HttpAnswer = { status, body: Buffer.concat(chunks).toString("utf8") };
+            if (retryAfter !== undefined) answer.retryAfter = retryAfter;
+            resolve(answer);
+          },
           onError: (error) =>
             reject(
               new CusthubError(
@@ -116,6 +128,16 @@ export class HttpClient {
     }
     return pool;
   }
+}
+
+/** A header's value from undici's raw name/value list; `name` in lower case. */
+function headerValue(rawHeaders: readonly Buffer[], name: string): string | undefined {
+  for (let at = 0; at + 1 < rawHeaders.length; at += 2) {
+    if (rawHeaders[at]!.toString("latin1").toLowerCase() === name) {
+      return rawHeaders[at + 1]!.toString("latin1").trim();
+    }
+  }
+  return undefined;
 }
 
 /** The URL for messages and logs: no query string, no user info. */
