@@ -289,7 +289,9 @@ export class DestinationService {
    * Runs one destination now. With `customers`, their current records are queued as UPDATE for
    * this destination only and the run sends only their messages (their earlier ones first); this
    * also works while the destination is disabled (seeds/000: manual execution). Without, the run
-   * works the destination's queue as a scheduled run does, and needs the destination enabled.
+   * works the destination's queue as a scheduled run does, and needs the destination enabled. A
+   * destination that cannot be opened gives a failed run and queues nothing: records queued by a
+   * run that could not send them would all go out with a later run, one per attempt.
    */
   async run(
     actor: Actor,
@@ -314,16 +316,29 @@ export class DestinationService {
         { destination: definition.name },
       );
     }
-    if (customers !== null) {
-      const updates = [];
-      for (const customerID of customers) {
-        const record = await this.hub.customers.get(customerID);
-        updates.push({ customerID, json: JSON.stringify(record) });
-      }
-      await queueManualUpdates(this.hub.db, definition.name, enabled, updates);
+    const updates = [];
+    for (const customerID of customers ?? []) {
+      const record = await this.hub.customers.get(customerID);
+      updates.push({ customerID, json: JSON.stringify(record) });
     }
-    const run = await this.runDestination(definition, settings, enabled, {
-      trigger: options.trigger ?? "manual",
+    const trigger = options.trigger ?? "manual";
+    const tuning = tuningOf(settings, this.options.tuning);
+    const opened = await this.#openOrFail(definition, tuning, trigger);
+    if ("failedRun" in opened) {
+      return {
+        run: opened.failedRun,
+        results: [],
+        customers: customers && perCustomer(customers, []),
+      };
+    }
+    try {
+      await queueManualUpdates(this.hub.db, definition.name, enabled, updates);
+    } catch (error) {
+      await opened.destination.close();
+      throw error;
+    }
+    const run = await this.#runOpened(definition, opened.destination, tuning, enabled, {
+      trigger,
       keepResults: true,
       ...(customers ? { customers } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -367,21 +382,49 @@ export class DestinationService {
     },
   ): Promise<JobRun> {
     const tuning = tuningOf(settings, this.options.tuning);
-    let destination: Destination;
+    const opened = await this.#openOrFail(definition, tuning, options.trigger);
+    if ("failedRun" in opened) return opened.failedRun;
+    return this.#runOpened(definition, opened.destination, tuning, enabled, options);
+  }
+
+  /**
+   * Opens the destination for a run; when it cannot be opened (settings, credentials, Datanuum's
+   * reward-points configuration), records the run as failed at once, with why.
+   */
+  async #openOrFail(
+    definition: DestinationDefinition<unknown>,
+    tuning: JobTuning,
+    trigger: string,
+  ): Promise<{ destination: Destination } | { failedRun: JobRun }> {
     try {
-      destination = await this.#open(definition, tuning);
+      return { destination: await this.#open(definition, tuning) };
     } catch (error) {
       if (!isCusthubError(error)) throw error;
       const runId = await startJobRun(
         this.hub.db,
         this.worker,
-        options.trigger,
+        trigger,
         tuning.leaseSeconds,
         definition.name,
       );
       const counts = { moved: 0, delivered: 0, failed: 0, deadLettered: 0 };
-      return finishJobRun(this.hub.db, runId, "failed", counts, error.message);
+      return { failedRun: await finishJobRun(this.hub.db, runId, "failed", counts, error.message) };
     }
+  }
+
+  /** Runs an opened destination, and closes it. */
+  async #runOpened(
+    definition: DestinationDefinition<unknown>,
+    destination: Destination,
+    tuning: JobTuning,
+    enabled: readonly string[],
+    options: {
+      trigger: string;
+      customers?: readonly string[];
+      keepResults?: boolean;
+      signal?: AbortSignal;
+    },
+  ): Promise<JobRun> {
     try {
       return await runSyncJob(this.hub.db, destination, {
         worker: this.worker,

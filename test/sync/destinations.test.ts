@@ -331,6 +331,38 @@ describe.each(engines)("destinations on $name", (engine) => {
     ]);
   });
 
+  it("queues nothing for chosen customers when the destination cannot be opened, so nothing goes twice later", async () => {
+    const sync = newDataSync(hub);
+    await configureDatanuum(sync.destinations, datanuum, { enable: false });
+    const [ann] = (await addCustomers(hub, ["Ann"])) as [string];
+
+    await sync.destinations.setConfig(sysadmin, "datanuum", "rewardPointsConfig", "NOPE");
+    const unknown = await sync.destinations.run(sysadmin, "datanuum", { customers: [ann] });
+    expect(unknown.run).toMatchObject({ outcome: "failed", moved: 0, delivered: 0 });
+    expect(unknown.customers).toEqual([
+      { customerID: ann, outcome: "not sent", status: null, error: null },
+    ]);
+    await sync.destinations.setConfig(
+      sysadmin,
+      "datanuum",
+      "rewardPointsConfig",
+      "DATANUUM_CONFIG_01",
+    );
+    await sync.destinations.setRewardConfigEnabled(sysadmin, "DATANUUM_CONFIG_01", false);
+    const disabled = await sync.destinations.run(sysadmin, "datanuum", { customers: [ann] });
+    expect(disabled.run).toMatchObject({ outcome: "failed", delivered: 0 });
+    expect(await progressByDestination(hub)).toEqual({});
+
+    // Runnable again: the record goes once, not once per run that could not send it.
+    await sync.destinations.setRewardConfigEnabled(sysadmin, "DATANUUM_CONFIG_01", true);
+    const sent = await sync.destinations.run(sysadmin, "datanuum", { customers: [ann] });
+    expect(sent.results.map((result) => [result.uniqueId, result.outcome])).toEqual([
+      [ann, "sent"],
+    ]);
+    expect(datanuum.requests.map((request) => request.customerCode)).toEqual([ann]);
+    expect(await progressByDestination(hub)).toEqual({});
+  });
+
   it("checks settings and credentials per destination, and who may change them", async () => {
     const sync: DataSync = newDataSync(hub);
     const destinations = sync.destinations;
