@@ -480,6 +480,17 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     }
   });
 
+  it("waits before the next attempt at least what a 429's Retry-After asks", async () => {
+    const sync = await configureSync(hub, receiver);
+    const [ann] = (await addCustomers(hub, ["Ann"])) as [string];
+    receiver.respondWith(() => ({ status: 429, headers: { "retry-after": "120" } }));
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "failed", failed: 1 });
+    const [row] = await progressRows(hub);
+    expect(row).toMatchObject({ uniqueId: ann, attempts: 1, lastStatus: 429 });
+    expect(row?.retryInMs).toBeGreaterThanOrEqual(119_000);
+    expect(row?.retryInMs).toBeLessThanOrEqual(121_000);
+  });
+
   it("records time-outs and dropped connections as failures; a refused token stops the run without an attempt", async () => {
     const sync = await configureSync(hub, receiver, {
       tuning: { timeoutMs: 300, leaseSeconds: 5, retry: { baseMs: 60_000, maxMs: 60_000 } },

@@ -17,9 +17,16 @@ import type { DeliveryResult } from "../destination.js";
 /** The statuses no retry can change: the request is malformed or its content refused. */
 const REFUSED_FOR_GOOD = new Set([400, 422]);
 
-/** `status` null: no HTTP answer (refused, dropped, timed out). */
-export function refusedDelivery(status: number | null, error: string): DeliveryResult {
+/**
+ * `status` null: no HTTP answer (refused, dropped, timed out). `retryAfterMs`: the wait a 429's or
+ * 503's Retry-After asks for (`retryAfterMs` in ../backoff.ts), the least before the next attempt.
+ */
+export function refusedDelivery(
+  status: number | null,
+  error: string,
+  retryAfterMs: number | null = null,
+): DeliveryResult {
   return status !== null && REFUSED_FOR_GOOD.has(status)
     ? { kind: "rejected", status, error }
-    : { kind: "failed", status, error };
+    : { kind: "failed", status, error, retryAfterMs };
 }

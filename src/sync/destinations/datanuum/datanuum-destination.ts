@@ -8,6 +8,7 @@
 import { CusthubError, isCusthubError } from "../../../domain/errors.js";
 import type { ClaimedRow } from "../../../store/sync-queue.js";
 import type { DeliveryResult, Destination, DestinationDefinition } from "../../destination.js";
+import { retryAfterMs } from "../../backoff.js";
 import { HttpClient } from "../../http/http-client.js";
 import { refusedDelivery } from "../refusal.js";
 import { DatanuumClient } from "./client.js";
@@ -52,7 +53,7 @@ class DatanuumDestination implements Destination {
         this.apiKey,
         "[redacted]",
       );
-      return refusedDelivery(answer.status, error);
+      return refusedDelivery(answer.status, error, retryAfterMs(answer));
     } catch (error) {
       if (isCusthubError(error) && error.code === "DELIVERY_FAILED") {
         return { kind: "failed", status: null, error: error.message };

@@ -3,6 +3,7 @@ import { isCusthubError } from "../../../domain/errors.js";
 import type { DataSyncMessage } from "../../../domain/sync-messages.js";
 import type { ClaimedRow } from "../../../store/sync-queue.js";
 import type { DestinationDefinition, Destination, DeliveryResult } from "../../destination.js";
+import { retryAfterMs } from "../../backoff.js";
 import { HttpClient, type HttpAnswer } from "../../http/http-client.js";
 import { ClientCredentialsTokenSource } from "../../oauth2.js";
 import type { ClientCredentials } from "../../secrets/credential-store.js";
@@ -64,6 +65,7 @@ export class DataSyncDestination implements Destination {
         kind: "failed",
         status: answer.status,
         error: `HTTP ${answer.status}${excerpt ? `: ${excerpt}` : ""}`,
+        retryAfterMs: retryAfterMs(answer),
       };
     } catch (error) {
       if (isCusthubError(error) && error.code === "DELIVERY_FAILED") {
