@@ -77,6 +77,20 @@ export function telephoneFromInput(input: TelephoneInput): IncomingEntry<Telepho
   };
 }
 
+/** An address's content, as against its flags: what tells two addresses apart. */
+const ADDRESS_CONTENT = [
+  "addressLine1",
+  "addressLine2",
+  "addressLine3",
+  "addressLine4",
+  "apartmentNumber",
+  "city",
+  "territory",
+  "postalCode",
+  "county",
+  "country",
+] as const satisfies readonly (keyof Address)[];
+
 const ENTRY_NAMES: Record<EntryKind, { name: string; content: string }> = {
   address: { name: "Address", content: "address line, city, postal code or country" },
   email: { name: "Email", content: "email address" },
@@ -92,18 +106,7 @@ export function hasContent(kind: EntryKind, entry: Address | Email | Telephone):
   if (kind === "email") return (entry as Email).emailAddress !== null;
   if (kind === "telephone") return (entry as Telephone).phoneNumber !== null;
   const address = entry as Address;
-  return [
-    address.addressLine1,
-    address.addressLine2,
-    address.addressLine3,
-    address.addressLine4,
-    address.apartmentNumber,
-    address.city,
-    address.territory,
-    address.postalCode,
-    address.county,
-    address.country,
-  ].some((value) => value !== null);
+  return ADDRESS_CONTENT.some((field) => address[field] !== null);
 }
 
 /**
@@ -171,19 +174,12 @@ export function contentKey(kind: EntryKind, entry: Address | Email | Telephone):
     );
   }
   const address = entry as Address;
-  return [
-    address.typeCode,
-    address.addressLine1,
-    address.addressLine2,
-    address.addressLine3,
-    address.addressLine4,
-    address.apartmentNumber,
-    address.city,
-    address.territory,
-    address.postalCode && normalizePostalCode(address.postalCode).value,
-    address.county,
-    address.country,
-  ].join("\u0000");
+  let key = address.typeCode ?? "";
+  for (const field of ADDRESS_CONTENT) {
+    const value = address[field];
+    key += `\u0000${(field === "postalCode" && value ? normalizePostalCode(value).value : value) ?? ""}`;
+  }
+  return key;
 }
 
 /** Only one primary per kind: the entry at `keep` stays primary, every other is demoted. */

@@ -120,6 +120,15 @@ export interface RewardConfig extends RewardConfigRow {
 const LAST_RUNS = 20;
 const DEFAULT_CREDENTIAL_MAP = "destinations";
 
+/** How one destination's run was started, and for whom. */
+interface DestinationRunOptions {
+  trigger: string;
+  /** Only these customers (a manual run); every queued change when absent. */
+  customers?: readonly string[];
+  keepResults?: boolean;
+  signal?: AbortSignal;
+}
+
 export class DestinationService {
   readonly worker: string;
   readonly #logger: SyncLogger;
@@ -374,12 +383,7 @@ export class DestinationService {
     definition: DestinationDefinition<unknown>,
     settings: Settings,
     enabled: readonly string[],
-    options: {
-      trigger: string;
-      customers?: readonly string[];
-      keepResults?: boolean;
-      signal?: AbortSignal;
-    },
+    options: DestinationRunOptions,
   ): Promise<JobRun> {
     const tuning = tuningOf(settings, this.options.tuning);
     const opened = await this.#openOrFail(definition, tuning, options.trigger);
@@ -418,12 +422,7 @@ export class DestinationService {
     destination: Destination,
     tuning: JobTuning,
     enabled: readonly string[],
-    options: {
-      trigger: string;
-      customers?: readonly string[];
-      keepResults?: boolean;
-      signal?: AbortSignal;
-    },
+    options: DestinationRunOptions,
   ): Promise<JobRun> {
     try {
       return await runSyncJob(this.hub.db, destination, {
