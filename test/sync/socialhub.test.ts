@@ -172,9 +172,9 @@ describe("SocialHub mapping (seeds/004 Properties)", () => {
       expected: 1,
     },
     {
-      property: "Customer Receive SMS Flag: a refused Phone preference is no consent",
+      property: "Customer Receive SMS Flag: an SMS preference comes first",
       change: (s) =>
-        (s.contactPreferences = [{ contactType: "PHONE", subTypeCode: "HOME", permission: false }]),
+        s.contactPreferences.push({ contactType: "SMS", subTypeCode: null, permission: false }),
       read: (m) => m.body.receiveSmsFlag,
       expected: 0,
     },

@@ -121,10 +121,10 @@ function fullAddressOf(address: AddressEntry | null): string {
 }
 
 /**
- * seeds/003 knows the contact types Mail, Email, Phone and Fax, and custhub keeps no other; a
- * text message goes to a phone, so the SMS flag is the Phone preference.
+ * seeds/003 knows the contact types Mail, Email, Phone and Fax; a text message goes to a phone,
+ * so the SMS flag is the SMS preference when the customer has one, else the Phone preference.
  */
-const SMS_CONSENT_TYPES = ["PHONE"] as const;
+const SMS_CONSENT_TYPES = ["SMS", "PHONE"] as const;
 
 /**
  * 1 when the first of `contactTypes` the customer has a preference for grants permission; 0 when
