@@ -196,7 +196,8 @@ export function createCustomer(
 
 /**
  * The request's entries of one kind that hold content. With validation off nothing checks them,
- * so nothing finds them invalid: each is stored valid, as a receiver of the record should read it.
+ * so nothing finds them invalid: each is stored valid, as a receiver of the record should read it,
+ * unless the request itself says `ValidFlag="false"`.
  */
 function requestEntries<T extends Address | Email | Telephone>(
   kind: EntryKind,
@@ -205,7 +206,9 @@ function requestEntries<T extends Address | Email | Telephone>(
   context: Pick<ApplyContext, "validate">,
 ): IncomingEntry<T>[] {
   const kept = entriesWithContent(kind, incoming, warnings);
-  if (!context.validate) for (const { entry } of kept) entry.validFlag = true;
+  if (!context.validate) {
+    for (const item of kept) item.entry.validFlag = item.givenValidFlag !== false;
+  }
   return kept;
 }
 
@@ -615,8 +618,10 @@ function applyNotes(
 }
 
 /** Note types compare without regard to case: notes stored before types kept their case are upper case. */
-export const sameNoteType = (a: string, b: string): boolean =>
-  a.localeCompare(b, "en", { sensitivity: "accent" }) === 0;
+export const sameNoteType = (a: string, b: string): boolean => NOTE_TYPES.compare(a, b) === 0;
+
+// One collator for all: `localeCompare` with options builds one per call, about 10 µs.
+const NOTE_TYPES = new Intl.Collator("en", { sensitivity: "accent" });
 
 /**
  * The contact types of seeds/003 and the SubTypeCode each must have: "Can be Mail, Email, Phone,

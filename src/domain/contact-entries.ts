@@ -18,6 +18,8 @@ export interface IncomingEntry<T extends ContactEntryFlags> {
   updateType: EntryUpdateType | null;
   /** Its place among the request's entries of its kind, from 0, for messages. */
   position?: number;
+  /** The request's own `ValidFlag`, when it gave one. */
+  givenValidFlag?: boolean | null;
 }
 
 const text = (value: string | null | undefined): string | null => given(value) ?? null;
@@ -44,6 +46,7 @@ function flagsOf(input: {
 export function addressFromInput(input: AddressInput): IncomingEntry<Address> {
   return {
     updateType: input.updateType ?? null,
+    givenValidFlag: input.validFlag ?? null,
     entry: Object.assign(flagsOf(input), {
       addressLine1: text(input.addressLine1),
       addressLine2: text(input.addressLine2),
@@ -62,6 +65,7 @@ export function addressFromInput(input: AddressInput): IncomingEntry<Address> {
 export function emailFromInput(input: EmailInput): IncomingEntry<Email> {
   return {
     updateType: input.updateType ?? null,
+    givenValidFlag: input.validFlag ?? null,
     entry: Object.assign(flagsOf(input), { emailAddress: text(input.emailAddress) }),
   };
 }
@@ -69,6 +73,7 @@ export function emailFromInput(input: EmailInput): IncomingEntry<Email> {
 export function telephoneFromInput(input: TelephoneInput): IncomingEntry<Telephone> {
   return {
     updateType: input.updateType ?? null,
+    givenValidFlag: input.validFlag ?? null,
     entry: Object.assign(flagsOf(input), {
       phoneNumber: text(input.phoneNumber),
       extension: text(input.extension),
@@ -121,6 +126,9 @@ export function entriesWithContent<T extends Address | Email | Telephone>(
   return incoming.filter((item, index) => {
     item.position = index;
     if (hasContent(kind, item.entry)) return true;
+    // A blank Old is what seeds/003 sends to make an anonymous customer identified: "the old data
+    // is the current customer information, blank in this case". Nothing to say about it.
+    if (item.updateType === "Old") return false;
     const { name, content } = ENTRY_NAMES[kind];
     warnings.push({
       field: `${kind === "address" ? "addresses" : `${kind}s`}[${index}]`,

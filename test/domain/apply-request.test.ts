@@ -338,3 +338,47 @@ describe("UpdateType Old that names nothing the customer has", () => {
     expect(again.state.validationIssues).toEqual([]);
   });
 });
+
+describe("the document's anonymous-to-identified Update (seeds/003 Anonymous Customer)", () => {
+  it("takes blank Old entries, the old data 'blank in this case', without a word", () => {
+    const anonymous = createCustomer(
+      "1000",
+      { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "A1" }] },
+      context,
+    ).state;
+    const { state } = applyUpdate(
+      anonymous,
+      {
+        individual: {
+          names: { FIRST: "Ann", LAST: "Lee" },
+          emails: [
+            { updateType: "Old", emailAddress: "" },
+            { updateType: "New", typeCode: "HOME", emailAddress: "ann@example.com" },
+          ],
+        },
+      },
+      context,
+    );
+    expect(entries(state)).toEqual(["email ann@example.com true false"]);
+    expect(state.validationIssues).toEqual([]);
+  });
+});
+
+describe("with CustomerValidationEnabled off, a request's own ValidFlag", () => {
+  it("keeps ValidFlag false as the sender gave it", () => {
+    const { state } = createCustomer(
+      "1000",
+      {
+        individual: {
+          names: { FIRST: "A", LAST: "B" },
+          emails: [
+            { emailAddress: "not-an-email", validFlag: false },
+            { emailAddress: "b@example.com" },
+          ],
+        },
+      },
+      { ...context, validate: false },
+    );
+    expect(state.individual.emails.map((email) => email.validFlag)).toEqual([false, true]);
+  });
+});
