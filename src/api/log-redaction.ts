@@ -157,10 +157,11 @@ const CARD_IN_PATH = /(\/cards\/)([^/]+)/i;
  */
 export function pathOf(url: string): string {
   const query = url.indexOf("?");
-  const path = query === -1 ? url : url.slice(0, query);
+  // Decoded whole first: `/cards%2F4111...` is the same path to a reader of the log.
+  const path = decoded(query === -1 ? url : url.slice(0, query));
   return path.replace(
     CARD_IN_PATH,
-    (_match, cards: string, cardNumber: string) => `${cards}${mask(decoded(cardNumber))}`,
+    (_match, cards: string, cardNumber: string) => `${cards}${mask(cardNumber)}`,
   );
 }
 

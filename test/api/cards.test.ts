@@ -225,6 +225,12 @@ describe.each(engines)("card routes on $name", (engine) => {
       { key: "operator" },
     );
     expect(encoded.status).toBe(404);
+    // An encoded slash makes no route, and still no full number in the answer or the log.
+    const slash = await server.call<ErrorBody>("GET", "/api/v1/cards%2F4111111111111111", {
+      key: "operator",
+    });
+    expect(slash.status).toBe(404);
+    expect(slash.body.error.message).toBe("No route GET /api/v1/cards/****1111.");
 
     // A request's line is written as its reply finishes, which may be after the client has it.
     const completed = () =>
@@ -232,11 +238,12 @@ describe.each(engines)("card routes on $name", (engine) => {
         .map((line) => JSON.parse(line) as { msg: string; path?: string })
         .filter((line) => line.msg === "request completed")
         .map((line) => line.path);
-    await waitFor(async () => completed().length === 3);
+    await waitFor(async () => completed().length === 4);
     expect(completed()).toEqual([
       "/api/v1/cards/****1111/block",
       "/api/v1/cards/****1111/blockx",
       "/api/v1/cards/****0004/unblock",
+      "/api/v1/cards/****1111",
     ]);
     const all = lines.join("\n");
     for (const full of ["4111111111111111", "5500%2D0000", "5500-0000"])
