@@ -30,3 +30,22 @@ export function refusedDelivery(
     ? { kind: "rejected", status, error }
     : { kind: "failed", status, error, retryAfterMs };
 }
+
+/**
+ * `text` with each whole occurrence of `value` (as given, and percent-encoded as in a URL path)
+ * replaced by `name`: a key's value never reaches an error text (SPEC 9), and a short value (`40`)
+ * leaves the rest of the text alone (`HTTP 400` stays), for only a value standing on its own,
+ * not inside a longer run of letters and digits, is replaced.
+ */
+export function withoutValue(text: string, value: string, name: string): string {
+  let result = text;
+  for (const form of new Set([value, encodeURIComponent(value)])) {
+    if (form === "") continue;
+    const escaped = form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    result = result.replace(
+      new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "gu"),
+      () => name,
+    );
+  }
+  return result;
+}

@@ -16,7 +16,7 @@ import type {
 } from "../../destination.js";
 import { customerRecordOf } from "../customer-record.js";
 import { HttpClient } from "../../http/http-client.js";
-import { refusedDelivery } from "../refusal.js";
+import { refusedDelivery, withoutValue } from "../refusal.js";
 import { NewbaseClient, type NewbaseOutcome, type Row } from "./client.js";
 import {
   ADDRESS_TYPES,
@@ -124,7 +124,7 @@ export class NewbaseDestination implements Destination {
   /** `text` with an alternate key's value replaced by its name (a server may echo the filter). */
   #withoutSerial(text: string, serial: string): string {
     if (this.settings.customerCodeKeyType === null) return text;
-    return text.split(serial).join(`[${this.#serialName()}]`);
+    return withoutValue(text, serial, `[${this.#serialName()}]`);
   }
 
   /** The ids of the customer's NewBase records (seeds/002 "Data Source Configuration"). */

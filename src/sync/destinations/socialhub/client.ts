@@ -9,6 +9,7 @@ import { isCusthubError } from "../../../domain/errors.js";
 import type { HttpClient } from "../../http/http-client.js";
 import { redact, type Secret } from "../../secrets/secret.js";
 import type { SocialhubMessage } from "./mapping.js";
+import { withoutValue } from "../refusal.js";
 
 export type SocialhubOutcome =
   | { ok: true; status: number }
@@ -76,11 +77,7 @@ export class SocialhubClient {
     const withoutKey = redact(text, [this.apiKey]);
     if (this.customerCodeKeyType === null) return withoutKey;
     const name = `[${this.customerCodeKeyType} key]`;
-    return withoutKey
-      .split(encodeURIComponent(customerCode))
-      .join(name)
-      .split(customerCode)
-      .join(name);
+    return withoutValue(withoutKey, customerCode, name);
   }
 }
 
