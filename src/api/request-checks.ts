@@ -21,38 +21,51 @@ export const MAX_JSON_DEPTH = 32;
 /** A key as a field name shows it: its NUL written out, so that the message holds none. */
 const shown = (key: string): string => key.replaceAll("\u0000", "\\u0000");
 
+/** What `unstorable` found, and the keys down to it, outermost first. */
+interface Unstorable {
+  problem: "nul" | "depth";
+  path: string[];
+}
+
 /**
- * The first field of `value` that no text column can take: a string or key holding a NUL, or an
+ * The first place in `value` that no text column can take: a string or key holding a NUL, or an
  * object or array past the depth limit. `value` is parsed JSON, a query string or path parameters:
- * strings, numbers, booleans, null, arrays and objects only.
+ * strings, numbers, booleans, null, arrays and objects only. The path is put together only for
+ * what is found, on the way back up, so a clean body (nearly every one) builds no field names.
  */
-function findUnstorable(value: unknown, field: string, depth = 1): CusthubError | undefined {
-  if (typeof value === "string") {
-    return value.includes("\u0000")
-      ? new CusthubError(
-          "INVALID_REQUEST",
-          `${field} holds a NUL character (U+0000), which no text may hold.`,
-          { field },
-        )
-      : undefined;
-  }
+function unstorable(value: unknown, depth: number): Unstorable | undefined {
+  if (typeof value === "string")
+    return value.includes("\u0000") ? { problem: "nul", path: [] } : undefined;
   if (typeof value !== "object" || value === null) return undefined;
-  if (depth > MAX_JSON_DEPTH) {
-    return new CusthubError(
-      "INVALID_REQUEST",
-      `${field} nests deeper than ${MAX_JSON_DEPTH} levels.`,
-      { field, maxDepth: MAX_JSON_DEPTH },
-    );
-  }
+  if (depth > MAX_JSON_DEPTH) return { problem: "depth", path: [] };
   const entries: [string, unknown][] = Array.isArray(value)
     ? value.map((item, index) => [String(index), item])
     : Object.entries(value);
   for (const [key, item] of entries) {
-    const at = `${field}/${shown(key)}`;
-    const found = findUnstorable(key, at) ?? findUnstorable(item, at, depth + 1);
-    if (found) return found;
+    const found = unstorable(key, depth) ?? unstorable(item, depth + 1);
+    if (found) {
+      found.path.unshift(shown(key));
+      return found;
+    }
   }
   return undefined;
+}
+
+/** The error for what `unstorable` found in `value`, naming its field under `root`. */
+function findUnstorable(value: unknown, root: string): CusthubError | undefined {
+  const found = unstorable(value, 1);
+  if (!found) return undefined;
+  const field = [root, ...found.path].join("/");
+  return found.problem === "nul"
+    ? new CusthubError(
+        "INVALID_REQUEST",
+        `${field} holds a NUL character (U+0000), which no text may hold.`,
+        { field },
+      )
+    : new CusthubError("INVALID_REQUEST", `${field} nests deeper than ${MAX_JSON_DEPTH} levels.`, {
+        field,
+        maxDepth: MAX_JSON_DEPTH,
+      });
 }
 
 export function installRequestChecks(app: FastifyInstance): void {

@@ -96,10 +96,15 @@ const ADDRESS_CONTENT = [
   "country",
 ] as const satisfies readonly (keyof Address)[];
 
-const ENTRY_NAMES: Record<EntryKind, { name: string; content: string }> = {
-  address: { name: "Address", content: "address line, city, postal code or country" },
-  email: { name: "Email", content: "email address" },
-  telephone: { name: "Telephone", content: "phone number" },
+/** How messages name an entry, its list in the record, and what gives it content. */
+const ENTRY_NAMES: Record<EntryKind, { name: string; list: string; content: string }> = {
+  address: {
+    name: "Address",
+    list: "addresses",
+    content: "address line, city, postal code or country",
+  },
+  email: { name: "Email", list: "emails", content: "email address" },
+  telephone: { name: "Telephone", list: "telephones", content: "phone number" },
 };
 
 /**
@@ -129,9 +134,9 @@ export function entriesWithContent<T extends Address | Email | Telephone>(
     // A blank Old is what seeds/003 sends to make an anonymous customer identified: "the old data
     // is the current customer information, blank in this case". Nothing to say about it.
     if (item.updateType === "Old") return false;
-    const { name, content } = ENTRY_NAMES[kind];
+    const { name, list, content } = ENTRY_NAMES[kind];
     warnings.push({
-      field: `${kind === "address" ? "addresses" : `${kind}s`}[${index}]`,
+      field: `${list}[${index}]`,
       code: "EMPTY_ENTRY",
       message: `${name} ${index + 1} has no ${content}; it was left out.`,
       severity: "warning",
@@ -149,8 +154,7 @@ function oldNotFound(
   entry: ContactEntryFlags,
   position: number | undefined,
 ): ValidationIssue {
-  const { name } = ENTRY_NAMES[kind];
-  const plural = kind === "address" ? "addresses" : `${kind}s`;
+  const { name, list: plural } = ENTRY_NAMES[kind];
   const which = position === undefined ? "" : ` ${position + 1}`;
   const type = entry.typeCode === null ? "no TypeCode" : `TypeCode ${entry.typeCode}`;
   return {
