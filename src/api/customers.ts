@@ -6,6 +6,9 @@ import type { Hub } from "../services/hub.js";
 import { customerIDSchema } from "./schemas/customer-request.js";
 import "./route-options.js";
 
+/** Set on the record of a deleted (`deleted`) or merged-away (`merged`) customer. */
+export const CUSTOMER_STATUS_HEADER = "Custhub-Customer-Status";
+
 export const customerParams = {
   type: "object",
   required: ["customerID"],
@@ -46,10 +49,20 @@ export function registerCustomerRoutes(api: FastifyInstance, hub: Hub): void {
       config: { access: "readCustomerData" },
       schema: { summary: "The customer's record", tags: ["customers"], params: customerParams },
     },
-    async (request, reply) =>
-      reply
-        .type("application/json; charset=utf-8")
-        .send(await hub.customers.getJson(request.params.customerID)),
+    async (request, reply) => {
+      const { text, inactive } = await hub.customers.getJson(request.params.customerID);
+      if (inactive !== null) {
+        // The record's shape (also the sync payload's) has no word for it: headers say it.
+        reply.header(CUSTOMER_STATUS_HEADER, inactive.mergedInto === null ? "deleted" : "merged");
+        if (inactive.mergedInto !== null) {
+          reply.header(
+            "Link",
+            `</api/v1/customers/${inactive.mergedInto}>; rel="successor-version"`,
+          );
+        }
+      }
+      return reply.type("application/json; charset=utf-8").send(text);
+    },
   );
 
   api.get<{ Querystring: SearchQuery }>(

@@ -119,6 +119,13 @@ interface Planned {
   deferred?: boolean;
 }
 
+/** A record as `getJson` reads it. */
+export interface RecordText {
+  text: string;
+  /** Null for an active customer; for an inactive one, the customer it was merged into, if any. */
+  inactive: { mergedInto: string | null } | null;
+}
+
 export class CustomerService {
   /**
    * Customers this process created outside imports since it last gathered statistics, and how
@@ -393,17 +400,21 @@ export class CustomerService {
   /**
    * The customer's record as JSON text, exactly `JSON.stringify(get(customerID))`: the text kept
    * when the customer was written, sent as it is (reads pay no parsing or rendering); from the
-   * record cache when one is kept (`Hub.keepRecords`).
+   * record cache when one is kept (`Hub.keepRecords`). The record's shape has no word for a
+   * deleted or merged-away customer, so `inactive` says so; only active customers are cached.
    */
-  async getJson(customerID: string): Promise<string> {
+  async getJson(customerID: string): Promise<RecordText> {
     const cache = this.recordCache;
     const cached = cache?.get(customerID);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return { text: cached, inactive: null };
     const begun = cache?.begin() ?? 0;
-    const text =
-      (await loadResponseText(this.db, customerID)) ?? JSON.stringify(await this.get(customerID));
-    cache?.fill(customerID, text, begun);
-    return text;
+    const stored = await loadResponseText(this.db, customerID);
+    const text = stored?.text ?? JSON.stringify(await this.get(customerID));
+    if (stored === undefined || stored.active) {
+      cache?.fill(customerID, text, begun);
+      return { text, inactive: null };
+    }
+    return { text, inactive: { mergedInto: stored.mergedInto } };
   }
 
   /** The stored record with what the response shape leaves out: validation findings, inactive state. */

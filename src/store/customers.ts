@@ -79,16 +79,32 @@ export const parseRecord = (text: string): CustomerState => JSON.parse(text) as 
  * The customer's record as JSON text, as it was rendered when the customer was last written;
  * undefined when no customer has the id, null when it was written before that text was kept.
  */
+/** A customer's stored response text, and whether the customer is still active. */
+export interface StoredResponse {
+  /** Null for rows written before the text was kept. */
+  text: string | null;
+  active: boolean;
+  /** The customer a merged-away customer went into. */
+  mergedInto: string | null;
+}
+
 export async function loadResponseText(
   db: Queryable,
   customerID: string,
-): Promise<string | null | undefined> {
+): Promise<StoredResponse | undefined> {
   if (!/^\d{1,18}$/.test(customerID)) return undefined;
-  const [row] = await db.query<{ response_text: string | null }>(
-    "SELECT response_text FROM customers WHERE customer_id = $1::bigint",
+  const [row] = await db.query<{
+    response_text: string | null;
+    active: boolean;
+    merged_into: string | null;
+  }>(
+    `SELECT response_text, active, CASE WHEN NOT active THEN record::jsonb->>'mergedInto' END AS merged_into
+       FROM customers WHERE customer_id = $1::bigint`,
     [customerID],
   );
-  return row === undefined ? undefined : row.response_text;
+  return row === undefined
+    ? undefined
+    : { text: row.response_text, active: row.active, mergedInto: row.merged_into };
 }
 
 /**

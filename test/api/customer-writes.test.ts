@@ -129,6 +129,14 @@ describe.each(engines)("customer change routes on $name", (engine) => {
     });
     expect(again.status).toBe(404);
     expect(again.body.error.code).toBe("CUSTOMER_NOT_FOUND");
+    // Still readable by id, as it was left, with a header saying it is deleted.
+    const read = await server.call<CustomerResponse>("GET", `/api/v1/customers/${customerID}`, {
+      key: "viewer",
+    });
+    expect(read.status).toBe(200);
+    expect(read.body.customerID).toBe(customerID);
+    expect(read.headers.get("custhub-customer-status")).toBe("deleted");
+    expect(read.headers.get("link")).toBeNull();
   });
 
   it("POST /customers/merge merges by customerID and alternate key into a new customer (201)", async () => {
@@ -148,6 +156,17 @@ describe.each(engines)("customer change routes on $name", (engine) => {
     // The duplicates are retired, not erased: kept inactive for their history (seeds/003).
     expect((await server.hub.customers.getState(first)).active).toBe(false);
     expect((await server.hub.customers.getState(second)).active).toBe(false);
+    for (const retired of [first, second]) {
+      const read = await server.call("GET", `/api/v1/customers/${retired}`, { key: "viewer" });
+      expect(read.headers.get("custhub-customer-status")).toBe("merged");
+      expect(read.headers.get("link")).toBe(
+        `</api/v1/customers/${reply.body.customerID}>; rel="successor-version"`,
+      );
+    }
+    const merged = await server.call("GET", `/api/v1/customers/${reply.body.customerID}`, {
+      key: "viewer",
+    });
+    expect(merged.headers.get("custhub-customer-status")).toBeNull();
     const lone = await server.call<ErrorBody>("POST", "/api/v1/customers/merge", {
       key: "operator",
       json: { targets: [{ customerID: reply.body.customerID }] },

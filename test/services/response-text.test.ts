@@ -14,7 +14,7 @@ describe.each(engines)("the stored record text on $name", (engine) => {
   afterEach(async () => hub.close());
 
   const same = async (customerID: string) =>
-    expect(await hub.customers.getJson(customerID)).toBe(
+    expect((await hub.customers.getJson(customerID)).text).toBe(
       JSON.stringify(await hub.customers.get(customerID)),
     );
 
