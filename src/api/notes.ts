@@ -14,6 +14,7 @@ import { sameNoteType } from "../domain/apply-request.js";
 import type { CustomerState } from "../domain/customer.js";
 import { CusthubError } from "../domain/errors.js";
 import type { NoteAction, NoteInput } from "../domain/requests.js";
+import { inactiveCustomer } from "../services/customer-edits.js";
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";
 import { customerIDSchema } from "./schemas/customer-request.js";
@@ -113,14 +114,10 @@ export function registerNoteRoutes(api: FastifyInstance, hub: Hub): void {
     return { customerID: outcome.customerID, change: outcome.change, record: outcome.record };
   };
 
-  /** The customer as stored; 404 `CUSTOMER_NOT_FOUND` for an unknown or deleted customer. */
+  /** The customer as stored; 404 `CUSTOMER_NOT_FOUND` for an unknown, deleted or merged one. */
   const activeCustomer = async (customerID: string): Promise<CustomerState> => {
     const state = await hub.customers.getState(customerID);
-    if (!state.active) {
-      throw new CusthubError("CUSTOMER_NOT_FOUND", `Customer ${customerID} is deleted.`, {
-        customerID,
-      });
-    }
+    if (!state.active) throw inactiveCustomer(state);
     return state;
   };
 

@@ -25,14 +25,29 @@ export async function lockActiveCustomer(
   customerID: string,
 ): Promise<CustomerState> {
   const state = await loadCustomerForUpdate(tx, customerID.trim());
-  if (!state?.active) {
-    throw new CusthubError(
-      "CUSTOMER_NOT_FOUND",
-      state ? `Customer ${customerID} is deleted.` : `No customer with customerID ${customerID}.`,
-      { customerID },
-    );
+  if (!state) {
+    throw new CusthubError("CUSTOMER_NOT_FOUND", `No customer with customerID ${customerID}.`, {
+      customerID,
+    });
   }
+  if (!state.active) throw inactiveCustomer(state);
   return state;
+}
+
+/**
+ * `CUSTOMER_NOT_FOUND` for a customer kept inactive: deleted, or merged into another, which the
+ * message and `details.mergedInto` name so the caller can go on with that one.
+ */
+export function inactiveCustomer(state: CustomerState): CusthubError {
+  return state.mergedInto === undefined
+    ? new CusthubError("CUSTOMER_NOT_FOUND", `Customer ${state.customerID} is deleted.`, {
+        customerID: state.customerID,
+      })
+    : new CusthubError(
+        "CUSTOMER_NOT_FOUND",
+        `Customer ${state.customerID} was merged into customer ${state.mergedInto}.`,
+        { customerID: state.customerID, mergedInto: state.mergedInto },
+      );
 }
 
 /** Writes the change made to `state` (if any) as the Table H-1 `operation`. */

@@ -167,6 +167,23 @@ describe.each(engines)("customer change routes on $name", (engine) => {
       key: "viewer",
     });
     expect(merged.headers.get("custhub-customer-status")).toBeNull();
+    // A write to a merged-away customer names the customer it went into.
+    const segment = await server.call<{ segmentId: string }>("POST", "/api/v1/segments", {
+      key: "sysadmin",
+      json: { name: "Merged" },
+    });
+    for (const [method, path, json] of [
+      ["POST", `/api/v1/customers/${first}/notes`, { text: "called" }],
+      ["PUT", `/api/v1/customers/${first}/segments/${segment.body.segmentId}`, undefined],
+    ] as const) {
+      const refused = await server.call<ErrorBody>(method, path, { key: "operator", json });
+      expect(refused.status, path).toBe(404);
+      expect(refused.body.error).toMatchObject({
+        code: "CUSTOMER_NOT_FOUND",
+        message: `Customer ${first} was merged into customer ${reply.body.customerID}.`,
+        details: { customerID: first, mergedInto: reply.body.customerID },
+      });
+    }
     const lone = await server.call<ErrorBody>("POST", "/api/v1/customers/merge", {
       key: "operator",
       json: { targets: [{ customerID: reply.body.customerID }] },
