@@ -106,9 +106,14 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     "/metrics",
     { schema: { summary: "Prometheus metrics", tags: ["operations"] } },
     async (_request, reply) =>
-      reply
-        .type("text/plain; version=0.0.4; charset=utf-8")
-        .send(metrics.render(await hub.health(), hub.customers.recordCache?.stats())),
+      reply.type("text/plain; version=0.0.4; charset=utf-8").send(
+        metrics.render({
+          health: await hub.health(),
+          destinations: await hub.destinationQueues(),
+          operations: hub.metrics,
+          cache: hub.customers.recordCache?.stats(),
+        }),
+      ),
   );
 
   app.register(

@@ -418,7 +418,25 @@ async function runImport(
   }
 }
 
+/** Runs a claimed import, counted in the process's metrics (`/metrics`) while under way. */
 async function runClaimed(
+  hub: Hub,
+  run: ImportRun,
+  options: Omit<ImportOptions, "fileset">,
+): Promise<ImportSummary> {
+  const started = performance.now();
+  const ended = hub.metrics.importStarted();
+  try {
+    const summary = await applyFile(hub, run, options);
+    ended(summary.error ? "failed" : "completed", summary.seconds);
+    return summary;
+  } catch (error) {
+    ended("failed", (performance.now() - started) / 1000);
+    throw error;
+  }
+}
+
+async function applyFile(
   hub: Hub,
   run: ImportRun,
   options: Omit<ImportOptions, "fileset">,
@@ -459,8 +477,14 @@ async function runClaimed(
     );
     const review: ReviewRow[] = [];
     for (const [at, item] of pending.entries()) {
-      const row = await account(item, outcomes[at]!, progress, failures);
+      const outcome = outcomes[at]!;
+      const row = await account(item, outcome, progress, failures);
       if (row) review.push(row);
+      hub.metrics.importedBlock(
+        item.action ?? "unknown",
+        outcome.ok ? "succeeded" : "failed",
+        outcome.ok && row !== null,
+      );
     }
     await hub.imports.record(importId, progress, review);
     // The embedded database shares the process's memory: the group's garbage goes now.

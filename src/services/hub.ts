@@ -13,6 +13,7 @@ import {
 } from "../store/migrate.js";
 import { countCustomers, CUSTOMERS_TABLE } from "../store/customers.js";
 import { queueDepths } from "../store/outbox.js";
+import { destinationQueueStats, type DestinationQueueStats } from "../store/sync-queue.js";
 import type { Config } from "./config.js";
 import { acquireDataDirLock, lockStateOf, type DataDirLock } from "./data-dir-lock.js";
 import { CustomerService } from "./customers.js";
@@ -26,6 +27,7 @@ import { SegmentService } from "./segments.js";
 import { FranchiseeService } from "./franchisees.js";
 import { AssociateAssignmentService } from "./associate-assignments.js";
 import { TransactionService } from "./transactions.js";
+import { OperationMetrics } from "./metrics.js";
 
 export interface HubOptions {
   /** Apply pending migrations while opening (default true). */
@@ -58,6 +60,8 @@ export class Hub {
   readonly franchisees: FranchiseeService;
   readonly associateAssignments: AssociateAssignmentService;
   readonly transactions: TransactionService;
+  /** What this process imports and delivers, for `/metrics`. */
+  readonly metrics = new OperationMetrics();
   #stopWatching: (() => Promise<void>) | undefined;
 
   constructor(
@@ -94,6 +98,11 @@ export class Hub {
       customers,
       queues,
     };
+  }
+
+  /** Each destination's progress rows, failing rows and dead letters, read now. */
+  destinationQueues(): Promise<ReadonlyMap<string, DestinationQueueStats>> {
+    return destinationQueueStats(this.db);
   }
 
   /**
@@ -173,3 +182,5 @@ export async function openHub(
   }
   return hub;
 }
+
+export type { DestinationQueueStats };

@@ -46,6 +46,7 @@ import {
   rewardConfigCredentialLocation,
 } from "./destinations/datanuum/reward-configs.js";
 import { DESTINATIONS, destinationNamed } from "./destinations/index.js";
+import { measuredDestination } from "./delivery-metrics.js";
 import { runSyncJob } from "./job-run.js";
 import {
   CredentialStore,
@@ -412,7 +413,9 @@ export class DestinationService {
         definition.name,
       );
       const counts = { moved: 0, delivered: 0, failed: 0, deadLettered: 0 };
-      return { failedRun: await finishJobRun(this.hub.db, runId, "failed", counts, error.message) };
+      const failedRun = await finishJobRun(this.hub.db, runId, "failed", counts, error.message);
+      this.hub.metrics.syncRuns.inc({ destination: definition.name, outcome: failedRun.outcome });
+      return { failedRun };
     }
   }
 
@@ -425,17 +428,23 @@ export class DestinationService {
     options: DestinationRunOptions,
   ): Promise<JobRun> {
     try {
-      return await runSyncJob(this.hub.db, destination, {
-        worker: this.worker,
-        trigger: options.trigger,
-        tuning,
-        logger: this.#logger,
-        fanOut: enabled,
-        keepResults: options.keepResults === true || definition.keepResults === true,
-        ...(options.customers ? { customers: options.customers } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(this.options.random ? { random: this.options.random } : {}),
-      });
+      const run = await runSyncJob(
+        this.hub.db,
+        measuredDestination(destination, this.hub.metrics),
+        {
+          worker: this.worker,
+          trigger: options.trigger,
+          tuning,
+          logger: this.#logger,
+          fanOut: enabled,
+          keepResults: options.keepResults === true || definition.keepResults === true,
+          ...(options.customers ? { customers: options.customers } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(this.options.random ? { random: this.options.random } : {}),
+        },
+      );
+      this.hub.metrics.syncRuns.inc({ destination: definition.name, outcome: run.outcome });
+      return run;
     } finally {
       await destination.close();
     }
