@@ -20,7 +20,13 @@ import {
 } from "../domain/requests.js";
 import type { MergeParty, MergeRequest } from "../services/customer-merge.js";
 import type { CustomerAction, CustomerOperation } from "../services/customers.js";
-import { childNamed, childrenNamed, type XmlElement } from "./xml-blocks.js";
+import {
+  childNamed,
+  childrenNamed,
+  onlyChild,
+  repeatedElement,
+  type XmlElement,
+} from "./xml-blocks.js";
 
 const ACTIONS: Record<string, CustomerAction> = {
   add: "Add",
@@ -87,27 +93,6 @@ function namesAnything(request: CustomerRequest, action: "Add" | "AddorUpdate"):
 function textOf(parent: XmlElement | undefined, name: string): string | undefined {
   const text = parent && onlyChild(parent, name)?.text;
   return text === undefined || text === "" ? undefined : text;
-}
-
-const repeated = (parent: XmlElement, what: string, first: XmlElement, second: XmlElement) =>
-  new CusthubError(
-    "INVALID_REQUEST",
-    `<${parent.name}> (line ${parent.line}) has two ${what} (lines ${first.line} and ${second.line}); only one is allowed.`,
-    { field: second.name, line: second.line },
-  );
-
-/**
- * The one child of `parent` with this name. A second one is refused, naming both: which of two
- * values to keep is the sender's to say, and keeping either silently loses the other.
- */
-function onlyChild(parent: XmlElement, name: string): XmlElement | undefined {
-  let found: XmlElement | undefined;
-  for (const child of parent.children) {
-    if (child.name !== name) continue;
-    if (found) throw repeated(parent, `<${name}> elements`, found, child);
-    found = child;
-  }
-  return found;
 }
 
 /**
@@ -281,7 +266,7 @@ function individualInput(individual: XmlElement): IndividualInput {
     for (const name of childrenNamed(names, "Name")) {
       const location = parseNameLocation(name.attributes.Location);
       const earlier = seen.get(location);
-      if (earlier) throw repeated(names, `names with Location="${location}"`, earlier, name);
+      if (earlier) throw repeatedElement(names, `names with Location="${location}"`, earlier, name);
       seen.set(location, name);
       input.names[location] = name.text === "" ? undefined : name.text;
     }

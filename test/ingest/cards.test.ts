@@ -164,4 +164,49 @@ describe.each(engines)("card customer association on $name", (engine) => {
       "6000000000000077",
     ]);
   });
+  it("refuses an <Instrument> that names its card or customer twice, naming both lines", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const key = (alternateID: string) => ({
+      alternateKeys: [{ typeCode: "TWCUSTID", alternateID }],
+    });
+    const first = await hub.customers.add(key("FIRST"), context);
+    const second = await hub.customers.add(key("SECOND"), context);
+    await hub.cards.add({ cardNumber: "7000000000000001" });
+    await hub.cards.add({ cardNumber: "7000000000000002" });
+    const customer = (id: string) => `<Customer><CustomerID>${id}</CustomerID></Customer>`;
+    const byKey = (alternateID: string) =>
+      `<AlternateKey TypeCode="TWCUSTID"><AlternateID>${alternateID}</AlternateID></AlternateKey>`;
+    const blocks = [
+      // Two card numbers: which card is meant is the sender's to say.
+      `<CardNumber>7000000000000001</CardNumber>\n<CardNumber>7000000000000002</CardNumber>${customer(first.customerID)}`,
+      // Two customers, two CustomerIDs, two alternate keys.
+      `<CardNumber>7000000000000001</CardNumber>${customer(first.customerID)}\n${customer(second.customerID)}`,
+      `<CardNumber>7000000000000001</CardNumber><Customer><CustomerID>${first.customerID}</CustomerID>\n<CustomerId>${second.customerID}</CustomerId></Customer>`,
+      `<CardNumber>7000000000000001</CardNumber><Customer>${byKey("FIRST")}\n${byKey("SECOND")}</Customer>`,
+    ];
+    const file = join(dataDir, "twice.xml");
+    writeFileSync(
+      file,
+      `<ActivateInstrumentCustomerRequest>\n${blocks.map((block) => `<Instrument>${block}</Instrument>\n`).join("")}</ActivateInstrumentCustomerRequest>\n`,
+    );
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({ total: 4, succeeded: 0, failed: 4 });
+    const rows = (await hub.imports.show(summary.importId)).rows;
+    expect(rows.map((row) => row.errorCodes)).toEqual(
+      blocks.map(() => ["GENERAL_ERROR", "INVALID_REQUEST"]),
+    );
+    expect(rows.map((row) => row.message)).toEqual([
+      "<Instrument> (line 2) has two <CardNumber> elements (lines 2 and 3); only one is allowed.",
+      "<Instrument> (line 4) has two <Customer> elements (lines 4 and 5); only one is allowed.",
+      "<Customer> (line 6) has two CustomerIDs (<CustomerID> line 6, <CustomerId> line 7); only one is allowed.",
+      "<Customer> (line 8) has two <AlternateKey> elements (lines 8 and 9); only one is allowed.",
+    ]);
+    for (const cardNumber of ["7000000000000001", "7000000000000002"]) {
+      expect(await hub.cards.get(cardNumber)).toMatchObject({
+        status: "INACTIVE",
+        customerID: null,
+      });
+    }
+  });
 });
