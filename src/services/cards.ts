@@ -216,6 +216,22 @@ export class CardService {
           throw new CusthubError("CARD_NOT_FOUND", `No card ${which}.`, {});
         }
         const { card, standing } = found;
+        const serial = request.instrumentID?.trim() || undefined;
+        if (byNumber && serial && card.instrumentID !== serial) {
+          // The number and the serial name one card, or the card the request means is not on
+          // file: the card's own serial differs, or another card has the one given.
+          const other =
+            card.instrumentID === null
+              ? await findCardForUpdate(tx, { instrumentID: serial })
+              : found;
+          if (other) {
+            throw new CusthubError(
+              "CARD_NOT_FOUND",
+              `No card ${mask(byNumber)} with serial ${serial}: the number and the InstrumentID name different cards.`,
+              { card: mask(byNumber) },
+            );
+          }
+        }
         const now = new Date().toISOString();
         checkCardUsable(card, now.slice(0, 10), standing);
 

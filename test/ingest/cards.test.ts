@@ -209,4 +209,42 @@ describe.each(engines)("card customer association on $name", (engine) => {
       });
     }
   });
+  it("refuses a card number and a serial that name different cards with CARD_NOT_FOUND", async () => {
+    const hub = await engine.freshHub();
+    const holder = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "SERIALS" }] },
+      context,
+    );
+    await hub.cards.add({ cardNumber: "7100000000000001", instrumentID: "SER-1" });
+    await hub.cards.add({ cardNumber: "7100000000000002", instrumentID: "SER-2" });
+    await hub.cards.add({ cardNumber: "7100000000000003" });
+    const customerID = holder.customerID;
+    for (const [cardNumber, instrumentID] of [
+      ["7100000000000001", "SER-2"], // another card's serial
+      ["7100000000000001", "SER-9"], // a serial the card does not have
+      ["7100000000000003", "SER-2"], // a card without a serial, and another card's
+    ] as const) {
+      await expect(
+        hub.cards.associate({ cardNumber, instrumentID, customerID }, context),
+      ).rejects.toMatchObject({ code: "CARD_NOT_FOUND" });
+    }
+    for (const cardNumber of ["7100000000000001", "7100000000000002", "7100000000000003"]) {
+      expect(await hub.cards.get(cardNumber)).toMatchObject({
+        status: "INACTIVE",
+        customerID: null,
+      });
+    }
+    // Number and serial of one card, or a serial no card has beside a card without one, agree.
+    await hub.cards.associate(
+      { cardNumber: "7100000000000001", instrumentID: "SER-1", customerID },
+      context,
+    );
+    await hub.cards.associate(
+      { cardNumber: "7100000000000003", instrumentID: "SER-3", customerID },
+      context,
+    );
+    expect(
+      (await hub.customers.get(customerID)).customerCards.instrument.map((card) => card.cardNumber),
+    ).toEqual(["7100000000000001", "7100000000000003"]);
+  });
 });
