@@ -20,13 +20,7 @@ import {
 } from "../domain/requests.js";
 import type { MergeParty, MergeRequest } from "../services/customer-merge.js";
 import type { CustomerAction, CustomerOperation } from "../services/customers.js";
-import {
-  childNamed,
-  childrenNamed,
-  onlyChild,
-  repeatedElement,
-  type XmlElement,
-} from "./xml-blocks.js";
+import { childrenNamed, onlyChild, repeatedElement, type XmlElement } from "./xml-blocks.js";
 
 const ACTIONS: Record<string, CustomerAction> = {
   add: "Add",
@@ -384,9 +378,18 @@ function noteInput(element: XmlElement): NoteInput {
 /** A `<Customer Action="Merge">` block: `<MergeSource>` and `<MergeTargetSet>` (seeds/003). */
 export function mergeRequest(block: XmlElement): MergeRequest {
   const party = (element: XmlElement): MergeParty => {
-    const key = childNamed(element, "AlternateKey");
+    // One key: a party named by two could be two customers, and which one is meant is the file's
+    // to say.
+    const key = onlyChild(element, "AlternateKey");
     const typeCode = key?.attributes.TypeCode?.trim();
     // The example writes <AlternateID>; the document's field table, <AlternateKey> inside it.
+    if (key && onlyChild(key, "AlternateID") && onlyChild(key, "AlternateKey")) {
+      throw new CusthubError(
+        "INVALID_REQUEST",
+        `<AlternateKey> (line ${key.line}) has both an <AlternateID> and an <AlternateKey>; only one is allowed.`,
+        { field: "AlternateKey", line: key.line },
+      );
+    }
     const alternateID = textOf(key, "AlternateID") ?? textOf(key, "AlternateKey");
     return {
       customerID: textOf(element, "CustomerID"),

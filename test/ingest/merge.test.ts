@@ -196,6 +196,46 @@ describe.each(engines)("customer merge on $name", (engine) => {
     await hub.close();
   });
 
+  it("refuses a merge party named by two alternate keys, naming both lines", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const { a, b, c } = await duplicates(hub);
+    const review = await importMerges(
+      hub,
+      dataDir,
+      [
+        // The source's two keys name two customers: which one is the source is the file's to say.
+        `<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "A")}\n${tag("TWCUSTID", "B")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "C")}</MergeTarget></MergeTargetSet></Customer>`,
+        `<Customer Action="Merge"><MergeSource>${tag("TWCUSTID", "C")}</MergeSource><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>`,
+      ],
+      ["GENERAL_ERROR", "INVALID_REQUEST"],
+    );
+    expect(review.rows[0]!.message).toBe(
+      "<MergeSource> (line 2) has two <AlternateKey> elements (lines 2 and 3); only one is allowed.",
+    );
+    // A is as it was: the refused block merged no one.
+    expect((await hub.customers.getState(a.customerID)).active).toBe(true);
+    for (const merged of [b, c]) {
+      expect((await hub.customers.getState(merged.customerID)).active).toBe(false);
+    }
+    // A target's key written in both forms, the example's <AlternateID> and the field table's
+    // <AlternateKey>, is refused the same way.
+    const both = join(dataDir, "both.xml");
+    writeFileSync(
+      both,
+      `<Customers><Customer Action="Merge"><MergeSource><CustomerID>${a.customerID}</CustomerID></MergeSource><MergeTargetSet><MergeTarget><AlternateKey TypeCode="TWCUSTID"><AlternateID>B</AlternateID><AlternateKey>C</AlternateKey></AlternateKey></MergeTarget></MergeTargetSet></Customer></Customers>`,
+    );
+    const refused = await importFile(hub, both, { channel: "cli", actor: "test", dataDir });
+    expect(refused).toMatchObject({ total: 1, failed: 1 });
+    expect((await hub.imports.show(refused.importId)).rows[0]).toMatchObject({
+      errorCodes: ["GENERAL_ERROR", "INVALID_REQUEST"],
+      message:
+        "<AlternateKey> (line 1) has both an <AlternateID> and an <AlternateKey>; only one is allowed.",
+    });
+    expect((await hub.customers.getState(a.customerID)).active).toBe(true);
+    await hub.close();
+  });
+
   it("merges the targets of every MergeTargetSet, and refuses a MergeTarget outside one", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
