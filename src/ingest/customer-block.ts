@@ -396,8 +396,21 @@ export function mergeRequest(block: XmlElement): MergeRequest {
       alternateKey: typeCode && alternateID ? { typeCode, alternateID } : undefined,
     };
   };
-  const named = (candidate: MergeParty): boolean =>
-    candidate.customerID !== undefined || candidate.alternateKey !== undefined;
+  /** A party that names no one is refused, saying what its key lacks. */
+  const checkNamed = (element: XmlElement, candidate: MergeParty, role: string): void => {
+    if (candidate.customerID !== undefined || candidate.alternateKey !== undefined) return;
+    const key = onlyChild(element, "AlternateKey");
+    const typeCode = key?.attributes.TypeCode?.trim();
+    throw new CusthubError(
+      "CUSTOMER_NOT_FOUND",
+      !key
+        ? `${role} names no CustomerID and no alternate key.`
+        : !typeCode
+          ? `${role}'s alternate key has no TypeCode, and it names no CustomerID.`
+          : `${role}'s alternate key (${typeCode}) has no AlternateID, and it names no CustomerID.`,
+      { role },
+    );
+  };
   const sources = childrenNamed(block, "MergeSource");
   if (sources.length > 1) {
     // "There can only be a single Merge Source record" (seeds/003).
@@ -420,25 +433,13 @@ export function mergeRequest(block: XmlElement): MergeRequest {
   }
   // The document's example holds every target in one <MergeTargetSet>; the targets of several
   // sets are all merged, rather than all but the first set's silently left out.
-  const targets = childrenNamed(block, "MergeTargetSet")
-    .flatMap((set) => childrenNamed(set, "MergeTarget"))
-    .map(party);
-  const unnamed = targets.findIndex((target) => !named(target));
-  if (unnamed >= 0) {
-    throw new CusthubError(
-      "CUSTOMER_NOT_FOUND",
-      `MergeTarget ${unnamed + 1} names no CustomerID and no alternate key.`,
-      {
-        target: unnamed + 1,
-      },
-    );
-  }
-  if (source && !named(source)) {
-    throw new CusthubError(
-      "CUSTOMER_NOT_FOUND",
-      "MergeSource names no CustomerID and no alternate key.",
-      {},
-    );
-  }
+  const targetElements = childrenNamed(block, "MergeTargetSet").flatMap((set) =>
+    childrenNamed(set, "MergeTarget"),
+  );
+  const targets = targetElements.map(party);
+  targets.forEach((target, index) =>
+    checkNamed(targetElements[index]!, target, `MergeTarget ${index + 1}`),
+  );
+  if (sourceElement && source) checkNamed(sourceElement, source, "The MergeSource");
   return { source, targets };
 }

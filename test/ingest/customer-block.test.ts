@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { customerOperation } from "../../src/ingest/customer-block.js";
+import { customerOperation, mergeRequest } from "../../src/ingest/customer-block.js";
 import { readBlocks, type XmlElement } from "../../src/ingest/xml-blocks.js";
 
 /** The one `<Customer>` of a file holding `inner`, as the import reads it. */
@@ -59,5 +59,39 @@ describe("elements written more than once in a block", () => {
   ])("refuses %s given twice, naming both lines", async (_, inner, message) => {
     const element = await block(`${key}\n${inner}`);
     expect(() => customerOperation(element)).toThrow(message);
+  });
+});
+
+describe("a merge party's key without its TypeCode or its AlternateID", () => {
+  /** The one `<Customer Action="Merge">` of a file holding `inner`, as the import reads it. */
+  async function merge(inner: string): Promise<XmlElement> {
+    const file = `<Customers><Customer Action="Merge">${inner}</Customer></Customers>`;
+    for await (const read of readBlocks(Readable.from([file]))) return read.element;
+    throw new Error("no block");
+  }
+  const target = `<MergeTargetSet><MergeTarget><CustomerID>7</CustomerID></MergeTarget></MergeTargetSet>`;
+
+  it.each([
+    [
+      "no TypeCode",
+      `<MergeSource><AlternateKey><AlternateID>N1</AlternateID></AlternateKey></MergeSource>${target}`,
+      "The MergeSource's alternate key has no TypeCode, and it names no CustomerID.",
+    ],
+    [
+      "no AlternateID",
+      `<MergeSource><CustomerID>8</CustomerID></MergeSource><MergeTargetSet><MergeTarget><AlternateKey TypeCode="TWCUSTID"></AlternateKey></MergeTarget></MergeTargetSet>`,
+      "MergeTarget 1's alternate key (TWCUSTID) has no AlternateID, and it names no CustomerID.",
+    ],
+    [
+      "no key at all",
+      `<MergeSource></MergeSource>${target}`,
+      "The MergeSource names no CustomerID and no alternate key.",
+    ],
+  ])("is refused with CUSTOMER_NOT_FOUND saying what it lacks: %s", async (_, inner, message) => {
+    const element = await merge(inner);
+    expect(() => mergeRequest(element)).toThrow(message);
+    expect(() => mergeRequest(element)).toThrow(
+      expect.objectContaining({ code: "CUSTOMER_NOT_FOUND" }),
+    );
   });
 });
