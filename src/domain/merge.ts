@@ -187,11 +187,14 @@ export function chooseSource(
   const score = (customer: CustomerState, rule: DuplicateRule): string | number => {
     switch (rule) {
       case "LAST_ACTIVITY":
+        // The latest of its activity dates: a purchase, an update at the till, the signup. ISO
+        // dates and timestamps compare as text.
         return (
-          customer.lastPurchaseDate ??
-          customer.lastUpdateInfo?.updateDate ??
-          customer.signupDate ??
-          ""
+          maxOf([
+            customer.lastPurchaseDate,
+            customer.lastUpdateInfo?.updateDate ?? null,
+            customer.signupDate,
+          ]) ?? ""
         );
       case "HAS_CARD":
         return customer.cards.length > 0 ? 1 : 0;

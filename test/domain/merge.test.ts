@@ -196,6 +196,20 @@ describe("merge logic (seeds/003 Table 2-3)", () => {
     expect(chooseSource([source, target], ["LAST_ACTIVITY"]).customerID).toBe("2");
     expect(chooseSource([target, source], ["HAS_CARD"]).customerID).toBe("1");
   });
+
+  it("judges the last activity by the latest of a customer's activity dates", () => {
+    // Bought in 2019, updated at the till in 2024: active later than one who signed up in 2022.
+    const updated = customer("7", (s) => {
+      s.signupDate = "2010-02-03";
+      s.lastPurchaseDate = "2019-05-06";
+      s.lastUpdateInfo = { updateUserID: "POS", updateDate: "2024-01-02T10:00:00" };
+    });
+    const signedUp = customer("8", (s) => {
+      s.signupDate = "2022-07-08";
+    });
+    expect(chooseSource([signedUp, updated], ["LAST_ACTIVITY"]).customerID).toBe("7");
+    expect(chooseSource([updated, signedUp], ["LAST_ACTIVITY"]).customerID).toBe("7");
+  });
 });
 
 describe("Customer Merge Override and Customer Merge - Attributes (seeds/003)", () => {
