@@ -63,6 +63,31 @@ function describeParty(party: MergeParty, role: string, unknownTypes: ReadonlySe
     : `${role} ${typeCode} key`;
 }
 
+/**
+ * Refuses a merge that names one customer twice, saying which parties name whom. When they all
+ * name one customer that a merge made, the request was merged already (a file imported again).
+ */
+function assertDistinct(participants: readonly MergeParticipant[]): void {
+  const byCustomer = new Map<string, MergeParticipant[]>();
+  for (const participant of participants) {
+    const id = participant.customer?.customerID;
+    if (id !== undefined) byCustomer.set(id, [...(byCustomer.get(id) ?? []), participant]);
+  }
+  const clash = [...byCustomer.values()].find((named) => named.length > 1);
+  if (!clash) return;
+  const customer = clash[0]!.customer!;
+  const names = clash.map((participant) => participant.described);
+  const already =
+    clash.length === participants.length && customer.mergedFrom !== undefined
+      ? " (the result of an earlier merge: they are merged already)"
+      : "";
+  throw new CusthubError(
+    "MERGE_CUSTOMER_CREATION_EXCEPTION",
+    `The ${names.slice(0, -1).join(", ")} and ${names.at(-1)} name the same customer, ${customer.customerID}${already}.`,
+    { customerID: customer.customerID, roles: clash.map((participant) => participant.role) },
+  );
+}
+
 export async function mergeCustomerRecords(
   db: Database,
   request: MergeRequest,
@@ -121,14 +146,7 @@ export async function mergeCustomerRecords(
         described: describeParty(party, role, unknown),
         customer: ids[index] === undefined ? undefined : stored.get(ids[index]!)?.state,
       }));
-      const found = participants.flatMap((p) => (p.customer ? [p.customer.customerID] : []));
-      if (new Set(found).size !== found.length) {
-        throw new CusthubError(
-          "MERGE_CUSTOMER_CREATION_EXCEPTION",
-          "The merge names the same customer more than once.",
-          { customerIDs: found },
-        );
-      }
+      assertDistinct(participants);
       // "Customer Merge Override" (seeds/003): who is merged, left out, or refuses the merge.
       const chosen = applyMergeOverride(participants, rules);
       const customers = [...(chosen.source ? [chosen.source] : []), ...chosen.targets];

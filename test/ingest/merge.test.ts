@@ -130,6 +130,22 @@ describe.each(engines)("customer merge on $name", (engine) => {
     );
   });
 
+  it("refuses the document's Merge example imported again, saying its customers are merged already", async () => {
+    const hub = await engine.freshHub();
+    await duplicates(hub);
+    const options = { channel: "cli" as const, actor: "test", dataDir: tempDir() };
+    expect(await importFile(hub, example, options)).toMatchObject({ succeeded: 1 });
+    const merged = await hub.customers.getByAlternateKey("TWCUSTID", "A");
+
+    const again = await importFile(hub, example, options);
+    expect(again).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
+    expect((await hub.imports.show(again.importId)).rows[0]).toMatchObject({
+      errorCodes: ["MERGE_CUSTOMER_CREATION_EXCEPTION"],
+      message: `The source TWCUSTID key, target 1 TWCUSTID key and target 2 TWCUSTID key name the same customer, ${merged.customerID} (the result of an earlier merge: they are merged already).`,
+    });
+    await hub.close();
+  });
+
   it("chooses a source by the duplicate customer rules when none is given, and refuses bad merges", async () => {
     const hub = await engine.freshHub();
     const { a, b, c } = await duplicates(hub);
