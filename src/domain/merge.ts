@@ -120,9 +120,17 @@ function refusal(
   reason: SkippedParticipant["reason"],
 ): CusthubError {
   if (reason === "NOT_FOUND") {
+    // Named by the CustomerID of a customer no longer active: say what became of it, so a file
+    // imported again after its merge can be told from a wrong ID.
+    const gone = participant.customer;
+    const fate = !gone
+      ? ""
+      : gone.mergedInto
+        ? `: it was merged into customer ${gone.mergedInto}`
+        : ": it was deleted";
     return new CusthubError(
       "CUSTOMER_NOT_FOUND",
-      `No active customer matches the ${participant.described}.`,
+      `No active customer matches the ${participant.described}${fate}.`,
       { role: participant.role },
     );
   }

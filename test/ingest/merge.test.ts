@@ -252,6 +252,45 @@ describe.each(engines)("customer merge on $name", (engine) => {
     await hub.close();
   });
 
+  it("says of a party not found by its CustomerID that it was merged away, or deleted", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const { a, b, c } = await duplicates(hub);
+    const d = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "D" }] },
+      context,
+    );
+    const ab = await hub.customers.merge(
+      { source: { customerID: a.customerID }, targets: [{ customerID: b.customerID }] },
+      context,
+    );
+    await hub.customers.delete({ customerID: c.customerID }, context);
+    const byId = (role: string, id: string) => `<${role}><CustomerID>${id}</CustomerID></${role}>`;
+    const file = join(dataDir, "gone.xml");
+    writeFileSync(
+      file,
+      `<Customers>
+<Customer Action="Merge">${byId("MergeSource", d.customerID)}<MergeTargetSet>${byId("MergeTarget", b.customerID)}</MergeTargetSet></Customer>
+<Customer Action="Merge">${byId("MergeSource", c.customerID)}<MergeTargetSet>${byId("MergeTarget", d.customerID)}</MergeTargetSet></Customer>
+</Customers>
+`,
+    );
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({ total: 2, failed: 2 });
+    const rows = (await hub.imports.show(summary.importId)).rows;
+    expect(rows.map((row) => [row.errorCodes, row.message])).toEqual([
+      [
+        ["CUSTOMER_NOT_FOUND"],
+        `No active customer matches the target 1 CustomerID ${b.customerID}: it was merged into customer ${ab.customerID}.`,
+      ],
+      [
+        ["CUSTOMER_NOT_FOUND"],
+        `No active customer matches the source CustomerID ${c.customerID}: it was deleted.`,
+      ],
+    ]);
+    await hub.close();
+  });
+
   it("merges the targets of every MergeTargetSet, and refuses a MergeTarget outside one", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
