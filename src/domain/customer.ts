@@ -186,6 +186,10 @@ export interface CustomerState {
   erasedAt?: string;
 }
 
+/** What became of a customer no longer active, for messages: `was merged into customer 12`. */
+export const fateOf = (state: CustomerState): string =>
+  state.mergedInto ? `was merged into customer ${state.mergedInto}` : "was deleted";
+
 export function emptyActivitySummary(): ActivitySummary {
   return {
     totalReturnsAmount: "0",

@@ -8,6 +8,7 @@ import type { Applied } from "./apply-request.js";
 import { contentKey, type EntryKind } from "./contact-entries.js";
 import {
   emptyCustomer,
+  fateOf,
   type ActivitySummary,
   type Address,
   type ContactEntryFlags,
@@ -123,11 +124,7 @@ function refusal(
     // Named by the CustomerID of a customer no longer active: say what became of it, so a file
     // imported again after its merge can be told from a wrong ID.
     const gone = participant.customer;
-    const fate = !gone
-      ? ""
-      : gone.mergedInto
-        ? `: it was merged into customer ${gone.mergedInto}`
-        : ": it was deleted";
+    const fate = gone ? `: it ${fateOf(gone)}` : "";
     return new CusthubError(
       "CUSTOMER_NOT_FOUND",
       `No active customer matches the ${participant.described}${fate}.`,

@@ -10,6 +10,7 @@ import {
   type CardProgram,
 } from "../domain/cards.js";
 import { changeCard, showCardOnHolder, type CardChange } from "../domain/card-status.js";
+import { fateOf } from "../domain/customer.js";
 import { CusthubError } from "../domain/errors.js";
 import { toCustomerResponse } from "../domain/customer-response.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
@@ -257,9 +258,11 @@ export class CardService {
         const stored = await loadCustomers(tx, ids, { forUpdate: true });
         const customer = customerID === undefined ? undefined : stored.get(customerID)?.state;
         if (!customer?.active) {
+          // Named by the CustomerID of a customer no longer active: say what became of it.
+          const fate = customer ? `: customer ${customer.customerID} ${fateOf(customer)}` : "";
           throw new CusthubError(
             "CUSTOMER_NOT_FOUND",
-            "No active customer matches the request's CustomerID or alternate key.",
+            `No active customer matches the request's CustomerID or alternate key${fate}.`,
             {
               customerID: request.customerID ?? null,
             },

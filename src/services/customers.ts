@@ -30,6 +30,7 @@ import {
   type Applied,
 } from "../domain/apply-request.js";
 import {
+  fateOf,
   valuesNotWritten,
   type AlternateKey,
   type CustomerState,
@@ -605,7 +606,7 @@ function decide(
       item.change = "CREATE";
       return;
     }
-    throw notFound(request);
+    throw notFound(request, false, stored.get(request.customerID?.trim() ?? "")?.state);
   }
   item.existing = true;
   const holderOf = (key: AlternateKey): string | undefined =>
@@ -684,12 +685,14 @@ function namesAny(
   }
 }
 
-function notFound(request: CustomerRequest, mismatch = false): CusthubError {
+/** `gone`: the customer the request's CustomerID names, no longer active; the message says so. */
+function notFound(request: CustomerRequest, mismatch = false, gone?: CustomerState): CusthubError {
+  const fate = gone ? `: customer ${gone.customerID} ${fateOf(gone)}` : "";
   return new CusthubError(
     "CUSTOMER_NOT_FOUND",
     mismatch
       ? "The request's CustomerID and alternate keys do not all name one active customer."
-      : "No active customer matches the request's CustomerID or alternate keys.",
+      : `No active customer matches the request's CustomerID or alternate keys${fate}.`,
     {
       customerID: request.customerID ?? null,
       alternateKeyTypes: (request.alternateKeys ?? []).map((key) => key.typeCode ?? null),
