@@ -5,7 +5,7 @@
  * the customer as it was writes and queues nothing.
  */
 import type { Applied } from "../domain/apply-request.js";
-import type { CustomerState } from "../domain/customer.js";
+import { fateOf, type CustomerState } from "../domain/customer.js";
 import { toCustomerResponse, type CustomerResponse } from "../domain/customer-response.js";
 import { CusthubError } from "../domain/errors.js";
 import { loadCustomerForUpdate } from "../store/customer-lock.js";
@@ -39,15 +39,10 @@ export async function lockActiveCustomer(
  * message and `details.mergedInto` name so the caller can go on with that one.
  */
 export function inactiveCustomer(state: CustomerState): CusthubError {
-  return state.mergedInto === undefined
-    ? new CusthubError("CUSTOMER_NOT_FOUND", `Customer ${state.customerID} is deleted.`, {
-        customerID: state.customerID,
-      })
-    : new CusthubError(
-        "CUSTOMER_NOT_FOUND",
-        `Customer ${state.customerID} was merged into customer ${state.mergedInto}.`,
-        { customerID: state.customerID, mergedInto: state.mergedInto },
-      );
+  return new CusthubError("CUSTOMER_NOT_FOUND", `Customer ${state.customerID} ${fateOf(state)}.`, {
+    customerID: state.customerID,
+    ...(state.mergedInto === undefined ? {} : { mergedInto: state.mergedInto }),
+  });
 }
 
 /** Writes the change made to `state` (if any) as the Table H-1 `operation`. */
