@@ -187,6 +187,16 @@ export interface CustomerState {
 }
 
 /** What became of a customer no longer active, for messages: `was merged into customer 12`. */
+/**
+ * A CustomerID as customers are stored under it: its digits without leading zeros (`0001011`
+ * names customer 1011, as a fixed-width export writes it); anything else trimmed, as given (it
+ * then names no one).
+ */
+export function canonicalCustomerID(id: string): string {
+  const digits = /^\s*0*(\d{1,18})\s*$/.exec(id);
+  return digits ? digits[1]! : id.trim();
+}
+
 export const fateOf = (state: CustomerState): string =>
   state.mergedInto ? `was merged into customer ${state.mergedInto}` : "was deleted";
 

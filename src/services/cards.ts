@@ -10,7 +10,7 @@ import {
   type CardProgram,
 } from "../domain/cards.js";
 import { changeCard, showCardOnHolder, type CardChange } from "../domain/card-status.js";
-import { fateOf } from "../domain/customer.js";
+import { canonicalCustomerID, fateOf } from "../domain/customer.js";
 import { CusthubError } from "../domain/errors.js";
 import { toCustomerResponse } from "../domain/customer-response.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
@@ -236,7 +236,7 @@ export class CardService {
         const now = new Date().toISOString();
         checkCardUsable(card, now.slice(0, 10), standing);
 
-        let customerID = request.customerID?.trim() || undefined;
+        let customerID = request.customerID ? canonicalCustomerID(request.customerID) : undefined;
         if (!customerID && request.alternateKey) {
           const key = {
             typeCode: request.alternateKey.typeCode.trim().toUpperCase(),

@@ -5,7 +5,7 @@
  * the customer as it was writes and queues nothing.
  */
 import type { Applied } from "../domain/apply-request.js";
-import { fateOf, type CustomerState } from "../domain/customer.js";
+import { canonicalCustomerID, fateOf, type CustomerState } from "../domain/customer.js";
 import { toCustomerResponse, type CustomerResponse } from "../domain/customer-response.js";
 import { CusthubError } from "../domain/errors.js";
 import { loadCustomerForUpdate } from "../store/customer-lock.js";
@@ -24,7 +24,7 @@ export async function lockActiveCustomer(
   tx: Queryable,
   customerID: string,
 ): Promise<CustomerState> {
-  const state = await loadCustomerForUpdate(tx, customerID.trim());
+  const state = await loadCustomerForUpdate(tx, canonicalCustomerID(customerID));
   if (!state) {
     throw new CusthubError("CUSTOMER_NOT_FOUND", `No customer with customerID ${customerID}.`, {
       customerID,

@@ -12,6 +12,7 @@ import {
   type MergeRules,
   type SkippedParticipant,
 } from "../domain/merge.js";
+import { canonicalCustomerID } from "../domain/customer.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
 import { readWriteReference, unknownKeyTypes } from "../store/reference-data.js";
@@ -130,7 +131,7 @@ export async function mergeCustomerRecords(
         ),
       );
       const ids = parties.map(({ party }) => {
-        if (party.customerID) return party.customerID.trim();
+        if (party.customerID) return canonicalCustomerID(party.customerID);
         const key = party.alternateKey;
         return key
           ? holders.get(keyId(key.typeCode.trim().toUpperCase(), key.alternateID.trim()))

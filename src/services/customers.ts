@@ -30,6 +30,7 @@ import {
   type Applied,
 } from "../domain/apply-request.js";
 import {
+  canonicalCustomerID,
   fateOf,
   valuesNotWritten,
   type AlternateKey,
@@ -225,6 +226,7 @@ export class CustomerService {
     context: ChangeContext,
   ): Promise<OperationOutcome[]> {
     const outcomes: OperationOutcome[] = new Array(operations.length);
+    operations = operations.map(withCanonicalID);
     for (const group of groupIndependent(operations)) {
       const planned: Planned[] = group.map((index) => ({ index, operation: operations[index]! }));
       try {
@@ -405,6 +407,7 @@ export class CustomerService {
    * deleted or merged-away customer, so `inactive` says so; only active customers are cached.
    */
   async getJson(customerID: string): Promise<RecordText> {
+    customerID = canonicalCustomerID(customerID);
     const cache = this.recordCache;
     const cached = cache?.get(customerID);
     if (cached !== undefined) return { text: cached, inactive: null };
@@ -420,6 +423,7 @@ export class CustomerService {
 
   /** The stored record with what the response shape leaves out: validation findings, inactive state. */
   async getState(customerID: string): Promise<CustomerState> {
+    customerID = canonicalCustomerID(customerID);
     const found = (await loadCustomers(this.db, [customerID])).get(customerID);
     if (!found) {
       throw new CusthubError("CUSTOMER_NOT_FOUND", `No customer with customerID ${customerID}.`, {
@@ -638,6 +642,16 @@ function decide(
   assertKeysFree(applied.state.alternateKeys, holders, target.customerID);
   item.applied = applied;
   item.change = "UPDATE";
+}
+
+/** The operation with its CustomerID as stored (`canonicalCustomerID`); itself when it is so. */
+function withCanonicalID(operation: CustomerOperation): CustomerOperation {
+  const given = operation.request.customerID;
+  if (given === undefined || given === null) return operation;
+  const customerID = canonicalCustomerID(given);
+  return customerID === given
+    ? operation
+    : { ...operation, request: { ...operation.request, customerID } };
 }
 
 function findTarget(
