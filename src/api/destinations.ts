@@ -139,6 +139,19 @@ export function registerDestinationRoutes(
         destinations.setEnabled(actorOf(request.actor), request.params.name, enabled),
     );
   }
+  api.post<{ Params: { name: string } }>(
+    "/destinations/:name/resume",
+    {
+      config,
+      schema: {
+        summary:
+          "End the pause a destination's receiver asked for (429, 503 with Retry-After) now (sysadmin, jobadmin)",
+        tags,
+        params: nameParams,
+      },
+    },
+    async (request) => destinations.resume(actorOf(request.actor), request.params.name),
+  );
   api.get<{ Params: { name: string } }>(
     "/destinations/:name/config",
     {

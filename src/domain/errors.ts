@@ -78,6 +78,11 @@ export const ERROR_CODES = [
   "DESTINATION_NOT_FOUND",
   /** A destination that is disabled, asked to run over its queue. */
   "DESTINATION_DISABLED",
+  /**
+   * A destination whose receiver asked to slow down (a 429, a 503 with Retry-After), asked to
+   * run before the pause ends (`custhub destinations resume` ends it).
+   */
+  "DESTINATION_PAUSED",
   /** A Datanuum reward-points configuration code or id that no configuration has (seeds/000). */
   "REWARD_CONFIG_NOT_FOUND",
   /** A Datanuum reward-points configuration that is disabled (seeds/000: invalid configuration). */

@@ -71,6 +71,28 @@ export interface DeliveryOutcomes {
   released: string[];
   /** Per-delivery results kept for review (manual runs, destinations that ask for it). */
   results?: RunResult[];
+  /** The receiver asked to slow down (a 429, a 503 with Retry-After): pause the destination. */
+  pause?: PauseRequest;
+}
+
+/** A pause a worker asks for: the destination takes no message for `delayMs` from now. */
+export interface PauseRequest {
+  destination: string;
+  delayMs: number;
+  /** The receiver's status that asked for it. */
+  status: number | null;
+  /** Why, in custhub's words: the message and its customer, the status (never the receiver's words). */
+  reason: string;
+}
+
+/** A destination paused because its receiver asked to slow down (migration 0017). */
+export interface DestinationPause {
+  destination: string;
+  /** No message goes to the destination before this instant (ISO 8601). */
+  pausedUntil: string;
+  pausedAt: string;
+  status: number | null;
+  reason: string;
 }
 
 export type RunResultOutcome = "sent" | "skipped" | "failed" | "dead";
@@ -246,7 +268,8 @@ export async function queueManualUpdates(
 /**
  * Claims up to `limit` deliverable rows for `worker` for `leaseSeconds`. Deliverable: due, not
  * leased, the oldest row of its customer (an earlier row that is failing or in flight makes the
- * later ones wait), and no hold on the customer; all of it within one destination's rows, so
+ * later ones wait), no hold on the customer, and the destination not paused (a receiver that asked
+ * any worker to slow down, `pauseDestination`); all of it within one destination's rows, so
  * another destination's failing or slow rows never hold these back. SKIP LOCKED lets workers on
  * one server claim side by side without taking the same row. `orderingKeys` limits the claim to
  * those customers (a manual run for chosen customers).
@@ -279,6 +302,8 @@ export async function claimDeliverable(
           AND p.next_attempt_at <= now()
           AND (p.lease_until IS NULL OR p.lease_until <= now())
           AND ($5::text[] IS NULL OR p.ordering_key = ANY($5::text[]))
+          AND NOT EXISTS (SELECT 1 FROM data_sync_destination_pauses pause
+                           WHERE pause.destination = $4 AND pause.paused_until > now())
           AND NOT EXISTS (SELECT 1 FROM data_sync_progress_queue earlier
                            WHERE earlier.destination = p.destination
                              AND earlier.ordering_key = p.ordering_key AND earlier.id < p.id)
@@ -330,15 +355,18 @@ export async function recordOutcomes(
   db: Database,
   worker: string,
   outcomes: DeliveryOutcomes,
-): Promise<void> {
-  const { delivered, retry, dead, released } = outcomes;
+  /** Also answer whether this destination is paused (by another worker's answer, say). */
+  destination: string | null = null,
+): Promise<Pick<DestinationPause, "pausedUntil" | "reason"> | null> {
+  const { delivered, retry, dead, released, pause } = outcomes;
   const results = outcomes.results ?? [];
   const finished = [...delivered, ...retry.map((item) => item.id), ...dead.map((item) => item.id)];
-  if (finished.length === 0 && released.length === 0 && results.length === 0) return;
+  const empty = finished.length === 0 && released.length === 0 && results.length === 0;
+  if (empty && !pause) return null;
   // One statement, so one round trip and one transaction. The session CTE names this worker, so
   // the deletions of its own rows leave no ordering hold (the trigger in 0002_data_sync.sql runs
   // at the end of the statement, after the main query has read the CTE).
-  await db.query(
+  const [answer] = await db.query<{ paused_until: Date | null; reason: string | null }>(
     `WITH session AS MATERIALIZED (
        SELECT set_config('custhub.sync_worker', $1, true) AS worker, ${commitMode(db)}
      ), delivered AS (
@@ -373,8 +401,12 @@ export async function recordOutcomes(
               (run_id, destination, unique_id, obj_name, action, message_id, outcome, status, error)
        SELECT * FROM unnest($12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[],
                             $17::text[], $18::text[], $19::int[], $20::text[])
+     ), paused AS (
+       ${pauseUpsert(21)}
      )
-     SELECT worker FROM session`,
+     SELECT pause.paused_until, pause.reason
+       FROM session LEFT JOIN data_sync_destination_pauses pause
+         ON pause.destination = $25 AND pause.paused_until > now()`,
     [
       worker,
       delivered,
@@ -396,8 +428,95 @@ export async function recordOutcomes(
       results.map((item) => item.outcome),
       results.map((item) => item.status),
       results.map((item) => item.error),
+      pause?.destination ?? null,
+      pause ? Math.round(pause.delayMs) : null,
+      pause?.status ?? null,
+      pause?.reason ?? null,
+      destination,
     ],
   );
+  if (!answer?.paused_until || answer.reason === null) return null;
+  return { pausedUntil: new Date(answer.paused_until).toISOString(), reason: answer.reason };
+}
+
+/**
+ * Pauses a destination for some milliseconds from now, with the status and reason that asked for
+ * it (parameters `$first` to `$first+3`), unless it is paused longer already: two workers told to
+ * wait keep the longer wait. Nothing when the destination parameter is null.
+ */
+function pauseUpsert(first: number): string {
+  const [destination, delayMs, status, reason] = [0, 1, 2, 3].map((at) => `$${first + at}`);
+  return `INSERT INTO data_sync_destination_pauses AS p
+         (destination, paused_until, paused_at, status, reason)
+       SELECT ${destination}::text, now() + ${delayMs}::bigint * interval '1 millisecond', now(),
+              ${status}::int, ${reason}::text
+        WHERE ${destination}::text IS NOT NULL
+       ON CONFLICT (destination) DO UPDATE
+         SET paused_until = excluded.paused_until, paused_at = excluded.paused_at,
+             status = excluded.status, reason = excluded.reason
+       WHERE p.paused_until < excluded.paused_until
+       RETURNING 1`;
+}
+
+/** Pauses a destination (see `PauseRequest`); a longer pause already stored stands. */
+export async function pauseDestination(db: Queryable, pause: PauseRequest): Promise<void> {
+  await db.query(pauseUpsert(1), [
+    pause.destination,
+    Math.round(pause.delayMs),
+    pause.status,
+    pause.reason,
+  ]);
+}
+
+/** The destinations paused now (of all, or the one named), by name. */
+export async function activePauses(
+  db: Queryable,
+  destination: string | null = null,
+): Promise<Map<string, DestinationPause>> {
+  const rows = await db.query<{
+    destination: string;
+    paused_until: Date;
+    paused_at: Date;
+    status: number | null;
+    reason: string;
+  }>(
+    `SELECT destination, paused_until, paused_at, status, reason
+       FROM data_sync_destination_pauses
+      WHERE paused_until > now() AND ($1::text IS NULL OR destination = $1)`,
+    [destination],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.destination,
+      {
+        destination: row.destination,
+        pausedUntil: new Date(row.paused_until).toISOString(),
+        pausedAt: new Date(row.paused_at).toISOString(),
+        status: row.status,
+        reason: row.reason,
+      },
+    ]),
+  );
+}
+
+/**
+ * Ends a destination's pause now (an operator who knows the receiver is back), and makes due now
+ * its messages that wait because the receiver asked to slow down (a 429, a 503): the next run
+ * sends them in order. Whether a pause was on.
+ */
+export async function resumeDestination(db: Queryable, destination: string): Promise<boolean> {
+  const [row] = await db.query<{ active: boolean }>(
+    `WITH ended AS (
+       DELETE FROM data_sync_destination_pauses WHERE destination = $1
+       RETURNING paused_until > now() AS active
+     ), due AS (
+       UPDATE data_sync_progress_queue SET next_attempt_at = now()
+        WHERE destination = $1 AND last_status IN (429, 503) AND next_attempt_at > now()
+     )
+     SELECT coalesce((SELECT active FROM ended), false) AS active`,
+    [destination],
+  );
+  return row?.active ?? false;
 }
 
 /** Drops holds whose lease has ended: their delivery can no longer be in flight. */

@@ -13,11 +13,13 @@ import { shortestLeaseSeconds, type Settings } from "../domain/settings.js";
 import { SAMPLE_MESSAGE, type DataSyncMessage } from "../domain/sync-messages.js";
 import type { Hub } from "../services/hub.js";
 import {
+  activePauses,
   listDeadLetters,
   listJobRuns,
   requeueDeadLetters,
   syncQueueDepths,
   type DeadLetter,
+  type DestinationPause,
   type JobRun,
   type SyncQueueDepths,
 } from "../store/sync-queue.js";
@@ -61,6 +63,8 @@ export interface SyncStatus {
   credentials: CredentialDescription | null;
   queues: SyncQueueDepths;
   lastRuns: JobRun[];
+  /** Set while the endpoint's request to slow down holds (docs/sync.md); nothing is sent till then. */
+  pause: DestinationPause | null;
 }
 
 export type { DeadLetter, JobRun, SyncQueueDepths };
@@ -179,6 +183,7 @@ export class DataSync {
       credentials,
       queues: await syncQueueDepths(this.hub.db, "datasync"),
       lastRuns: await listJobRuns(this.hub.db, LAST_RUNS, "datasync"),
+      pause: (await activePauses(this.hub.db, "datasync")).get("datasync") ?? null,
     };
   }
 

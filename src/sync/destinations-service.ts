@@ -24,6 +24,7 @@ import {
   type RewardConfigRow,
 } from "../store/destinations.js";
 import {
+  activePauses,
   destinationQueueStats,
   finishJobRun,
   getJobRun,
@@ -33,9 +34,11 @@ import {
   listRunResults,
   queueManualUpdates,
   requeueDeadLetters,
+  resumeDestination,
   startJobRun,
   syncQueueDepths,
   type DeadLetter,
+  type DestinationPause,
   type JobRun,
   type StoredRunResult,
 } from "../store/sync-queue.js";
@@ -78,6 +81,11 @@ export interface DestinationSummary {
   failing: number;
   deadLetters: number;
   lastRun: JobRun | null;
+  /**
+   * Set while its receiver's request to slow down holds (a 429, a 503 with Retry-After): no
+   * message goes to it before `pausedUntil`; `reason` names the message and the answer.
+   */
+  pause: DestinationPause | null;
 }
 
 export interface DestinationSettingView {
@@ -157,6 +165,7 @@ export class DestinationService {
     const enabled = new Set(await this.enabledNames(settings));
     const stats = await destinationQueueStats(this.hub.db);
     const lastRuns = await lastJobRuns(this.hub.db);
+    const pauses = await activePauses(this.hub.db);
     const depths = await syncQueueDepths(this.hub.db);
     const pending = depths.customerPending + depths.transactionPending;
     return this.#registry.map((definition) => {
@@ -171,6 +180,7 @@ export class DestinationService {
         failing: stat?.failing ?? 0,
         deadLetters: stat?.deadLetters ?? 0,
         lastRun: lastRuns.get(definition.name) ?? null,
+        pause: pauses.get(definition.name) ?? null,
       };
     });
   }
@@ -326,6 +336,7 @@ export class DestinationService {
         { destination: definition.name },
       );
     }
+    await this.assertNotPaused(definition.name);
     const updates = [];
     for (const customerID of customers ?? []) {
       const record = await this.hub.customers.get(customerID);
@@ -365,22 +376,64 @@ export class DestinationService {
     assertAllowed("runSyncJob", actor);
     const settings = await this.hub.settings.all();
     const enabled = await this.enabledNames(settings);
+    // A paused destination has no run until its pause ends: `destinations list` says why.
+    const paused = await activePauses(this.hub.db);
     return Promise.all(
-      enabled.map((name) =>
-        this.runDestination(destinationNamed(name, this.#registry), settings, enabled, {
-          trigger: options.trigger,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
-      ),
+      enabled
+        .filter((name) => !paused.has(name))
+        .map((name) =>
+          this.#runDestination(destinationNamed(name, this.#registry), settings, enabled, {
+            trigger: options.trigger,
+            ...(options.signal ? { signal: options.signal } : {}),
+          }),
+        ),
     );
   }
 
   /**
    * One run of one destination: its rows only; moves fan out to every enabled destination. A
    * destination that cannot be opened (settings, credentials, Datanuum's reward-points
-   * configuration) gives a failed run at once, with why.
+   * configuration) gives a failed run at once, with why; a paused one is refused.
    */
   async runDestination(
+    definition: DestinationDefinition<unknown>,
+    settings: Settings,
+    enabled: readonly string[],
+    options: DestinationRunOptions,
+  ): Promise<JobRun> {
+    await this.assertNotPaused(definition.name);
+    return this.#runDestination(definition, settings, enabled, options);
+  }
+
+  /**
+   * Refuses to run a destination whose receiver asked to slow down, until the pause ends: a run
+   * asked for by hand says so, rather than recording a run that sends nothing.
+   */
+  async assertNotPaused(name: string): Promise<void> {
+    const pause = (await activePauses(this.hub.db, name)).get(name);
+    if (!pause) return;
+    throw new CusthubError(
+      "DESTINATION_PAUSED",
+      `${name} is paused until ${pause.pausedUntil}: ${pause.reason}. ` +
+        `It resumes by itself then; \`custhub destinations resume ${name}\` ends the pause now.`,
+      { destination: name, pausedUntil: pause.pausedUntil, status: pause.status },
+    );
+  }
+
+  /**
+   * Ends a destination's pause now, for an operator who knows its receiver is ready again; the
+   * next run sends. Needs the roles that run the job.
+   */
+  async resume(actor: Actor, name: string): Promise<DestinationSummary> {
+    assertAllowed("runSyncJob", actor);
+    const definition = destinationNamed(name, this.#registry);
+    await resumeDestination(this.hub.db, definition.name);
+    const summary = (await this.list(actor)).find((item) => item.name === definition.name);
+    if (!summary) throw new Error(`destination ${definition.name} vanished from the list`);
+    return summary;
+  }
+
+  async #runDestination(
     definition: DestinationDefinition<unknown>,
     settings: Settings,
     enabled: readonly string[],

@@ -23,6 +23,7 @@
 import { toError } from "../domain/errors.js";
 import type { Database } from "../store/database.js";
 import {
+  activePauses,
   claimDeliverable,
   dropExpiredHolds,
   finishJobRun,
@@ -104,8 +105,11 @@ class JobRunner {
   #pendingLeft = true;
   #movedUnclaimed = 0;
 
-  /** Set when the run must stop claiming: a fatal error, an abort, the time limit. */
-  #ending: { reason: "fatal" | "stopped" | "time"; error: string | null } | null = null;
+  /**
+   * Set when the run must stop claiming: a fatal error, an abort, the time limit, or the receiver
+   * asking to slow down (the destination paused, by this run or another worker's).
+   */
+  #ending: { reason: EndReason; error: string | null } | null = null;
   #firstFailure: string | null = null;
   #consecutiveFailures = 0;
   #loggedFailures = 0;
@@ -178,18 +182,24 @@ class JobRunner {
 
   #outcome(): "succeeded" | "failed" | "stopped" {
     if (this.#ending?.reason === "fatal" || this.#counts.failed > 0) return "failed";
-    return this.#ending?.reason === "stopped" ? "stopped" : "succeeded";
+    // Paused by another worker's answer: this run stopped early, nothing of its own failed.
+    const early = this.#ending?.reason === "stopped" || this.#ending?.reason === "paused";
+    return early ? "stopped" : "succeeded";
   }
 
   #error(): string | null {
     if (this.#ending?.reason === "fatal") return this.#ending.error;
-    if (this.#counts.failed > 0) {
-      return `${this.#counts.failed} deliveries failed; the first: ${this.#firstFailure ?? "unknown"}`;
+    const failed =
+      this.#counts.failed > 0
+        ? `${this.#counts.failed} deliveries failed; the first: ${this.#firstFailure ?? "unknown"}`
+        : null;
+    if (this.#ending?.reason === "paused") {
+      return [this.#ending.error, failed].filter((part) => part !== null).join("; ");
     }
-    return null;
+    return failed;
   }
 
-  #end(reason: "fatal" | "stopped" | "time", error: string | null): void {
+  #end(reason: EndReason, error: string | null): void {
     // A fatal error outranks a stop: the run record must say why it failed.
     if (!this.#ending || (reason === "fatal" && this.#ending.reason !== "fatal")) {
       this.#ending = { reason, error };
@@ -222,6 +232,14 @@ class JobRunner {
     this.#claiming = true;
     this.#background(
       async () => {
+        // Another worker's receiver may have asked to slow down: nothing more is claimed.
+        const pause = (await activePauses(this.db, this.destination.name)).get(
+          this.destination.name,
+        );
+        if (pause) {
+          this.#end("paused", pauseText(pause.pausedUntil, pause.reason));
+          return;
+        }
         const rows = await claimDeliverable(
           this.db,
           this.options.worker,
@@ -285,7 +303,14 @@ class JobRunner {
     this.#flushing = true;
     this.#background(
       async () => {
-        await recordOutcomes(this.db, this.options.worker, outcomes);
+        // Another worker's receiver may have asked to slow down meanwhile: stop sending.
+        const pause = await recordOutcomes(
+          this.db,
+          this.options.worker,
+          outcomes,
+          this.destination.name,
+        );
+        if (pause) this.#end("paused", pauseText(pause.pausedUntil, pause.reason));
         this.#version += 1;
         if (Date.now() - this.#lastHeartbeat >= HEARTBEAT_MS) {
           this.#lastHeartbeat = Date.now();
@@ -381,6 +406,7 @@ class JobRunner {
       this.#addOutcome((outcomes) =>
         outcomes.retry.push({ id: row.id, status, error: result.error, delayMs }),
       );
+      if (asksToSlowDown(result) && delayMs > 0) this.#pause(row, result, delayMs);
     }
     if (this.#loggedFailures < LOGGED_FAILURES) {
       this.#loggedFailures += 1;
@@ -407,6 +433,31 @@ class JobRunner {
         );
       }
     }
+  }
+
+  /**
+   * The receiver asked to slow down: the whole destination waits `delayMs` (stored with the
+   * outcomes, so every worker's claims honour it), this run sends nothing more, and the rows it
+   * holds unsent go back without an attempt counted.
+   */
+  #pause(row: ClaimedRow, result: Failure, delayMs: number): void {
+    const asked = result.kind === "failed" && result.retryAfterMs != null;
+    const reason = `${describeFailure(row, result)} asked to slow down${
+      asked ? ` (Retry-After ${Math.ceil(delayMs / 1000)} s)` : ""
+    }`;
+    const pause = this.#outcomes.pause;
+    if (!pause || pause.delayMs < delayMs) {
+      this.#addOutcome((outcomes) => {
+        outcomes.pause = {
+          destination: row.destination ?? this.destination.name,
+          delayMs,
+          status: result.status ?? null,
+          reason,
+        };
+      });
+    }
+    const until = new Date(Date.now() + delayMs).toISOString();
+    if (this.#ending?.reason !== "paused") this.#end("paused", pauseText(until, reason));
   }
 
   #releaseBuffered(): void {
@@ -463,6 +514,22 @@ class JobRunner {
 }
 
 type Failure = Extract<DeliveryResult, { kind: "failed" | "rejected" }>;
+
+type EndReason = "fatal" | "stopped" | "time" | "paused";
+
+/**
+ * A receiver asking the sender, not the message, to wait: a 429 (too many requests, with or
+ * without Retry-After), or a Retry-After of some time on a 503 (`retryAfterMs` reads it on those
+ * two only; a 503 saying "retry now" is an outage, not a request to slow down).
+ */
+function asksToSlowDown(result: Failure): boolean {
+  if (result.kind !== "failed") return false;
+  return result.status === 429 || (result.retryAfterMs ?? 0) > 0;
+}
+
+function pauseText(until: string, reason: string): string {
+  return `destination paused until ${until}: ${reason}`;
+}
 
 /**
  * A log's code for a failed delivery: the receiver answered something else than success, no

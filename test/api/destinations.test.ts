@@ -185,4 +185,37 @@ describe.each(engines)("destination REST routes on $name", (engine) => {
       ).body,
     ).toEqual({ requeued: 0 });
   });
+
+  it("shows a pause the receiver asked for, refuses a run until it ends, and resumes on request", async () => {
+    const { hub, call, keys } = await start();
+    await addCustomers(hub, ["Ann", "Bo"]);
+    receiver!.respondWith(() => ({ status: 429, headers: { "retry-after": "600" } }));
+    const first = await call("POST", "/sync/run", keys.jobadmin!);
+    // Both went out side by side (in flight together); no run sends after the answer.
+    expect(first.body).toMatchObject({ outcome: "failed" });
+    const listed = (await call("GET", "/destinations", keys.viewer!)).body as unknown as {
+      name: string;
+      pause: { pausedUntil: string; status: number; reason: string } | null;
+    }[];
+    const pause = listed.find((item) => item.name === "datasync")?.pause;
+    expect(pause).toMatchObject({ status: 429 });
+    expect(pause?.reason).toMatch(/HTTP 429 asked to slow down \(Retry-After 600 s\)$/);
+    expect((await call("GET", "/sync/status", keys.viewer!)).body.pause).toEqual(pause);
+    const refused = await call("POST", "/sync/run", keys.jobadmin!);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: "DESTINATION_PAUSED",
+      details: { destination: "datasync", pausedUntil: pause?.pausedUntil },
+    });
+    expect((await call("POST", "/destinations/datasync/resume", keys.viewer!)).status).toBe(403);
+    const resumed = await call("POST", "/destinations/datasync/resume", keys.jobadmin!);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.pause).toBeNull();
+    // The messages the 429s made wait are due again at once.
+    receiver!.respondWith(() => undefined);
+    expect((await call("POST", "/sync/run", keys.jobadmin!)).body).toMatchObject({
+      outcome: "succeeded",
+      delivered: 2,
+    });
+  });
 });

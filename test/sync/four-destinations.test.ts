@@ -404,15 +404,19 @@ describe.each(engines)("four destinations on $name", (engine) => {
     const [dead] = await sync.destinations.deadLetters(viewer, "socialhub");
     expect(dead).toMatchObject({ uniqueId: ann, attempts: 1 });
     expect(dead?.lastError).toMatch(/^SocialHub update: HTTP 400/);
-    expect(
-      (await sync.destinations.list(viewer)).find((d) => d.name === "socialhub"),
-    ).toMatchObject({ failing: 1, deadLetters: 1 });
+    // The 429 asked SocialHub's sender to slow down: the destination is paused, the others go on.
+    const listed = (await sync.destinations.list(viewer)).find((d) => d.name === "socialhub");
+    expect(listed).toMatchObject({ failing: 1, deadLetters: 1, pause: { status: 429 } });
+    const paused = await sync.destinations.runEnabled(sysadmin, { trigger: "schedule" });
+    expect(paused.map((run) => run.destination)).toEqual(NAMES.filter((n) => n !== "socialhub"));
+    // Resuming by hand makes Bo's message, which waited on the 429, due at once.
+    await sync.destinations.resume(sysadmin, "socialhub");
 
-    // Ann's dead letter holds nothing back: her next change goes at the next tick.
+    // Ann's dead letter holds nothing back: her next change goes at the next tick, with Bo's.
     sims.socialhub.respondWith(() => undefined);
     await renameLast(hub, [{ id: ann, first: "Ann" }], "Second");
     const second = await tick(sync);
-    expect(second.socialhub).toMatchObject({ delivered: 1, failed: 0 });
+    expect(second.socialhub).toMatchObject({ delivered: 2, failed: 0 });
     expect(sims.socialhub.customer(ann)?.name).toBe("Ann Second");
   });
 

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openHub, type Hub } from "../../src/services/hub.js";
 import { movePendingBatch, pendingHighWater } from "../../src/store/sync-queue.js";
-import { claimDeliverable } from "../../src/store/sync-queue.js";
+import { claimDeliverable, pauseDestination } from "../../src/store/sync-queue.js";
 import { engines } from "../support/databases.js";
 import { waitFor } from "../support/wait.js";
 import { DataSyncReceiver, type Behaviour } from "../simulators/datasync-receiver.js";
@@ -489,6 +489,91 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     expect(row).toMatchObject({ uniqueId: ann, attempts: 1, lastStatus: 429 });
     expect(row?.retryInMs).toBeGreaterThanOrEqual(119_000);
     expect(row?.retryInMs).toBeLessThanOrEqual(121_000);
+  });
+
+  it("pauses the whole destination when the receiver asks to slow down, for every worker, and resumes after", async () => {
+    // One message in flight at a time, so the 429 comes before anything else is sent.
+    const sync = await configureSync(hub, receiver, { tuning: { concurrency: 1 } });
+    const customers = await addCustomers(hub, ["Ann", "Bo", "Cy"]);
+    receiver.respondWith(() => ({ status: 429, headers: { "retry-after": "120" } }));
+    const run = await sync.runOnce(sysadmin);
+    // One message sent and refused; the others were not sent and lost no attempt.
+    expect(receiver.answered.map((answer) => answer.outcome)).toEqual([429]);
+    expect(run).toMatchObject({ outcome: "failed", delivered: 0, failed: 1 });
+    expect(run.error).toMatch(
+      /^destination paused until \S+: message \d+ \(customer \d+\): HTTP 429 asked to slow down \(Retry-After 120 s\); 1 deliveries failed/,
+    );
+    const rows = await progressRows(hub);
+    expect(rows.map((row) => [row.attempts, row.leased])).toEqual([
+      [1, false],
+      [0, false],
+      [0, false],
+    ]);
+    // The pause is stored: `sync status`, `destinations list` show it, until about two minutes on.
+    const status = await sync.status(sysadmin);
+    expect(status.pause).toMatchObject({ destination: "datasync", status: 429 });
+    const untilMs = Date.parse(status.pause!.pausedUntil) - Date.now();
+    expect(untilMs).toBeGreaterThan(100_000);
+    expect(untilMs).toBeLessThanOrEqual(121_000);
+    const listed = await sync.destinations.list(sysadmin);
+    expect(listed.find((item) => item.name === "datasync")?.pause).toEqual(status.pause);
+    // Another worker on the same database claims nothing, and a run asked for by hand is refused.
+    expect(await claimDeliverable(hub.db, "other-worker", 10, 30)).toEqual([]);
+    await expect(newDataSync(hub).runOnce(sysadmin)).rejects.toMatchObject({
+      code: "DESTINATION_PAUSED",
+    });
+    // The schedule leaves it alone until the pause ends.
+    expect(await sync.destinations.runEnabled(sysadmin, { trigger: "schedule" })).toEqual([]);
+    expect(receiver.answered).toHaveLength(1);
+
+    // When the pause is over (moved to the past here), the queue goes out in order.
+    receiver.respondWith(() => undefined);
+    await hub.db.query(
+      "UPDATE data_sync_destination_pauses SET paused_until = now() - interval '1 second'",
+    );
+    await makeRetriesDue(hub);
+    expect((await sync.status(sysadmin)).pause).toBeNull();
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 3 });
+    expect(receiver.accepted.map((message) => message.key)).toEqual(customers);
+  });
+
+  it("a pause another worker stored stops a run at its next write; `resume` ends a pause at once", async () => {
+    const sync = await configureSync(hub, receiver, { tuning: { concurrency: 1 } });
+    const [ann, bo, cy] = (await addCustomers(hub, ["Ann", "Bo", "Cy"])) as [
+      string,
+      string,
+      string,
+    ];
+    const answers = new Map([
+      [ann, later()],
+      [bo, later()],
+    ]);
+    receiver.respondWith((message) => {
+      const answer = answers.get(message.key);
+      return answer ? { later: answer.promise } : undefined;
+    });
+    const running = sync.runOnce(sysadmin);
+    await waitFor(async () => pendingAnswers(receiver, ann) > 0);
+    // Meanwhile another worker's receiver said 429.
+    await pauseDestination(hub.db, {
+      destination: "datasync",
+      delayMs: 60_000,
+      status: 429,
+      reason: "message 9 (customer 9): HTTP 429 asked to slow down",
+    });
+    answers.get(ann)!.release("accept");
+    // Ann's answer is written (and the pause seen) while Bo, sent meanwhile, waits for its answer.
+    await waitFor(async () => (await progressRows(hub)).length === 2);
+    answers.get(bo)!.release("accept");
+    const run = await running;
+    expect(run).toMatchObject({ outcome: "stopped", delivered: 2, failed: 0 });
+    expect(run.error).toMatch(/^destination paused until \S+: message 9 \(customer 9\)/);
+    // Cy was held back, with no attempt counted.
+    expect(receiver.accepted.map((message) => message.key)).toEqual([ann, bo]);
+    expect(await progressRows(hub)).toMatchObject([{ uniqueId: cy, attempts: 0, leased: false }]);
+    const resumed = await sync.destinations.resume(sysadmin, "datasync");
+    expect(resumed.pause).toBeNull();
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
   });
 
   it("records time-outs and dropped connections as failures; a refused token stops the run without an attempt", async () => {

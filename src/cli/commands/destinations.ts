@@ -41,6 +41,15 @@ function pageSize(value: string): number {
 }
 
 function describeList(destinations: readonly DestinationSummary[]): string {
+  const paused = destinations.flatMap((item) =>
+    item.pause
+      ? [`${item.name} is paused until ${item.pause.pausedUntil}: ${item.pause.reason}`]
+      : [],
+  );
+  return [describeTable(destinations), ...paused].join("\n");
+}
+
+function describeTable(destinations: readonly DestinationSummary[]): string {
   return table(
     ["NAME", "ENABLED", "QUEUED", "IN FLIGHT", "FAILING", "DEAD", "LAST RUN"],
     destinations.map((item) => [
@@ -149,6 +158,20 @@ export function registerDestinations(program: Command): void {
       await withHub(command, options, async (hub) => {
         const list = await openDestinations(hub, command).list(cliActor);
         printResult(options, list, () => describeList(list));
+      });
+    });
+
+  destinations
+    .command("resume")
+    .argument("<name>", "the destination")
+    .option("--json", "print one JSON document")
+    .description(
+      "end a pause its receiver asked for (a 429, a 503 with Retry-After) now: the next run sends",
+    )
+    .action(async (name: string, options: JsonOption, command: Command) => {
+      await withHub(command, options, async (hub) => {
+        const summary = await openDestinations(hub, command).resume(cliActor, name);
+        printResult(options, summary, () => `${summary.name} resumed`);
       });
     });
 

@@ -112,6 +112,9 @@ function describeStatus(status: SyncStatus): string {
     `pending:      ${queues.customerPending} customer, ${queues.transactionPending} transaction`,
     `progress:     ${queues.progress} (${queues.inFlight} in flight, ${queues.retrying} waiting to retry)`,
     `dead letters: ${queues.deadLetters}`,
+    ...(status.pause
+      ? [`paused:       until ${status.pause.pausedUntil}: ${status.pause.reason}`]
+      : []),
     "",
     status.lastRuns.length === 0
       ? "no runs yet"
