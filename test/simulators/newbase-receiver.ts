@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { readBody, reply } from "./http-reply.js";
 
 export type NewbaseTable =
   "contact" | "organisation" | "debtor" | "person" | "address" | "reachability";
@@ -98,7 +99,8 @@ export interface SeededIds {
   personReachabilities: Record<string, number>;
 }
 
-type Forced = { status: number; body?: string };
+/** A forced answer: its status, body and extra headers (`retry-after`, say). */
+type Forced = { status: number; body?: string; headers?: Record<string, string> };
 
 export class NewbaseReceiver {
   readonly username: string;
@@ -287,6 +289,7 @@ export class NewbaseReceiver {
         response,
         forced.status,
         forced.body ?? failure("FORCED", `told to answer ${forced.status}`),
+        forced.headers,
       );
     }
     if (!(table in SCHEMA)) return answer(404, failure("UNKNOWN_TABLE", `no table ${table}`));
@@ -402,18 +405,4 @@ function basicCredentials(
   const colon = decoded.indexOf(":");
   if (colon < 0) return undefined;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-function reply(response: ServerResponse, status: number, body: unknown): void {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json" }).end(text);
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { readBody, reply } from "./http-reply.js";
 
 const API_ROOT = "/openapi/";
 const UPDATE_PATH = /^\/openapi\/v1\/consumer\/updateInfo\/([^/]+)$/;
@@ -51,7 +52,8 @@ export interface SocialhubRequest {
   code: string;
 }
 
-type Forced = { status: number; body?: unknown };
+/** A forced answer: its status, body and extra headers (`retry-after`, say). */
+type Forced = { status: number; body?: unknown; headers?: Record<string, string> };
 
 export class SocialhubReceiver {
   readonly apiKey: string;
@@ -158,6 +160,7 @@ export class SocialhubReceiver {
           msg: `told to answer ${forced.status}`,
           data: null,
         },
+        forced.headers,
       );
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -183,18 +186,4 @@ function isCalendarDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-}
-
-function reply(response: ServerResponse, status: number, body: unknown): void {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json" }).end(text);
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }

@@ -713,6 +713,30 @@ describe("NewBase destination against the simulator", () => {
     expect((result as { error: string }).error).toMatch(/^NewBase person update: HTTP 503/);
   });
 
+  it("passes on the wait a 429's or 503's Retry-After asks for, from a look-up or an update", async () => {
+    const { serial } = fresh();
+    seed(serial);
+    const destination = await open();
+    receiver.respondWith((request) =>
+      request.table === "contact" ? { status: 429, headers: { "retry-after": "120" } } : undefined,
+    );
+    expect(await destination.deliver(rowOf(customer(serial)))).toMatchObject({
+      kind: "failed",
+      status: 429,
+      retryAfterMs: 120_000,
+    });
+    receiver.respondWith((request) =>
+      request.table === "debtor" && request.operation === "update"
+        ? { status: 503, headers: { "retry-after": "30" } }
+        : undefined,
+    );
+    expect(await destination.deliver(rowOf(customer(serial)))).toMatchObject({
+      kind: "failed",
+      status: 503,
+      retryAfterMs: 30_000,
+    });
+  });
+
   it.each([
     [400, "rejected"],
     [422, "rejected"],

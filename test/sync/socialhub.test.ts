@@ -399,6 +399,29 @@ describe("SocialHub destination against the simulator", () => {
     }
   });
 
+  it("passes on the wait a 429's or 503's Retry-After asks for, as the other destinations do", async () => {
+    receiver.seed("1005");
+    const destination = await open();
+    receiver.respondWith(() => ({ status: 429, headers: { "retry-after": "120" } }));
+    expect(await destination.deliver(rowOf(customer("1005")))).toMatchObject({
+      kind: "failed",
+      status: 429,
+      retryAfterMs: 120_000,
+    });
+    const inFiveMinutes = new Date(Date.now() + 300_000).toUTCString();
+    receiver.respondWith(() => ({ status: 503, headers: { "retry-after": inFiveMinutes } }));
+    const dated = await destination.deliver(rowOf(customer("1005")));
+    expect((dated as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(290_000);
+    expect((dated as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(300_000);
+    // A 500 asks for nothing.
+    receiver.respondWith(() => ({ status: 500, headers: { "retry-after": "120" } }));
+    expect(await destination.deliver(rowOf(customer("1005")))).toMatchObject({
+      kind: "failed",
+      status: 500,
+      retryAfterMs: null,
+    });
+  });
+
   it("fails with the code of a refusal inside an HTTP 200", async () => {
     receiver.seed("1004");
     receiver.respondWith(() => ({

@@ -6,6 +6,7 @@
  * server's refusals are values, so the destination decides what each means.
  */
 import { isCusthubError } from "../../../domain/errors.js";
+import { retryAfterMs } from "../../backoff.js";
 import type { HttpClient } from "../../http/http-client.js";
 import { redact, Secret } from "../../secrets/secret.js";
 import type { ColumnValues, NewbaseTable } from "./mapping.js";
@@ -14,8 +15,11 @@ export type Row = Readonly<Record<string, unknown>>;
 
 export type NewbaseOutcome<T> =
   | { ok: true; value: T }
-  /** status null: no HTTP answer (refused, dropped, timed out). */
-  | { ok: false; status: number | null; error: string };
+  /**
+   * status null: no HTTP answer (refused, dropped, timed out). `retryAfterMs`: the wait a 429's
+   * or 503's Retry-After asks for (`retryAfterMs` in ../../backoff.ts), when it sent one.
+   */
+  | { ok: false; status: number | null; error: string; retryAfterMs?: number | null };
 
 export interface NewbaseCredentials {
   username: Secret;
@@ -92,6 +96,7 @@ export class NewbaseClient {
         ok: false,
         status: answer.status,
         error: `NewBase ${what}: HTTP ${answer.status}${excerpt ? `: ${excerpt}` : ""}`,
+        retryAfterMs: retryAfterMs(answer),
       };
     }
     try {

@@ -86,7 +86,11 @@ export class NewbaseDestination implements Destination {
     }
     const lookup = await this.#lookUp(customer.serial, record.customerID);
     if (!lookup.ok) {
-      return refusedDelivery(lookup.status, this.#withoutSerial(lookup.error, customer.serial));
+      return refusedDelivery(
+        lookup.status,
+        this.#withoutSerial(lookup.error, customer.serial),
+        lookup.retryAfterMs ?? null,
+      );
     }
     const updates = planUpdates(customer, lookup.value);
     const outcomes = await Promise.all(
@@ -96,7 +100,9 @@ export class NewbaseDestination implements Destination {
       })),
     );
     for (const { update, outcome } of outcomes) {
-      if (!outcome.ok) return refusedDelivery(outcome.status, outcome.error);
+      if (!outcome.ok) {
+        return refusedDelivery(outcome.status, outcome.error, outcome.retryAfterMs ?? null);
+      }
       if (outcome.value !== 1) {
         return {
           kind: "failed",

@@ -6,6 +6,7 @@
  * an error, inspect the error message").
  */
 import { isCusthubError } from "../../../domain/errors.js";
+import { retryAfterMs } from "../../backoff.js";
 import type { HttpClient } from "../../http/http-client.js";
 import { redact, type Secret } from "../../secrets/secret.js";
 import type { SocialhubMessage } from "./mapping.js";
@@ -13,8 +14,11 @@ import { withoutValue } from "../refusal.js";
 
 export type SocialhubOutcome =
   | { ok: true; status: number }
-  /** status null: no HTTP answer (refused, dropped, timed out). */
-  | { ok: false; status: number | null; error: string };
+  /**
+   * status null: no HTTP answer (refused, dropped, timed out). `retryAfterMs`: the wait a 429's
+   * or 503's Retry-After asks for (`retryAfterMs` in ../../backoff.ts), when it sent one.
+   */
+  | { ok: false; status: number | null; error: string; retryAfterMs?: number | null };
 
 /** How much of a refusing server's answer is kept in the error (it may be large). */
 const ERROR_BODY_CHARS = 300;
@@ -69,6 +73,7 @@ export class SocialhubClient {
       ok: false,
       status,
       error: `SocialHub update: HTTP ${answer.status}${excerpt ? `: ${excerpt}` : ""}`,
+      retryAfterMs: retryAfterMs(answer),
     };
   }
 

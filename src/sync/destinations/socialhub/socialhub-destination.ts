@@ -75,7 +75,9 @@ export class SocialhubDestination implements Destination {
       };
     }
     const outcome = await this.#client.updateCustomer(message);
-    if (!outcome.ok) return refusedDelivery(outcome.status, outcome.error);
+    if (!outcome.ok) {
+      return refusedDelivery(outcome.status, outcome.error, outcome.retryAfterMs ?? null);
+    }
     return { kind: "delivered", status: outcome.status };
   }
 
