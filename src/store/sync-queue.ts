@@ -206,16 +206,19 @@ async function movePending(
   return row?.moved ?? 0;
 }
 
-/** A customer's current record, queued as an UPDATE for one destination by a manual run. */
+/**
+ * A customer's current state, queued for one destination by a manual run: its record as an
+ * UPDATE, or, for a customer deleted, merged away or erased, the DELETE the outbox sent.
+ */
 export interface ManualUpdate {
   customerID: string;
-  /** The `CustomerResponseType` JSON text. */
-  json: string;
+  /** The `CustomerResponseType` JSON text; null: a DELETE. */
+  json: string | null;
 }
 
 /**
- * Queues the customers' current records as UPDATE rows for `destination` only (the documents'
- * manual execution), at the end of its progress queue. Their pending changes are moved first
+ * Queues the customers' current records as UPDATE rows (DELETE rows for those gone) for
+ * `destination` only (the documents' manual execution), at the end of its progress queue. Their pending changes are moved first
  * (fanned out to `enabled`), so that none of them can reach a destination after the current
  * record. Returns the new progress rows' ids.
  */
@@ -255,7 +258,8 @@ export async function queueManualUpdates(
        INSERT INTO data_sync_progress_queue
               (id, destination, source_queue, source_id, obj_name, unique_id, action, json_object,
                message_id, ordering_key)
-       SELECT progress_id, $1, 'customer', 0, 'Customer', customer_id, 'UPDATE', json,
+       SELECT progress_id, $1, 'customer', 0, 'Customer', customer_id,
+              CASE WHEN json IS NULL THEN 'DELETE' ELSE 'UPDATE' END, json,
               progress_id::text, customer_id
          FROM numbered
        RETURNING id::text AS id`,

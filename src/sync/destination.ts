@@ -108,4 +108,10 @@ export interface DestinationDefinition<S = unknown> {
       };
   /** Keep every run's per-delivery results for review (seeds/000: "accumulates ... results"). */
   keepResults?: boolean;
+  /**
+   * Why the far side is sent no delete (its document offers none): its `deliver` skips a DELETE,
+   * and a manual run for a deleted, merged-away or erased customer refuses that customer with
+   * this reason. Absent: a DELETE is sent, and a manual run sends one for such a customer.
+   */
+  noDelete?: string;
 }

@@ -11,6 +11,8 @@ import { randomBytes } from "node:crypto";
 import { CusthubError, isCusthubError } from "../domain/errors.js";
 import { assertAllowed, type Actor } from "../domain/roles.js";
 import type { Settings } from "../domain/settings.js";
+import type { CustomerState } from "../domain/customer.js";
+import { toCustomerResponse } from "../domain/customer-response.js";
 import type { Hub } from "../services/hub.js";
 import {
   enabledDestinationNames,
@@ -40,6 +42,7 @@ import {
   type DeadLetter,
   type DestinationPause,
   type JobRun,
+  type ManualUpdate,
   type StoredRunResult,
 } from "../store/sync-queue.js";
 import { tuningOf } from "./data-sync.js";
@@ -105,11 +108,17 @@ export interface DestinationConfigView {
   problem: string | null;
 }
 
-export type CustomerRunOutcome = "sent" | "skipped" | "failed" | "dead" | "not sent";
+/**
+ * `refused`: the customer is deleted, merged away or erased, and the destination takes no delete:
+ * nothing was queued for it, `error` says why.
+ */
+export type CustomerRunOutcome = "sent" | "skipped" | "failed" | "dead" | "not sent" | "refused";
 
 export interface CustomerRunResult {
   customerID: string;
   outcome: CustomerRunOutcome;
+  /** What went, or was tried: `UPDATE` (the current record) or `DELETE`; null when nothing. */
+  action: string | null;
   status: number | null;
   error: string | null;
 }
@@ -337,10 +346,26 @@ export class DestinationService {
       );
     }
     await this.assertNotPaused(definition.name);
-    const updates = [];
+    const updates: ManualUpdate[] = [];
+    const refused = new Map<string, CustomerRunResult>();
     for (const customerID of customers ?? []) {
-      const record = await this.hub.customers.get(customerID);
-      updates.push({ customerID, json: JSON.stringify(record) });
+      const state = await this.hub.customers.getState(customerID);
+      const gone = goneAs(state);
+      if (gone === null) {
+        updates.push({ customerID, json: JSON.stringify(toCustomerResponse(state)) });
+      } else if (definition.noDelete === undefined) {
+        // What the outbox sent when the customer went: its DELETE.
+        updates.push({ customerID, json: null });
+      } else {
+        const instead = state.mergedInto ? ` Send customer ${state.mergedInto} instead.` : "";
+        refused.set(customerID, {
+          customerID,
+          outcome: "refused",
+          action: null,
+          status: null,
+          error: `Customer ${customerID} ${gone}. Nothing was sent: ${definition.noDelete}.${instead}`,
+        });
+      }
     }
     const trigger = options.trigger ?? "manual";
     const tuning = tuningOf(settings, this.options.tuning);
@@ -349,7 +374,7 @@ export class DestinationService {
       return {
         run: opened.failedRun,
         results: [],
-        customers: customers && perCustomer(customers, []),
+        customers: customers && perCustomer(customers, [], refused),
       };
     }
     try {
@@ -365,7 +390,11 @@ export class DestinationService {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const results = await listRunResults(this.hub.db, run.id);
-    return { run, results, customers: customers ? perCustomer(customers, results) : null };
+    return {
+      run,
+      results,
+      customers: customers ? perCustomer(customers, results, refused) : null,
+    };
   }
 
   /** Runs every enabled destination side by side (the schedule); resolves with their runs. */
@@ -733,13 +762,33 @@ function withDefaults(
 function perCustomer(
   customers: readonly string[],
   results: readonly StoredRunResult[],
+  refused: ReadonlyMap<string, CustomerRunResult>,
 ): CustomerRunResult[] {
   return customers.map((customerID) => {
+    const refusal = refused.get(customerID);
+    if (refusal) return refusal;
     const last = results.filter((result) => result.uniqueId === customerID).at(-1);
     return last
-      ? { customerID, outcome: last.outcome, status: last.status, error: last.error }
-      : { customerID, outcome: "not sent", status: null, error: null };
+      ? {
+          customerID,
+          outcome: last.outcome,
+          action: last.action,
+          status: last.status,
+          error: last.error,
+        }
+      : { customerID, outcome: "not sent", action: null, status: null, error: null };
   });
+}
+
+/**
+ * How a customer a manual run names is gone, in words ("is deleted", "was merged into customer
+ * 1005", "was erased"); null when it is a live customer whose record can be sent.
+ */
+function goneAs(state: CustomerState): string | null {
+  if (state.mergedInto) return `was merged into customer ${state.mergedInto}`;
+  if (!state.active) return "is deleted";
+  if (state.erasedAt) return "was erased (a data-subject request)";
+  return null;
 }
 
 function checkApiUrl(text: string): string {

@@ -10,11 +10,13 @@ import type { Actor } from "../../src/domain/roles.js";
 import type { Hub } from "../../src/services/hub.js";
 import type { DataSync } from "../../src/sync/data-sync.js";
 import type { DestinationService } from "../../src/sync/destinations-service.js";
+import { DESTINATIONS } from "../../src/sync/destinations/index.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
 import { DatanuumReceiver } from "../simulators/datanuum-receiver.js";
 import { engines } from "../support/databases.js";
 import {
   addCustomers,
+  api,
   configureSync,
   makeRetriesDue,
   newDataSync,
@@ -228,10 +230,11 @@ describe.each(engines)("destinations on $name", (engine) => {
     const report = await sync.destinations.run(jobadmin, "datanuum", { customers: [ann, bo] });
     expect(report.run).toMatchObject({ destination: "datanuum", trigger: "manual" });
     expect(report.customers).toEqual([
-      { customerID: ann, outcome: "sent", status: 201, error: null },
+      { customerID: ann, outcome: "sent", action: "UPDATE", status: 201, error: null },
       {
         customerID: bo,
         outcome: "dead",
+        action: "UPDATE",
         status: 400,
         error: 'HTTP 400: {"errors":[{"field":"mobilePhone","message":"bad"}]}',
       },
@@ -269,6 +272,66 @@ describe.each(engines)("destinations on $name", (engine) => {
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 
+  it("sends a deleted or merged-away customer's DELETE where the far side takes one, and refuses it by name where not", async () => {
+    const sync = await configureSync(hub, receiver);
+    await configureDatanuum(sync.destinations, datanuum, { enable: false });
+    const [ann, bo, cy, dee] = (await addCustomers(hub, ["Ann", "Bo", "Cy", "Dee"])) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ delivered: 4 });
+    await hub.customers.delete({ customerID: bo }, api);
+    const merged = await hub.customers.merge(
+      { source: { customerID: cy }, targets: [{ customerID: dee }] },
+      api,
+    );
+    const kept = merged.customerID;
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded" });
+    receiver.accepted.splice(0);
+
+    // The data-sync endpoint takes a CUSTOMERDEL (seeds/001): it gets what the outbox sent.
+    const report = await sync.destinations.run(jobadmin, "datasync", { customers: [ann, bo, cy] });
+    expect(report.customers).toEqual([
+      { customerID: ann, outcome: "sent", action: "UPDATE", status: 200, error: null },
+      { customerID: bo, outcome: "sent", action: "DELETE", status: 200, error: null },
+      { customerID: cy, outcome: "sent", action: "DELETE", status: 200, error: null },
+    ]);
+    expect(receiver.accepted.map((message) => [message.action, message.payload])).toEqual([
+      ["CUSTOMERMOD", JSON.stringify(await hub.customers.get(ann))],
+      ["CUSTOMERDEL", bo],
+      ["CUSTOMERDEL", cy],
+    ]);
+
+    // Datanuum has no delete (seeds/000): the dead records are refused, naming why; Ann goes.
+    const refused = await sync.destinations.run(jobadmin, "datanuum", {
+      customers: [bo, cy, ann],
+    });
+    expect(refused.customers).toEqual([
+      {
+        customerID: bo,
+        outcome: "refused",
+        action: null,
+        status: null,
+        error: `Customer ${bo} is deleted. Nothing was sent: Datanuum has no delete (seeds/000: create or update).`,
+      },
+      {
+        customerID: cy,
+        outcome: "refused",
+        action: null,
+        status: null,
+        error: `Customer ${cy} was merged into customer ${kept}. Nothing was sent: Datanuum has no delete (seeds/000: create or update). Send customer ${kept} instead.`,
+      },
+      { customerID: ann, outcome: "sent", action: "UPDATE", status: 201, error: null },
+    ]);
+    expect(datanuum.requests.map((request) => request.customerCode)).toEqual([ann]);
+    // The choice per connector, by what its document offers: only the data-sync endpoint deletes.
+    expect(
+      DESTINATIONS.filter((definition) => definition.noDelete === undefined).map((d) => d.name),
+    ).toEqual(["datasync"]);
+  });
+
   it("sends a hand-picked customer behind its own earlier message, making a waiting retry due now", async () => {
     const sync = newDataSync(hub, { tuning: { retry: { baseMs: 3_600_000, maxMs: 3_600_000 } } });
     await configureDatanuum(sync.destinations, datanuum);
@@ -285,7 +348,7 @@ describe.each(engines)("destinations on $name", (engine) => {
       ["UPDATE", "sent"],
     ]);
     expect(report.customers).toEqual([
-      { customerID: ann, outcome: "sent", status: 200, error: null },
+      { customerID: ann, outcome: "sent", action: "UPDATE", status: 200, error: null },
     ]);
   });
 
@@ -340,7 +403,7 @@ describe.each(engines)("destinations on $name", (engine) => {
     const unknown = await sync.destinations.run(sysadmin, "datanuum", { customers: [ann] });
     expect(unknown.run).toMatchObject({ outcome: "failed", moved: 0, delivered: 0 });
     expect(unknown.customers).toEqual([
-      { customerID: ann, outcome: "not sent", status: null, error: null },
+      { customerID: ann, outcome: "not sent", action: null, status: null, error: null },
     ]);
     await sync.destinations.setConfig(
       sysadmin,

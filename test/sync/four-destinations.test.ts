@@ -644,10 +644,12 @@ describe.each(engines)("four destinations on $name", (engine) => {
     const report = await sync.destinations.run(jobadmin, "newbase", { customers: [ann, cy] });
     expect(report.run).toMatchObject({ destination: "newbase", trigger: "manual" });
     expect(report.customers).toEqual([
-      { customerID: ann, outcome: "sent", status: 200, error: null },
+      { customerID: ann, outcome: "sent", action: "UPDATE", status: 200, error: null },
       {
         customerID: cy,
         outcome: "failed",
+        // Cy's earlier CREATE, queued for NewBase before, failed first: the record waits behind it.
+        action: "CREATE",
         status: null,
         error: expect.stringContaining(
           `NEWBASE_CONTACT_NOT_FOUND: NewBase has no contact whose serial is customer ${cy}'s customerID`,

@@ -99,9 +99,10 @@ function describeReport(report: DestinationRunReport): string {
   if (report.customers) {
     lines.push(
       table(
-        ["CUSTOMER", "RESULT", "STATUS", "ERROR"],
+        ["CUSTOMER", "ACTION", "RESULT", "STATUS", "ERROR"],
         report.customers.map((item) => [
           item.customerID,
+          item.action ?? "-",
           item.outcome,
           item.status === null ? "-" : String(item.status),
           item.error ?? "",

@@ -16,6 +16,8 @@ import { datanuumCustomerOf, parseQueuedCustomer } from "./mapping.js";
 import { rewardConfigCredentialLocation, resolveRewardConfig } from "./reward-configs.js";
 import { DATANUUM_SETTINGS, parseDatanuumSettings, type DatanuumSettings } from "./settings.js";
 
+const NO_DELETE = "Datanuum has no delete (seeds/000: create or update)";
+
 /** How much of a refusing answer is kept with the message. */
 const ERROR_BODY_CHARS = 300;
 
@@ -35,7 +37,7 @@ class DatanuumDestination implements Destination {
       return { kind: "skipped", reason: "Datanuum takes customers only" };
     }
     if (row.action === "DELETE") {
-      return { kind: "skipped", reason: "Datanuum has no delete (seeds/000: create or update)" };
+      return { kind: "skipped", reason: NO_DELETE };
     }
     let body;
     try {
@@ -80,6 +82,7 @@ export const datanuumDestination: DestinationDefinition<DatanuumSettings> = {
   credentialFields: [],
   parseSettings: parseDatanuumSettings,
   keepResults: true,
+  noDelete: NO_DELETE,
   async open(context) {
     if (!context.lookup) {
       throw new CusthubError(

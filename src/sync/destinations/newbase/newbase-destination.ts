@@ -38,6 +38,9 @@ export const NEWBASE_CONTACT_NOT_FOUND = "NEWBASE_CONTACT_NOT_FOUND";
 /** In the error of a serial that several NewBase contacts share: which to update is a guess. */
 export const NEWBASE_CONTACT_AMBIGUOUS = "NEWBASE_CONTACT_AMBIGUOUS";
 
+const NO_DELETE =
+  "NewBase is updated only (seeds/002 Known Limitations): a deleted customer stays in NewBase";
+
 export class NewbaseDestination implements Destination {
   readonly name = "newbase";
   readonly #http: HttpClient;
@@ -68,13 +71,7 @@ export class NewbaseDestination implements Destination {
     if (row.objName !== "Customer") {
       return { kind: "skipped", reason: `NewBase takes customer updates, not ${row.objName}` };
     }
-    if (row.action === "DELETE") {
-      return {
-        kind: "skipped",
-        reason:
-          "NewBase is updated only (seeds/002 Known Limitations): a deleted customer stays in NewBase",
-      };
-    }
+    if (row.action === "DELETE") return { kind: "skipped", reason: NO_DELETE };
     const record = customerRecordOf(row);
     if (typeof record === "string") return { kind: "rejected", error: record };
     const customer = newbaseCustomerOf(record, this.settings);
@@ -263,5 +260,6 @@ export const newbaseDestination: DestinationDefinition<NewbaseSettings> = {
   settings: NEWBASE_SETTINGS,
   credentialFields: NEWBASE_CREDENTIAL_FIELDS,
   parseSettings: parseNewbaseSettings,
+  noDelete: NO_DELETE,
   open: (context) => new NewbaseDestination(context.settings, context),
 };

@@ -24,6 +24,9 @@ import {
   type SocialhubSettings,
 } from "./settings.js";
 
+const NO_DELETE =
+  "SocialHub's customer API offers no delete (seeds/004 lists Update Customer Information only)";
+
 export class SocialhubDestination implements Destination {
   readonly name = "socialhub";
   readonly #http: HttpClient;
@@ -58,13 +61,7 @@ export class SocialhubDestination implements Destination {
     if (row.objName !== "Customer") {
       return { kind: "skipped", reason: `SocialHub takes customer updates, not ${row.objName}` };
     }
-    if (row.action === "DELETE") {
-      return {
-        kind: "skipped",
-        reason:
-          "SocialHub's customer API offers no delete (seeds/004 lists Update Customer Information only)",
-      };
-    }
+    if (row.action === "DELETE") return { kind: "skipped", reason: NO_DELETE };
     const record = customerRecordOf(row);
     if (typeof record === "string") return { kind: "rejected", error: record };
     const message = socialhubMessageOf(record, this.settings.customerCodeKeyType);
@@ -93,5 +90,6 @@ export const socialhubDestination: DestinationDefinition<SocialhubSettings> = {
   settings: SOCIALHUB_SETTINGS,
   credentialFields: SOCIALHUB_CREDENTIAL_FIELDS,
   parseSettings: parseSocialhubSettings,
+  noDelete: NO_DELETE,
   open: (context) => new SocialhubDestination(context.settings, context),
 };
