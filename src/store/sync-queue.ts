@@ -622,10 +622,14 @@ export async function listDeadLetters(
 }
 
 /**
- * Moves dead letters (the given ids, or all with `null`) back to the end of the progress queue
- * with their attempts reset and their message id kept, so the receiver can tell a re-sent
- * message by its `uniqueId`. Each goes back to its own destination's queue; `destination` limits
- * the re-queue to that destination's dead letters. Returns the ids moved.
+ * Moves dead letters (the given ids, or all with `null`) back to the progress queue with their
+ * attempts reset and their message id kept, so the receiver can tell a re-sent message by its
+ * `uniqueId`. Each goes back to its own destination's queue, in its own place: its progress id
+ * is its message id again (the id it had when it was moved), so it goes before every newer
+ * message of its customer still queued, and an old record never overwrites a newer one at the
+ * receiver that way. A message id that is not a free progress id (none should be) takes a new id
+ * at the end. `destination` limits the re-queue to that destination's dead letters. Returns the
+ * ids moved.
  */
 export async function requeueDeadLetters(
   db: Database,
@@ -641,7 +645,11 @@ export async function requeueDeadLetters(
             AND ($2::text IS NULL OR destination = $2)
          RETURNING *
        ), numbered AS (
-         SELECT nextval('data_sync_progress_queue_id_seq') AS progress_id, r.*
+         SELECT CASE WHEN r.message_id ~ '^[0-9]{1,18}$'
+                      AND NOT EXISTS (SELECT 1 FROM data_sync_progress_queue q
+                                       WHERE q.id = r.message_id::bigint)
+                     THEN r.message_id::bigint
+                     ELSE nextval('data_sync_progress_queue_id_seq') END AS progress_id, r.*
            FROM (SELECT * FROM requeued ORDER BY id) r
        ), inserted AS (
          INSERT INTO data_sync_progress_queue

@@ -192,7 +192,7 @@ export class DataSync {
     return listDeadLetters(this.hub.db, limit, "datasync");
   }
 
-  /** Puts dead letters back at the end of the progress queue, attempts reset, same uniqueId. */
+  /** Puts dead letters back in their place in the progress queue, attempts reset, same uniqueId. */
   async requeue(actor: Actor, target: readonly string[] | "all"): Promise<{ requeued: number }> {
     assertAllowed("manageDeadLetters", actor);
     if (target !== "all") {

@@ -559,7 +559,7 @@ export class DestinationService {
     return listDeadLetters(this.hub.db, limit, definition.name);
   }
 
-  /** Puts the destination's dead letters back at the end of its own queue. */
+  /** Puts the destination's dead letters back in their place in its own queue. */
   async requeue(
     actor: Actor,
     name: string,

@@ -247,6 +247,28 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     });
   });
 
+  it("re-queues a dead letter ahead of its customer's newer messages still queued, never after them", async () => {
+    await hub.settings.set("DataSyncMaxAttempts", "1");
+    const sync = await configureSync(hub, receiver, {
+      tuning: { retry: { baseMs: 60_000, maxMs: 60_000 } },
+    });
+    const [ann] = (await addCustomers(hub, ["Ann"])) as [string];
+    await renameAll(hub, [ann], "v1");
+    receiver.respondWith((message) => (versionOf(message) === "v1" ? { status: 500 } : undefined));
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ delivered: 1, deadLettered: 1 });
+    // v2 is queued, waiting to retry, when the operator re-queues v1.
+    await hub.settings.set("DataSyncMaxAttempts", "10");
+    await renameAll(hub, [ann], "v2");
+    receiver.respondWith(() => ({ status: 500 }));
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ failed: 1, deadLettered: 0 });
+    receiver.respondWith(() => undefined);
+    expect(await sync.requeue(sysadmin, "all")).toEqual({ requeued: 1 });
+    await makeRetriesDue(hub);
+    expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 2 });
+    // The stale v1 goes before v2, so the receiver ends with the newest record.
+    expect(receiver.acceptedFor(ann).map(versionOf)).toEqual(["CUSTOMERCRE", "v1", "v2"]);
+  });
+
   it("lists the dead letters oldest first by number, past nine of them", async () => {
     await hub.settings.set("DataSyncMaxAttempts", "1");
     const sync = await configureSync(hub, receiver);

@@ -361,7 +361,9 @@ export function registerDestinations(program: Command): void {
     .argument("[ids...]", "dead-letter ids (from `destinations dead-letters NAME`)")
     .option("--all", "every dead letter of the destination")
     .option("--json", "print one JSON document")
-    .description("put a destination's dead letters back at the end of its queue")
+    .description(
+      "put a destination's dead letters back in its queue, ahead of their customers' newer messages",
+    )
     .action(
       async (
         name: string,

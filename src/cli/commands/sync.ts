@@ -217,7 +217,9 @@ export function registerSync(program: Command): void {
     .argument("[ids...]", "dead-letter ids (from `dead-letters list`)")
     .option("--all", "every dead letter")
     .option("--json", "print one JSON document")
-    .description("put dead letters back at the end of the progress queue, attempts reset")
+    .description(
+      "put dead letters back in the progress queue, ahead of their customers' newer messages, attempts reset",
+    )
     .action(async (ids: string[], options: JsonOption & { all?: boolean }, command: Command) => {
       const selected = requeueSelection(ids, options);
       if (selected === undefined) return;
