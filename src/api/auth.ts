@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { CusthubError } from "../domain/errors.js";
-import { API_ACCESS, grantsApiAccess, type Actor } from "../domain/roles.js";
+import { roleSetsFor, type Actor, type Role } from "../domain/roles.js";
 import type { ApiKeyService } from "../services/api-keys.js";
 import type { RouteAccess } from "./route-options.js";
 
@@ -24,10 +24,13 @@ export function requireDeclaredAccess(api: FastifyInstance): void {
 
 export function authenticateApiKeys(api: FastifyInstance, apiKeys: ApiKeyService): void {
   api.decorateRequest("actor", null);
+  // The role sets that grant each route, worked out on its first request.
+  const grantingOf = new WeakMap<object, Role[][]>();
   // In callback form, answered at once when the key was read lately (nearly every request): a
   // promise per request is measurable on a cached read.
   api.addHook("onRequest", (request, _reply, done) => {
-    const access = request.routeOptions.config.access;
+    const config = request.routeOptions.config;
+    const { access, permissions } = config;
     if (access === undefined || access === "public") return done();
     let cached: Actor | undefined;
     try {
@@ -36,12 +39,18 @@ export function authenticateApiKeys(api: FastifyInstance, apiKeys: ApiKeyService
       return done(error as Error);
     }
     const admit = (actor: Actor): void => {
-      if (!grantsApiAccess(access, actor.roles)) {
+      let granting = grantingOf.get(config);
+      if (!granting) {
+        granting = roleSetsFor(access, permissions);
+        grantingOf.set(config, granting);
+      }
+      if (!granting.some((set) => set.every((role) => actor.roles.includes(role)))) {
+        const needed = granting.map((set) => set.join(" and "));
         return done(
           new CusthubError(
             "FORBIDDEN",
-            `This key's roles (${actor.roles.join(", ")}) do not allow this route: it needs one of ${API_ACCESS[access].join(", ")}.`,
-            { roles: [...actor.roles], needed: [...API_ACCESS[access]] },
+            `This key's roles (${actor.roles.join(", ")}) do not allow this route: it needs ${needed.join(", or ")}.`,
+            { roles: [...actor.roles], needed },
           ),
         );
       }

@@ -10,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
 import type { Actor } from "../domain/roles.js";
 import type { DestinationService } from "../sync/destinations-service.js";
-import { limitQuery, requeueBody } from "./sync.js";
+import { limitQuery, needs, requeueBody } from "./sync.js";
 import "./route-options.js";
 
 const nameParams = {
@@ -108,12 +108,11 @@ export function registerDestinationRoutes(
   api: FastifyInstance,
   destinations: DestinationService,
 ): void {
-  const config = { access: "useDataSync" } as const;
   const tags = ["destinations"];
   api.get(
     "/destinations",
     {
-      config,
+      config: needs("viewSyncStatus"),
       schema: {
         summary: "Every destination: enabled, queue depth, last run, failures, dead letters",
         tags,
@@ -128,7 +127,7 @@ export function registerDestinationRoutes(
     api.post<{ Params: { name: string } }>(
       `/destinations/:name/${verb}`,
       {
-        config,
+        config: needs("configureDestinations"),
         schema: {
           summary: `${verb === "enable" ? "Enable" : "Disable"} a destination (sysadmin, sysconfig)`,
           tags,
@@ -155,7 +154,7 @@ export function registerDestinationRoutes(
   api.get<{ Params: { name: string } }>(
     "/destinations/:name/config",
     {
-      config,
+      config: needs("viewSyncStatus"),
       schema: {
         summary: "A destination's settings and credential state",
         tags,
@@ -167,7 +166,7 @@ export function registerDestinationRoutes(
   api.put<{ Params: { name: string; key: string }; Body: { value: string | null } }>(
     "/destinations/:name/config/:key",
     {
-      config,
+      config: needs("configureDestinations"),
       bodyLimit: 16 * 1024,
       schema: {
         summary: "Change one setting of a destination, checked; null restores the default",
@@ -187,7 +186,7 @@ export function registerDestinationRoutes(
   api.put<{ Params: { name: string }; Body: { fields: Record<string, string> } }>(
     "/destinations/:name/credentials",
     {
-      config,
+      config: needs("saveSyncCredentials"),
       bodyLimit: 16 * 1024,
       schema: {
         summary: "Save a destination's credential fields, sealed (sysadmin); never returned",
@@ -206,7 +205,7 @@ export function registerDestinationRoutes(
   api.post<{ Params: { name: string }; Body: { customers?: string[] } | undefined }>(
     "/destinations/:name/run",
     {
-      config,
+      config: needs("runSyncJob"),
       schema: {
         summary:
           "Run a destination now; with `customers`, queue their current records for it and send only those",
@@ -224,7 +223,7 @@ export function registerDestinationRoutes(
   api.get<{ Params: { name: string }; Querystring: { limit?: number } }>(
     "/destinations/:name/runs",
     {
-      config,
+      config: needs("viewSyncStatus"),
       schema: {
         summary: "A destination's runs, newest first",
         tags,
@@ -238,7 +237,7 @@ export function registerDestinationRoutes(
   api.get<{ Params: { name: string; runId: string } }>(
     "/destinations/:name/runs/:runId",
     {
-      config,
+      config: needs("viewSyncStatus"),
       schema: { summary: "One run and the results it kept", tags, params: runParams },
     },
     async (request) =>
@@ -247,7 +246,7 @@ export function registerDestinationRoutes(
   api.get<{ Params: { name: string }; Querystring: { limit?: number } }>(
     "/destinations/:name/dead-letters",
     {
-      config,
+      config: needs("viewSyncStatus"),
       schema: {
         summary: "A destination's dead letters, oldest first",
         tags,
@@ -261,7 +260,7 @@ export function registerDestinationRoutes(
   api.post<{ Params: { name: string }; Body: { ids?: string[]; all?: boolean } }>(
     "/destinations/:name/dead-letters/requeue",
     {
-      config,
+      config: needs("manageDeadLetters"),
       schema: {
         summary: "Put a destination's dead letters back in its queue: `ids`, or `all: true`",
         tags,
@@ -283,13 +282,16 @@ export function registerDestinationRoutes(
   // Datanuum's reward-points configurations (seeds/000 "RewardPointsConfig").
   api.get(
     "/datanuum/configs",
-    { config, schema: { summary: "Datanuum reward-points configurations", tags } },
+    {
+      config: needs("viewSyncStatus"),
+      schema: { summary: "Datanuum reward-points configurations", tags },
+    },
     async (request) => destinations.listRewardConfigs(actorOf(request.actor)),
   );
   api.post<{ Body: { code: string; apiUrl: string; apiKey: string; enabled?: boolean } }>(
     "/datanuum/configs",
     {
-      config,
+      config: needs("configureDestinations", "saveSyncCredentials"),
       bodyLimit: 16 * 1024,
       schema: {
         summary: "Add a Datanuum reward-points configuration with its API key (sysadmin)",
@@ -309,7 +311,7 @@ export function registerDestinationRoutes(
     api.post<{ Params: { config: string } }>(
       `/datanuum/configs/:config/${verb}`,
       {
-        config,
+        config: needs("configureDestinations"),
         schema: {
           summary: `${verb === "enable" ? "Enable" : "Disable"} a reward-points configuration, by code or id`,
           tags,
@@ -323,7 +325,7 @@ export function registerDestinationRoutes(
   api.put<{ Params: { config: string }; Body: { apiKey: string } }>(
     "/datanuum/configs/:config/credentials",
     {
-      config,
+      config: needs("saveSyncCredentials"),
       bodyLimit: 16 * 1024,
       schema: {
         summary: "Replace a reward-points configuration's API key (sysadmin); never returned",

@@ -4,7 +4,7 @@
  * two cannot drift (STYLE: "schemas are the single source"). Also a small browsable page of it.
  */
 import type { FastifyInstance, FastifySchema } from "fastify";
-import { API_ACCESS } from "../domain/roles.js";
+import { roleSetsFor, type ApiAccess, type Permission, type Role } from "../domain/roles.js";
 import type { RouteAccess } from "./route-options.js";
 
 export interface CollectedRoute {
@@ -12,6 +12,7 @@ export interface CollectedRoute {
   url: string;
   schema: FastifySchema | undefined;
   access: RouteAccess | undefined;
+  permissions: readonly Permission[] | undefined;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -32,7 +33,10 @@ export interface OpenApiOperation {
   requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, unknown>;
   security?: Record<string, string[]>[];
-  "x-roles"?: readonly string[];
+  /** The roles any one of which the route's key needs. */
+  "x-roles"?: readonly Role[];
+  /** Roles that grant the route only together (Send Sample Message: sysconfig and jobadmin). */
+  "x-roles-together"?: readonly (readonly Role[])[];
 }
 
 export interface OpenApiDocument {
@@ -50,7 +54,13 @@ export function collectRoutes(app: FastifyInstance): CollectedRoute[] {
     for (const method of methods) {
       // Fastify adds a HEAD for each GET; the document lists what was declared.
       if (method === "HEAD" || method === "OPTIONS") continue;
-      routes.push({ method, url: route.url, schema: route.schema, access: route.config?.access });
+      routes.push({
+        method,
+        url: route.url,
+        schema: route.schema,
+        access: route.config?.access,
+        permissions: route.config?.permissions,
+      });
     }
   });
   return routes;
@@ -82,6 +92,19 @@ const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 });
+
+/** The roles the key needs, from the table the API's check reads (auth.ts). */
+function rolesOf(
+  access: ApiAccess,
+  permissions: readonly Permission[] | undefined,
+): Pick<OpenApiOperation, "x-roles" | "x-roles-together"> {
+  const sets = roleSetsFor(access, permissions);
+  const together = sets.filter((set) => set.length > 1);
+  return {
+    "x-roles": sets.filter((set) => set.length === 1).map(([role]) => role!),
+    ...(together.length > 0 ? { "x-roles-together": together } : {}),
+  };
+}
 
 function operationOf(route: CollectedRoute): OpenApiOperation {
   const schema = route.schema ?? {};
@@ -116,7 +139,7 @@ function operationOf(route: CollectedRoute): OpenApiOperation {
       : {}),
     responses,
     ...(access
-      ? { security: [{ bearerAuth: [] }], "x-roles": API_ACCESS[access] }
+      ? { security: [{ bearerAuth: [] }], ...rolesOf(access, route.permissions) }
       : { security: [] }),
   };
 }
@@ -171,7 +194,12 @@ const escapeHtml = (text: string): string =>
 export function renderDocsPage(document: OpenApiDocument): string {
   const sections = Object.entries(document.paths).flatMap(([path, operations]) =>
     Object.entries(operations).map(([method, operation]) => {
-      const roles = operation["x-roles"] ? operation["x-roles"].join(", ") : "open";
+      const roles = operation["x-roles"]
+        ? [
+            ...operation["x-roles"],
+            ...(operation["x-roles-together"] ?? []).map((set) => set.join(" and ")),
+          ].join(", ")
+        : "open";
       const details = JSON.stringify(
         { parameters: operation.parameters ?? [], requestBody: operation.requestBody ?? null },
         null,

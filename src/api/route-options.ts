@@ -3,7 +3,7 @@
  * declared, not monkey-patched): who may call the route, what its body is sent as, and the words the
  * OpenAPI document shows.
  */
-import type { Actor, ApiAccess } from "../domain/roles.js";
+import type { Actor, ApiAccess, Permission } from "../domain/roles.js";
 
 /** `public`: open to anyone (the API's own description); otherwise the access the key needs. */
 export type RouteAccess = ApiAccess | "public";
@@ -11,6 +11,11 @@ export type RouteAccess = ApiAccess | "public";
 declare module "fastify" {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /**
+     * The permissions of src/domain/roles.ts the route's service checks, checked with `access` as
+     * the request arrives and shown as the route's roles in the OpenAPI document.
+     */
+    permissions?: readonly Permission[];
     /** The media types the route's body is sent as: `application/json` unless it says. */
     bodyTypes?: readonly string[];
   }

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
-import type { Actor } from "../domain/roles.js";
+import type { Actor, Permission } from "../domain/roles.js";
 import type { DataSync } from "../sync/data-sync.js";
 import "./route-options.js";
 
@@ -31,17 +31,24 @@ export const limitQuery = {
   properties: { limit: { type: "integer", minimum: 1, maximum: 1000 } },
 } as const;
 
+/**
+ * Any key reaches a data-sync route; it then needs the roles of the data-sync permissions its
+ * service checks, named here so that the key is checked for them as the request arrives and the
+ * OpenAPI document shows them.
+ */
+export const needs = (...permissions: Permission[]) =>
+  ({ access: "useDataSync", permissions }) as const;
+
 function actorOf(actor: Actor | null): Actor {
   if (!actor) throw new CusthubError("UNAUTHORIZED", "A valid API key is needed.", {});
   return actor;
 }
 
 export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): void {
-  const config = { access: "useDataSync" } as const;
   api.post(
     "/sync/sample",
     {
-      config,
+      config: needs("sendSampleMessage"),
       schema: {
         summary: "Send Sample Message with the saved credentials; the receiver's answer",
         tags: ["sync"],
@@ -52,7 +59,7 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
   api.post(
     "/sync/run",
     {
-      config,
+      config: needs("runSyncJob"),
       schema: {
         summary: "Run the data-sync job once; the run's record (outcome, counts)",
         tags: ["sync"],
@@ -62,13 +69,16 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
   );
   api.get(
     "/sync/status",
-    { config, schema: { summary: "Queue depths, the last runs, dead letters", tags: ["sync"] } },
+    {
+      config: needs("viewSyncStatus"),
+      schema: { summary: "Queue depths, the last runs, dead letters", tags: ["sync"] },
+    },
     async (request) => dataSync.status(actorOf(request.actor)),
   );
   api.get<{ Querystring: { limit?: number } }>(
     "/sync/dead-letters",
     {
-      config,
+      config: needs("viewSyncStatus"),
       schema: {
         summary: "The dead letters, newest first",
         tags: ["sync"],
@@ -80,7 +90,7 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
   api.post<{ Body: { ids?: string[]; all?: boolean } }>(
     "/sync/dead-letters/requeue",
     {
-      config,
+      config: needs("manageDeadLetters"),
       schema: {
         summary: "Put dead letters back in the queue: `ids`, or `all: true`",
         tags: ["sync"],

@@ -86,10 +86,31 @@ export const API_ACCESS = {
 
 export type ApiAccess = keyof typeof API_ACCESS;
 
-/** Whether the roles allow the access: any one listed role will do. */
-export function grantsApiAccess(access: ApiAccess, roles: readonly Role[]): boolean {
-  const allowed: readonly Role[] = API_ACCESS[access];
-  return roles.some((role) => allowed.includes(role));
+/**
+ * The smallest role sets that grant `access` and every one of `permissions` (a route's roles, as
+ * the API's check applies them), each in the order of ROLES.
+ *
+ * @example
+ * roleSetsFor("useDataSync", ["sendSampleMessage"]) // => [["sysadmin"], ["sysconfig", "jobadmin"]]
+ */
+export function roleSetsFor(access: ApiAccess, permissions: readonly Permission[] = []): Role[][] {
+  let sets: Role[][] = API_ACCESS[access].map((role) => [role]);
+  for (const permission of permissions) {
+    const granting: readonly (readonly Role[])[] = PERMISSIONS[permission];
+    sets = sets.flatMap((set) => granting.map((more) => [...new Set([...set, ...more])]));
+  }
+  const ordered = sets.map((set) => ROLES.filter((role) => set.includes(role)));
+  // A set holding another adds nothing: the smaller one already grants.
+  const minimal = ordered.filter(
+    (set, at) =>
+      !ordered.some(
+        (other, otherAt) =>
+          otherAt !== at &&
+          other.every((role) => set.includes(role)) &&
+          (other.length < set.length || otherAt < at),
+      ),
+  );
+  return minimal.sort((a, b) => a.length - b.length);
 }
 
 /**

@@ -37,11 +37,17 @@ export interface RunningServer {
 
 const ROLES_WITH_KEYS: Role[] = ["sysadmin", "sysconfig", "jobadmin", "operator", "viewer"];
 
+/**
+ * `prepare`, given the hub before the server starts, gives more server options (a DataSync made
+ * on the hub, say).
+ */
 export async function startServer(
   engine: Engine,
   options: Partial<ServerOptions> = {},
+  prepare?: (hub: Hub) => Promise<Partial<ServerOptions>>,
 ): Promise<RunningServer> {
   const hub = await engine.freshHub();
+  if (prepare) options = { ...options, ...(await prepare(hub)) };
   const keys = {} as Record<Role, string>;
   for (const role of ROLES_WITH_KEYS) {
     keys[role] = (await hub.apiKeys.create({ name: `test ${role}`, roles: [role] })).key;
@@ -78,4 +84,25 @@ export async function startServer(
     },
     close: () => app.close(),
   };
+}
+
+/**
+ * `METHOD /path/{param}` for every route Fastify holds, read from its own route tree (so a route
+ * left out of the document cannot also be left out of this list); HEAD is Fastify's own for GET.
+ */
+export function routesOf(server: RunningServer): string[] {
+  const stack: string[] = [];
+  const found: string[] = [];
+  for (const line of server.app.printRoutes({ commonPrefix: false }).split("\n")) {
+    const match = /^(.*?)[└├]── (\S+) \(([A-Z, ]+)\)$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    const path = `${stack.join("")}${match[2]!}`;
+    stack.push(match[2]!);
+    for (const method of match[3]!.split(", ")) {
+      if (method !== "HEAD") found.push(`${method} ${path.replace(/:(\w+)/g, "{$1}")}`);
+    }
+  }
+  return found;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { OpenApiDocument } from "../../src/api/openapi.js";
 import { engines } from "../support/databases.js";
-import { startServer, type ErrorBody, type RunningServer } from "./helpers.js";
+import { routesOf, startServer, type ErrorBody, type RunningServer } from "./helpers.js";
 
 interface LogLine {
   level: number;
@@ -332,25 +332,4 @@ function schemaProblems(value: unknown, at = "#"): string[] {
   for (const [key, child] of Object.entries(object))
     problems.push(...schemaProblems(child, `${at}/${key}`));
   return problems;
-}
-
-/**
- * `METHOD /path/{param}` for every route Fastify holds, read from its own route tree (so a route
- * left out of the document cannot also be left out of this list); HEAD is Fastify's own for GET.
- */
-function routesOf(server: RunningServer): string[] {
-  const stack: string[] = [];
-  const found: string[] = [];
-  for (const line of server.app.printRoutes({ commonPrefix: false }).split("\n")) {
-    const match = /^(.*?)[└├]── (\S+) \(([A-Z, ]+)\)$/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    stack.length = depth;
-    const path = `${stack.join("")}${match[2]!}`;
-    stack.push(match[2]!);
-    for (const method of match[3]!.split(", ")) {
-      if (method !== "HEAD") found.push(`${method} ${path.replace(/:(\w+)/g, "{$1}")}`);
-    }
-  }
-  return found;
 }
