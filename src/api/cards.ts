@@ -9,7 +9,22 @@ import type { FastifyInstance } from "fastify";
 import type { NewCard, NewCardProgram } from "../services/cards.js";
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";
+import { cardFields, customerRecordSchema } from "./schemas/customer-record.js";
 import { customerRefSchema } from "./schemas/customer-request.js";
+import {
+  answer,
+  boolean,
+  closedObject,
+  component,
+  failures,
+  listOf,
+  nullableText,
+  oneOfText,
+  orNull,
+  text,
+} from "./schemas/replies.js";
+import type { ErrorCode } from "../domain/errors.js";
+import { PROGRAM_KINDS } from "../domain/cards.js";
 import "./route-options.js";
 
 const cardNumberSchema = { type: "string", pattern: "^[A-Za-z0-9-]{1,64}$" } as const;
@@ -68,6 +83,42 @@ interface CustomerRefBody {
 
 const CARD_BODY_LIMIT = 4 * 1024;
 
+const cardReplySchema = component(
+  "Card",
+  closedObject({ ...cardFields, customerID: nullableText }),
+);
+
+const programReplySchema = component(
+  "CardProgram",
+  closedObject({
+    code: text,
+    kind: oneOfText(PROGRAM_KINDS),
+    effectiveDate: nullableText,
+    expiryDate: nullableText,
+    active: boolean,
+  }),
+);
+
+/** A card status or expiration change: the card, and its holder's record (null: none). */
+const cardChangeReplySchema = closedObject({
+  card: cardReplySchema,
+  record: orNull(customerRecordSchema),
+});
+
+/** The card association's refusals (seeds/003 Card Customer Association). */
+const ASSOCIATION_REFUSALS: ErrorCode[] = [
+  "CARD_EXPIRED",
+  "ACCOUNT_BLOCKED",
+  "ACCOUNT_EXPIRED",
+  "PROGRAM_INACTIVE",
+  "PROGRAM_EXPIRED",
+  "PROGRAM_NOT_EFFECTIVE",
+  "AWARD_PROGRAM_EXPIRED",
+  "AWARD_PROGRAM_NOT_EFFECTIVE",
+  "LYL_PROGRAM_EXPIRED",
+  "LYL_PROGRAM_NOT_EFFECTIVE",
+];
+
 const resetExpirationSchema = {
   type: "object",
   additionalProperties: false,
@@ -84,25 +135,34 @@ const STATUS_ROUTES = [
     method: "activate",
     summary:
       "activateInstrument: an inactive card becomes active; 409 CARD_ALREADY_ACTIVE, ACCOUNT_BLOCKED, CARD_EXPIRED",
+    refusals: ["CARD_ALREADY_ACTIVE", "ACCOUNT_BLOCKED", "CARD_EXPIRED"],
   },
   {
     path: "deactivate",
     method: "deactivate",
     summary:
       "deactivateInstrument: an active card becomes inactive; 409 CARD_NOT_ACTIVE, ACCOUNT_BLOCKED",
+    refusals: ["CARD_NOT_ACTIVE", "ACCOUNT_BLOCKED"],
   },
   {
     path: "block",
     method: "block",
     summary: "Block the card (it remembers its status for the unblock); 409 CARD_ALREADY_BLOCKED",
+    refusals: ["CARD_ALREADY_BLOCKED"],
   },
   {
     path: "unblock",
     method: "unblock",
     summary:
       "unblockTenderAccount: the card gets back the status it had when blocked; 409 CARD_NOT_BLOCKED",
+    refusals: ["CARD_NOT_BLOCKED"],
   },
-] as const;
+] as const satisfies readonly {
+  path: string;
+  method: string;
+  summary: string;
+  refusals: readonly ErrorCode[];
+}[];
 
 export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
   api.post<{ Body: NewCard }>(
@@ -114,6 +174,10 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
         summary: "Put a card on file, inactive until it is associated; 409 CARD_ALREADY_EXISTS",
         tags: ["cards"],
         body: newCardSchema,
+        response: {
+          201: answer("On file, inactive", cardReplySchema),
+          ...failures("CARD_ALREADY_EXISTS"),
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await hub.cards.add(request.body)),
@@ -130,6 +194,10 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
         tags: ["cards"],
         params: cardParams,
         body: customerRefSchema,
+        response: {
+          200: answer("The customer's record, holding the card", customerRecordSchema),
+          ...failures("CARD_NOT_FOUND", "CUSTOMER_NOT_FOUND", ...ASSOCIATION_REFUSALS),
+        },
       },
     },
     async (request) =>
@@ -149,6 +217,10 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
         tags: ["cards"],
         params: cardParams,
         body: resetExpirationSchema,
+        response: {
+          200: answer("The card, and its holder's record", cardChangeReplySchema),
+          ...failures("CARD_NOT_FOUND"),
+        },
       },
     },
     async (request) =>
@@ -169,6 +241,10 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
           "Define a card program (TENDER, AWARD, LOYALTY) that cards' program names; 201; 409 ALREADY_EXISTS",
         tags: ["cards"],
         body: newProgramSchema,
+        response: {
+          201: answer("Defined", programReplySchema),
+          ...failures("ALREADY_EXISTS"),
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await hub.cards.addProgram(request.body)),
@@ -177,7 +253,13 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
     "/card-programs",
     {
       config: { access: "readCustomerData" },
-      schema: { summary: "The card programs", tags: ["cards"] },
+      schema: {
+        summary: "The card programs",
+        tags: ["cards"],
+        response: {
+          200: answer("Every card program", closedObject({ items: listOf(programReplySchema) })),
+        },
+      },
     },
     async () => ({ items: await hub.cards.programs() }),
   );
@@ -196,6 +278,10 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
             : "Make the card program inactive: its cards are refused PROGRAM_INACTIVE; 404 PROGRAM_NOT_FOUND",
           tags: ["cards"],
           params: programParams,
+          response: {
+            200: answer("The program", programReplySchema),
+            ...failures("PROGRAM_NOT_FOUND"),
+          },
         },
       },
       async (request) => hub.cards.setProgramActive(request.params.code, active),
@@ -208,7 +294,15 @@ export function registerCardRoutes(api: FastifyInstance, hub: Hub): void {
       {
         config: { access: "changeCustomerData" },
         bodyLimit: CARD_BODY_LIMIT,
-        schema: { summary: route.summary, tags: ["cards"], params: cardParams },
+        schema: {
+          summary: route.summary,
+          tags: ["cards"],
+          params: cardParams,
+          response: {
+            200: answer("The card, and its holder's record", cardChangeReplySchema),
+            ...failures("CARD_NOT_FOUND", ...route.refusals),
+          },
+        },
       },
       async (request) =>
         hub.cards[route.method](request.params.cardNumber, changeContextOf(request)),

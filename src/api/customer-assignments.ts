@@ -8,7 +8,9 @@ import type { AssociateAssignmentInput } from "../services/associate-assignments
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";
 import { customerParams } from "./customers.js";
+import { editReplySchema } from "./schemas/customer-record.js";
 import { customerIDSchema } from "./schemas/customer-request.js";
+import { answer, failures } from "./schemas/replies.js";
 import "./route-options.js";
 
 const franchiseeParams = {
@@ -66,6 +68,10 @@ export function registerCustomerAssignmentRoutes(api: FastifyInstance, hub: Hub)
         tags: ["franchisees"],
         params: franchiseeParams,
         body: franchiseeBody,
+        response: {
+          200: answer("Set; `change` null when it already was so named", editReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND"),
+        },
       },
     },
     async (request) =>
@@ -87,6 +93,10 @@ export function registerCustomerAssignmentRoutes(api: FastifyInstance, hub: Hub)
         summary: "addOrDeleteCustomerFranchisees: delete the entry; 404 FRANCHISEE_NOT_FOUND",
         tags: ["franchisees"],
         params: franchiseeParams,
+        response: {
+          200: answer("Deleted", editReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND", "FRANCHISEE_NOT_FOUND"),
+        },
       },
     },
     async (request) =>
@@ -111,6 +121,10 @@ export function registerCustomerAssignmentRoutes(api: FastifyInstance, hub: Hub)
         tags: ["associates"],
         params: customerParams,
         body: associateAssignmentsBody,
+        response: {
+          200: answer("Replaced; `change` null when they were the same", editReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND"),
+        },
       },
     },
     async (request) =>

@@ -10,7 +10,13 @@ import type { ChangeContext, OperationOutcome } from "../services/customers.js";
 import type { MergeRequest } from "../services/customer-merge.js";
 import type { Hub } from "../services/hub.js";
 import { customerParams } from "./customers.js";
+import {
+  changeReplySchema,
+  deleteReplySchema,
+  mergeReplySchema,
+} from "./schemas/customer-record.js";
 import { customerRequestSchema, mergeRequestSchema } from "./schemas/customer-request.js";
+import { answer, failures } from "./schemas/replies.js";
 import "./route-options.js";
 
 /** A customer request is a few KiB; 64 KiB leaves room for many notes and attributes. */
@@ -48,6 +54,10 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
           "Add a customer (seeds/003 Add); 409 CUSTOMER_ALREADY_EXISTS for a held alternate key",
         tags: ["customers"],
         body: customerRequestSchema,
+        response: {
+          201: answer("Added", changeReplySchema),
+          ...failures("CUSTOMER_ALREADY_EXISTS"),
+        },
       },
     },
     async (request, reply) => {
@@ -64,6 +74,10 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
         summary: "Add the customer, or update the one its customerID or alternate keys find",
         tags: ["customers"],
         body: customerRequestSchema,
+        response: {
+          200: answer("Updated", changeReplySchema),
+          201: answer("Added", changeReplySchema),
+        },
       },
     },
     async (request, reply) => {
@@ -81,6 +95,10 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
         tags: ["customers"],
         params: customerParams,
         body: customerRequestSchema,
+        response: {
+          200: answer("Updated; `change` null when nothing changed", changeReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND"),
+        },
       },
     },
     async (request) => {
@@ -109,6 +127,10 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
         summary: "Delete the customer: queued as DELETE after its earlier queued rows are dropped",
         tags: ["customers"],
         params: customerParams,
+        response: {
+          200: answer("Deleted", deleteReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND"),
+        },
       },
     },
     async (request) => {
@@ -129,6 +151,10 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
         summary: "Merge duplicates into one new customer (seeds/003 Customer Merge)",
         tags: ["customers"],
         body: mergeRequestSchema,
+        response: {
+          201: answer("The new customer the duplicates were merged into", mergeReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND"),
+        },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,9 @@ import type { FastifyInstance } from "fastify";
 import { MAX_ALTERNATE_ID_LENGTH } from "../domain/apply-request.js";
 import { CusthubError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
+import { customerPageSchema, customerRecordSchema } from "./schemas/customer-record.js";
 import { customerIDSchema } from "./schemas/customer-request.js";
+import { answer, failures } from "./schemas/replies.js";
 import "./route-options.js";
 
 /** Set on the record of a deleted (`deleted`) or merged-away (`merged`) customer. */
@@ -47,7 +49,15 @@ export function registerCustomerRoutes(api: FastifyInstance, hub: Hub): void {
     "/customers/:customerID",
     {
       config: { access: "readCustomerData" },
-      schema: { summary: "The customer's record", tags: ["customers"], params: customerParams },
+      schema: {
+        summary: "The customer's record",
+        tags: ["customers"],
+        params: customerParams,
+        response: {
+          200: answer("The record", customerRecordSchema),
+          ...failures("CUSTOMER_NOT_FOUND"),
+        },
+      },
     },
     async (request, reply) => {
       const { text, inactive } = await hub.customers.getJson(request.params.customerID);
@@ -73,6 +83,12 @@ export function registerCustomerRoutes(api: FastifyInstance, hub: Hub): void {
         summary: "Look up by alternate key, or search by email, phone, name, postal code; paged",
         tags: ["customers"],
         querystring: searchQuery,
+        response: {
+          200: answer(
+            "A page of the records found, and the cursor of the next page (null: the last)",
+            customerPageSchema,
+          ),
+        },
       },
     },
     async (request) => {

@@ -10,7 +10,29 @@ import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
 import type { Actor } from "../domain/roles.js";
 import type { DestinationService } from "../sync/destinations-service.js";
-import { limitQuery, needs, requeueBody } from "./sync.js";
+import {
+  answer,
+  boolean,
+  closedObject,
+  component,
+  failures,
+  integer,
+  listOf,
+  nullableInteger,
+  nullableText,
+  oneOfText,
+  orNull,
+  text,
+} from "./schemas/replies.js";
+import {
+  credentialStateSchema,
+  deadLetterSchema,
+  jobRunSchema,
+  limitQuery,
+  needs,
+  requeueBody,
+  requeueReplySchema,
+} from "./sync.js";
 import "./route-options.js";
 
 const nameParams = {
@@ -99,6 +121,81 @@ const apiKeyBody = {
   properties: { apiKey: { type: "string", minLength: 1, maxLength: 4096 } },
 } as const;
 
+const summarySchema = component(
+  "Destination",
+  closedObject({
+    name: text,
+    description: text,
+    enabled: boolean,
+    queueDepth: integer,
+    inFlight: integer,
+    failing: integer,
+    deadLetters: integer,
+    lastRun: orNull(jobRunSchema),
+  }),
+);
+
+const configViewSchema = component(
+  "DestinationConfig",
+  closedObject({
+    name: text,
+    enabled: boolean,
+    settings: listOf(
+      closedObject({
+        key: text,
+        description: text,
+        value: nullableText,
+        defaultValue: nullableText,
+      }),
+    ),
+    credentialFields: listOf(closedObject({ name: text, description: text, secret: boolean })),
+    credentials: orNull(credentialStateSchema),
+    problem: { ...nullableText, description: "Why the settings cannot be used; null: they can" },
+  }),
+);
+
+const runReportSchema = closedObject({
+  run: jobRunSchema,
+  results: listOf(
+    closedObject({
+      uniqueId: text,
+      objName: text,
+      action: text,
+      messageId: text,
+      outcome: oneOfText(["sent", "skipped", "failed", "dead"]),
+      status: nullableInteger,
+      error: nullableText,
+      at: text,
+    }),
+  ),
+  customers: orNull(
+    listOf(
+      closedObject({
+        customerID: text,
+        outcome: oneOfText(["sent", "skipped", "failed", "dead", "not sent"]),
+        status: nullableInteger,
+        error: nullableText,
+      }),
+    ),
+  ),
+});
+
+const rewardConfigSchema = component(
+  "RewardConfig",
+  closedObject({
+    id: text,
+    code: text,
+    apiUrl: text,
+    enabled: boolean,
+    createdAt: text,
+    updatedAt: text,
+    credentials: credentialStateSchema,
+  }),
+);
+
+const unknownDestination = failures("DESTINATION_NOT_FOUND");
+const unknownConfig = failures("REWARD_CONFIG_NOT_FOUND");
+
 function actorOf(actor: Actor | null): Actor {
   if (!actor) throw new CusthubError("UNAUTHORIZED", "A valid API key is needed.", {});
   return actor;
@@ -116,6 +213,7 @@ export function registerDestinationRoutes(
       schema: {
         summary: "Every destination: enabled, queue depth, last run, failures, dead letters",
         tags,
+        response: { 200: answer("Every destination", listOf(summarySchema)) },
       },
     },
     async (request) => destinations.list(actorOf(request.actor)),
@@ -132,6 +230,7 @@ export function registerDestinationRoutes(
           summary: `${verb === "enable" ? "Enable" : "Disable"} a destination (sysadmin, sysconfig)`,
           tags,
           params: nameParams,
+          response: { 200: answer("The destination", summarySchema), ...unknownDestination },
         },
       },
       async (request) =>
@@ -159,6 +258,7 @@ export function registerDestinationRoutes(
         summary: "A destination's settings and credential state",
         tags,
         params: nameParams,
+        response: { 200: answer("Its settings", configViewSchema), ...unknownDestination },
       },
     },
     async (request) => destinations.config(actorOf(request.actor), request.params.name),
@@ -173,6 +273,10 @@ export function registerDestinationRoutes(
         tags,
         params: keyParams,
         body: valueBody,
+        response: {
+          200: answer("Its settings, changed", configViewSchema),
+          ...failures("DESTINATION_NOT_FOUND", "INVALID_SETTING"),
+        },
       },
     },
     async (request) =>
@@ -193,6 +297,10 @@ export function registerDestinationRoutes(
         tags,
         params: nameParams,
         body: credentialsBody,
+        response: {
+          200: answer("Saved: where, and since when", credentialStateSchema),
+          ...unknownDestination,
+        },
       },
     },
     async (request) =>
@@ -212,6 +320,10 @@ export function registerDestinationRoutes(
         tags,
         params: nameParams,
         body: runBody,
+        response: {
+          200: answer("The run and what each delivery did", runReportSchema),
+          ...failures("DESTINATION_NOT_FOUND", "CUSTOMER_NOT_FOUND", "DESTINATION_DISABLED"),
+        },
       },
     },
     async (request) =>
@@ -229,6 +341,7 @@ export function registerDestinationRoutes(
         tags,
         params: nameParams,
         querystring: limitQuery,
+        response: { 200: answer("Its runs", listOf(jobRunSchema)), ...unknownDestination },
       },
     },
     async (request) =>
@@ -238,7 +351,15 @@ export function registerDestinationRoutes(
     "/destinations/:name/runs/:runId",
     {
       config: needs("viewSyncStatus"),
-      schema: { summary: "One run and the results it kept", tags, params: runParams },
+      schema: {
+        summary: "One run and the results it kept; 400 for a run the destination has not",
+        tags,
+        params: runParams,
+        response: {
+          200: answer("The run and what each delivery did", runReportSchema),
+          ...unknownDestination,
+        },
+      },
     },
     async (request) =>
       destinations.runReport(actorOf(request.actor), request.params.name, request.params.runId),
@@ -252,6 +373,10 @@ export function registerDestinationRoutes(
         tags,
         params: nameParams,
         querystring: limitQuery,
+        response: {
+          200: answer("Its dead letters", listOf(deadLetterSchema)),
+          ...unknownDestination,
+        },
       },
     },
     async (request) =>
@@ -266,6 +391,10 @@ export function registerDestinationRoutes(
         tags,
         params: nameParams,
         body: requeueBody,
+        response: {
+          200: answer("How many were put back", requeueReplySchema),
+          ...failures("DESTINATION_NOT_FOUND", "DEAD_LETTER_NOT_FOUND"),
+        },
       },
     },
     async (request) => {
@@ -284,7 +413,11 @@ export function registerDestinationRoutes(
     "/datanuum/configs",
     {
       config: needs("viewSyncStatus"),
-      schema: { summary: "Datanuum reward-points configurations", tags },
+      schema: {
+        summary: "Datanuum reward-points configurations",
+        tags,
+        response: { 200: answer("Every configuration; never a key", listOf(rewardConfigSchema)) },
+      },
     },
     async (request) => destinations.listRewardConfigs(actorOf(request.actor)),
   );
@@ -297,6 +430,10 @@ export function registerDestinationRoutes(
         summary: "Add a Datanuum reward-points configuration with its API key (sysadmin)",
         tags,
         body: rewardConfigBody,
+        response: {
+          201: answer("Added; its key is never shown", rewardConfigSchema),
+          ...failures("ALREADY_EXISTS"),
+        },
       },
     },
     async (request, reply) => {
@@ -316,6 +453,7 @@ export function registerDestinationRoutes(
           summary: `${verb === "enable" ? "Enable" : "Disable"} a reward-points configuration, by code or id`,
           tags,
           params: configParams,
+          response: { 200: answer("The configuration", rewardConfigSchema), ...unknownConfig },
         },
       },
       async (request) =>
@@ -332,6 +470,10 @@ export function registerDestinationRoutes(
         tags,
         params: configParams,
         body: apiKeyBody,
+        response: {
+          200: answer("Saved: where, and since when", credentialStateSchema),
+          ...unknownConfig,
+        },
       },
     },
     async (request) =>

@@ -4,6 +4,22 @@ import type { Readable } from "node:stream";
 import { importFile, resumeImport } from "../ingest/import-file.js";
 import type { Hub } from "../services/hub.js";
 import { replyUnsupportedBodyType } from "./error-replies.js";
+import {
+  answer,
+  closedObject,
+  component,
+  failures,
+  integer,
+  listOf,
+  nullableInteger,
+  nullableText,
+  nullableTimestamp,
+  number,
+  oneOfText,
+  orNull,
+  text,
+  timestamp,
+} from "./schemas/replies.js";
 import "./route-options.js";
 
 const importQuery = {
@@ -30,6 +46,72 @@ const listQuery = {
 
 const XML_BODY = ["application/xml", "text/xml"];
 
+const counts = {
+  total: integer,
+  succeeded: integer,
+  failed: integer,
+  warnings: integer,
+  byAction: {
+    type: "object",
+    description: "By the blocks' action (Add, Update, ...)",
+    additionalProperties: closedObject({ succeeded: integer, failed: integer }),
+  },
+};
+
+/** Why the file could not be read to its end (malformed XML): null when it was. */
+const stopSchema = orNull(
+  closedObject({
+    code: text,
+    message: text,
+    line: nullableInteger,
+    column: nullableInteger,
+  }),
+);
+
+const paths = {
+  archivedPath: nullableText,
+  failedFilePath: nullableText,
+  failuresPath: nullableText,
+};
+
+/** What an import answers (SPEC 10 `custhub import --json`, and more). */
+const summarySchema = component(
+  "ImportSummary",
+  closedObject({
+    importId: text,
+    file: text,
+    fileset: text,
+    ...counts,
+    ...paths,
+    error: stopSchema,
+    resumedBlocks: integer,
+    seconds: number,
+  }),
+);
+
+const importFields = {
+  id: text,
+  fileName: text,
+  fileset: text,
+  channel: text,
+  status: oneOfText(["running", "completed", "failed"]),
+  startedAt: timestamp,
+  finishedAt: nullableTimestamp,
+  ...counts,
+  error: stopSchema,
+  ...paths,
+};
+
+const reviewRowSchema = closedObject({
+  blockNumber: integer,
+  line: integer,
+  action: nullableText,
+  key: nullableText,
+  outcome: oneOfText(["failed", "warning"]),
+  errorCodes: listOf(text),
+  message: text,
+});
+
 export function registerImportRoutes(api: FastifyInstance, hub: Hub, dataDir: string): void {
   // In a context of their own, so that the XML parser serves the batch file alone: registered in
   // the /api/v1 scope it took the JSON routes' XML bodies too, as streams their schemas refused
@@ -50,6 +132,14 @@ function registerInContext(api: FastifyInstance, hub: Hub, dataDir: string): voi
           "Import a batch XML file sent as the body (application/xml, streamed); 201 with the summary, 422 when malformed",
         tags: ["imports"],
         querystring: importQuery,
+        response: {
+          201: answer("Imported: the summary, failed blocks counted", summarySchema),
+          422: answer(
+            "The file could not be read to its end (malformed XML): the summary, its `error` set",
+            summarySchema,
+          ),
+          ...failures("IMPORT_INTERRUPTED"),
+        },
       },
       // A body another parser took (JSON, say), or none, is no batch file: refused before
       // anything is recorded or written.
@@ -77,6 +167,10 @@ function registerInContext(api: FastifyInstance, hub: Hub, dataDir: string): voi
           'Apply the rest of an import that did not complete, each block once (docs/import.md, "Interrupted imports"); 200 with the summary, 409 while a process is running it',
         tags: ["imports"],
         params: importParams,
+        response: {
+          200: answer("Resumed to its end: the summary", summarySchema),
+          ...failures("IMPORT_NOT_FOUND", "IMPORT_IN_PROGRESS", "IMPORT_INTERRUPTED"),
+        },
       },
     },
     async (request) => resumeImport(hub, request.params.id, { actor: "api", dataDir }),
@@ -86,7 +180,12 @@ function registerInContext(api: FastifyInstance, hub: Hub, dataDir: string): voi
     "/imports",
     {
       config: { access: "readCustomerData" },
-      schema: { summary: "The latest imports", tags: ["imports"], querystring: listQuery },
+      schema: {
+        summary: "The latest imports",
+        tags: ["imports"],
+        querystring: listQuery,
+        response: { 200: answer("The imports, newest first", listOf(closedObject(importFields))) },
+      },
     },
     async (request) => hub.imports.list(request.query.limit),
   );
@@ -95,7 +194,18 @@ function registerInContext(api: FastifyInstance, hub: Hub, dataDir: string): voi
     "/imports/:id",
     {
       config: { access: "readCustomerData" },
-      schema: { summary: "One import's review rows", tags: ["imports"], params: importParams },
+      schema: {
+        summary: "One import's review rows",
+        tags: ["imports"],
+        params: importParams,
+        response: {
+          200: answer(
+            "The import and its review rows: the blocks that failed or warned",
+            closedObject({ ...importFields, rows: listOf(reviewRowSchema) }),
+          ),
+          ...failures("IMPORT_NOT_FOUND"),
+        },
+      },
     },
     async (request) => hub.imports.show(request.params.id),
   );

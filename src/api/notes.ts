@@ -17,7 +17,9 @@ import type { NoteAction, NoteInput } from "../domain/requests.js";
 import { inactiveCustomer } from "../services/customer-edits.js";
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";
+import { editReplySchema } from "./schemas/customer-record.js";
 import { customerIDSchema } from "./schemas/customer-request.js";
+import { answer, failures } from "./schemas/replies.js";
 import "./route-options.js";
 
 const optionalText = (maxLength: number) =>
@@ -131,6 +133,10 @@ export function registerNoteRoutes(api: FastifyInstance, hub: Hub): void {
         tags: ["notes"],
         params: customerParams,
         body: newNoteBody,
+        response: {
+          201: answer("Added", editReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND", "DUPLICATE_NOTE"),
+        },
       },
     },
     async (request, reply) => {
@@ -152,6 +158,10 @@ export function registerNoteRoutes(api: FastifyInstance, hub: Hub): void {
         tags: ["notes"],
         params: noteParams,
         body: noteBody,
+        response: {
+          200: answer("Replaced", editReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND", "NOTE_NOT_FOUND", "DUPLICATE_NOTE"),
+        },
       },
     },
     async (request) => {
@@ -171,6 +181,10 @@ export function registerNoteRoutes(api: FastifyInstance, hub: Hub): void {
         summary: "Delete the note with this sequence; 404 NOTE_NOT_FOUND",
         tags: ["notes"],
         params: noteParams,
+        response: {
+          200: answer("Deleted", editReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND", "NOTE_NOT_FOUND"),
+        },
       },
     },
     async (request) => {

@@ -1,11 +1,21 @@
 /**
  * The OpenAPI 3.0.3 document of the API, built from the routes as they are registered (SPEC 5,
- * 10): the route schemas that validate requests are the same objects the document shows, so the
- * two cannot drift (STYLE: "schemas are the single source"). Also a small browsable page of it.
+ * 10): the route schemas that validate requests and the replies each route declares
+ * (schemas/replies.ts) are the same objects the document shows, so the two cannot drift (STYLE:
+ * "schemas are the single source"). The failures every route of a kind meets (a refused field, a
+ * missing key, a body too large) are added here from what the route declares. Also a small
+ * browsable page of it.
  */
 import type { FastifyInstance, FastifySchema } from "fastify";
-import { roleSetsFor, type ApiAccess, type Permission, type Role } from "../domain/roles.js";
+import { ROLES, roleSetsFor, type ApiAccess, type Permission, type Role } from "../domain/roles.js";
 import type { RouteAccess } from "./route-options.js";
+import {
+  answer,
+  componentNameOf,
+  failure,
+  text,
+  type ReplyDeclaration,
+} from "./schemas/replies.js";
 
 export interface CollectedRoute {
   method: string;
@@ -13,6 +23,10 @@ export interface CollectedRoute {
   schema: FastifySchema | undefined;
   access: RouteAccess | undefined;
   permissions: readonly Permission[] | undefined;
+  /** The media types of the body when it is not JSON (an import's XML). */
+  bodyTypes: readonly string[] | undefined;
+  /** The largest JSON body the route takes, in bytes. */
+  bodyLimit: number;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -31,7 +45,7 @@ export interface OpenApiOperation {
   operationId: string;
   parameters?: Parameter[];
   requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, unknown>;
+  responses: Record<string, ReplyDeclaration>;
   security?: Record<string, string[]>[];
   /** The roles any one of which the route's key needs. */
   "x-roles"?: readonly Role[];
@@ -60,6 +74,8 @@ export function collectRoutes(app: FastifyInstance): CollectedRoute[] {
         schema: route.schema,
         access: route.config?.access,
         permissions: route.config?.permissions,
+        bodyTypes: route.config?.bodyTypes,
+        bodyLimit: route.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024,
       });
     }
   });
@@ -88,11 +104,6 @@ function parametersOf(schema: unknown, where: "path" | "query"): Parameter[] {
   }));
 }
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-});
-
 /** The roles the key needs, from the table the API's check reads (auth.ts). */
 function rolesOf(
   access: ApiAccess,
@@ -106,6 +117,70 @@ function rolesOf(
   };
 }
 
+/**
+ * What the route declares it answers, and the failures every route meets that takes what it
+ * takes: 400 for a refused parameter or field, 401 and 403 for a key, 413 and 415 for a body, 500.
+ */
+function responsesOf(
+  route: CollectedRoute,
+  takesInput: boolean,
+  refusesSomeRole: boolean,
+): Record<string, ReplyDeclaration> {
+  const schema = route.schema ?? {};
+  const declared = (schema.response ?? {}) as Record<string, ReplyDeclaration>;
+  const responses: Record<string, ReplyDeclaration> = { ...declared };
+  if (takesInput || declared[400]) {
+    // Not a closed list: the customer routes answer the import's validation codes too.
+    const also = declared[400]?.["x-error-codes"] ?? [];
+    responses[400] = {
+      description: `\`INVALID_REQUEST\`: a parameter, query or body field refused; \`details.field\` names it${also.length > 0 ? `. Also ${also.map((code) => `\`${code}\``).join(", ")}` : ""}`,
+      content: failure([]).content,
+    };
+  }
+  if (route.access !== undefined && route.access !== "public") {
+    responses[401] = failure(["UNAUTHORIZED"], "`UNAUTHORIZED`: no API key, or not a valid one");
+    if (refusesSomeRole)
+      responses[403] = failure(
+        ["FORBIDDEN"],
+        "`FORBIDDEN`: the key's roles do not allow this route",
+      );
+  }
+  if (schema.body) {
+    responses[413] = failure(
+      ["REQUEST_TOO_LARGE"],
+      `\`REQUEST_TOO_LARGE\`: the body is over ${route.bodyLimit} bytes`,
+    );
+  }
+  if (schema.body || route.bodyTypes) {
+    responses[415] = failure(
+      ["INVALID_REQUEST"],
+      `\`INVALID_REQUEST\`: the body is not sent as ${(route.bodyTypes ?? ["application/json"]).join(" or ")}`,
+    );
+  }
+  responses[500] = failure(
+    ["GENERAL_ERROR"],
+    "`GENERAL_ERROR`: a failure of custhub's own; the `x-request-id` header finds it in the log",
+  );
+  return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The body the route takes: JSON by its schema, or the media types it streams (imports). */
+function requestBodyOf(route: CollectedRoute): OpenApiOperation["requestBody"] {
+  const body = route.schema?.body as JsonSchema | undefined;
+  if (body) {
+    // Even one whose fields are all optional: no body is refused, "body must be object".
+    return { required: true, content: { "application/json": { schema: body } } };
+  }
+  if (route.bodyTypes) {
+    const file = { type: "string", description: "The batch file, as its bytes" };
+    return {
+      required: true,
+      content: Object.fromEntries(route.bodyTypes.map((type) => [type, { schema: file }])),
+    };
+  }
+  return undefined;
+}
+
 function operationOf(route: CollectedRoute): OpenApiOperation {
   const schema = route.schema ?? {};
   const parameters = [
@@ -113,46 +188,54 @@ function operationOf(route: CollectedRoute): OpenApiOperation {
     ...parametersOf(schema.querystring, "query"),
   ];
   const access = route.access === "public" ? undefined : route.access;
-  const responses: Record<string, unknown> = {
-    "2XX": { description: "Done", content: { "application/json": { schema: {} } } },
-  };
-  if (parameters.length > 0 || schema.body)
-    responses["400"] = errorResponse("Invalid request: the field is named");
-  if (access) {
-    responses["401"] = errorResponse("No API key, or not a valid one");
-    responses["403"] = errorResponse("The key's roles do not allow this route");
-  }
-  responses.default = errorResponse("Error");
+  const roles = access ? rolesOf(access, route.permissions) : undefined;
+  const requestBody = requestBodyOf(route);
+  const refusesSomeRole = ROLES.some((role) => !roles?.["x-roles"]?.includes(role));
   return {
     ...(schema.summary ? { summary: schema.summary } : {}),
     ...(schema.description ? { description: schema.description } : {}),
     ...(schema.tags ? { tags: schema.tags } : {}),
     operationId: operationId(route.method, route.url),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(schema.body
-      ? {
-          requestBody: {
-            required: true,
-            content: { "application/json": { schema: schema.body as JsonSchema } },
-          },
-        }
-      : {}),
-    responses,
-    ...(access
-      ? { security: [{ bearerAuth: [] }], ...rolesOf(access, route.permissions) }
-      : { security: [] }),
+    ...(requestBody ? { requestBody } : {}),
+    responses: responsesOf(
+      route,
+      parameters.length > 0 || requestBody !== undefined,
+      refusesSomeRole,
+    ),
+    ...(roles ? { security: [{ bearerAuth: [] }], ...roles } : { security: [] }),
   };
 }
+
+/**
+ * `value` with each schema registered as a component (schemas/replies.ts) replaced by a `$ref` to
+ * it, and the components so referred to gathered in `used`.
+ */
+function withReferences(value: unknown, used: Map<string, unknown>): unknown {
+  if (Array.isArray(value)) return value.map((item) => withReferences(item, used));
+  if (typeof value !== "object" || value === null) return value;
+  const name = componentNameOf(value);
+  if (name !== undefined && !used.has(name)) {
+    used.set(name, undefined);
+    used.set(name, inner(value, used));
+  }
+  return name !== undefined ? { $ref: `#/components/schemas/${name}` } : inner(value, used);
+}
+
+const inner = (value: object, used: Map<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withReferences(item, used)]));
 
 export function buildOpenApiDocument(
   routes: readonly CollectedRoute[],
   version: string,
 ): OpenApiDocument {
-  const paths: OpenApiDocument["paths"] = {};
+  const operations: OpenApiDocument["paths"] = {};
   for (const route of routes) {
     const path = openApiPath(route.url);
-    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operationOf(route) };
+    operations[path] = { ...operations[path], [route.method.toLowerCase()]: operationOf(route) };
   }
+  const used = new Map<string, unknown>();
+  const paths = withReferences(operations, used) as OpenApiDocument["paths"];
   return {
     openapi: "3.0.3",
     info: {
@@ -166,23 +249,7 @@ export function buildOpenApiDocument(
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", description: "A custhub API key" },
       },
-      schemas: {
-        Error: {
-          type: "object",
-          required: ["error"],
-          properties: {
-            error: {
-              type: "object",
-              required: ["code", "message", "details"],
-              properties: {
-                code: { type: "string" },
-                message: { type: "string" },
-                details: { type: "object" },
-              },
-            },
-          },
-        },
-      },
+      schemas: Object.fromEntries([...used].sort(([a], [b]) => a.localeCompare(b))),
     },
   };
 }
@@ -226,14 +293,32 @@ export function registerOpenApiRoutes(
 ): void {
   api.get(
     "/openapi.json",
-    { config: { access: "public" }, schema: { summary: "This document", tags: ["api"] } },
+    {
+      config: { access: "public" },
+      schema: {
+        summary: "This document",
+        tags: ["api"],
+        response: {
+          200: answer("An OpenAPI 3.0.3 document", {
+            type: "object",
+            required: ["openapi", "info", "paths", "components"],
+            additionalProperties: true,
+            properties: { openapi: { type: "string", enum: ["3.0.3"] } },
+          }),
+        },
+      },
+    },
     async () => buildOpenApiDocument(routes, version),
   );
   api.get(
     "/docs",
     {
       config: { access: "public" },
-      schema: { summary: "A browsable page of this document", tags: ["api"] },
+      schema: {
+        summary: "A browsable page of this document",
+        tags: ["api"],
+        response: { 200: answer("An HTML page", text, "text/html") },
+      },
     },
     async (_request, reply) =>
       reply

@@ -7,7 +7,18 @@ import type { FastifyInstance } from "fastify";
 import type { NewSegment } from "../services/segments.js";
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";
+import { editReplySchema } from "./schemas/customer-record.js";
 import { customerIDSchema } from "./schemas/customer-request.js";
+import {
+  answer,
+  closedObject,
+  failures,
+  integer,
+  listOf,
+  nullableText,
+  text,
+  timestamp,
+} from "./schemas/replies.js";
 import "./route-options.js";
 
 const newSegmentSchema = {
@@ -32,6 +43,13 @@ const membershipParams = {
 
 const SEGMENT_BODY_LIMIT = 4 * 1024;
 
+const segmentFields = {
+  segmentId: text,
+  name: text,
+  description: nullableText,
+  createdAt: timestamp,
+};
+
 type MembershipParams = { customerID: string; segmentId: string };
 
 export function registerSegmentRoutes(api: FastifyInstance, hub: Hub): void {
@@ -44,6 +62,10 @@ export function registerSegmentRoutes(api: FastifyInstance, hub: Hub): void {
         summary: "Define a segment; 201 with its segmentId; 409 ALREADY_EXISTS for a name held",
         tags: ["segments"],
         body: newSegmentSchema,
+        response: {
+          201: answer("Defined", closedObject(segmentFields)),
+          ...failures("ALREADY_EXISTS"),
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await hub.segments.create(request.body)),
@@ -56,6 +78,14 @@ export function registerSegmentRoutes(api: FastifyInstance, hub: Hub): void {
       schema: {
         summary: "The segment definitions, each with its number of active customers",
         tags: ["segments"],
+        response: {
+          200: answer(
+            "Every segment",
+            closedObject({
+              items: listOf(closedObject({ ...segmentFields, customerCount: integer })),
+            }),
+          ),
+        },
       },
     },
     async () => ({ items: await hub.segments.list() }),
@@ -70,6 +100,10 @@ export function registerSegmentRoutes(api: FastifyInstance, hub: Hub): void {
           "addCustomerToSegment: queues the customer's UPDATE; already in it: 200, change null; 404 SEGMENT_NOT_FOUND",
         tags: ["segments"],
         params: membershipParams,
+        response: {
+          200: answer("In the segment; `change` null when it already was", editReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND", "SEGMENT_NOT_FOUND"),
+        },
       },
     },
     async (request) =>
@@ -89,6 +123,10 @@ export function registerSegmentRoutes(api: FastifyInstance, hub: Hub): void {
           "removeCustomerFromSegment: queues the customer's UPDATE; 404 CUSTOMER_NOT_IN_SEGMENT",
         tags: ["segments"],
         params: membershipParams,
+        response: {
+          200: answer("Out of the segment", editReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND", "SEGMENT_NOT_FOUND", "CUSTOMER_NOT_IN_SEGMENT"),
+        },
       },
     },
     async (request) =>

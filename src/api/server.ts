@@ -28,6 +28,14 @@ import { installRequestChecks } from "./request-checks.js";
 import { AccessLog, loggerOptions, type LogDestination } from "./log-redaction.js";
 import { HttpMetrics } from "./metrics.js";
 import { collectRoutes, registerOpenApiRoutes } from "./openapi.js";
+import {
+  answer,
+  closedObject,
+  integer,
+  oneOfText,
+  text,
+  type ReplyDeclaration,
+} from "./schemas/replies.js";
 
 export interface ServerOptions {
   /** The data dir whose `complete/` folders imports write to. */
@@ -42,6 +50,32 @@ export interface ServerOptions {
 
 /** The largest body any route takes whole; imports stream theirs and are not bound by it. */
 const BODY_LIMIT = 1024 * 1024;
+
+const healthFields = {
+  database: oneOfText(["pglite", "postgres"]),
+  migration: integer,
+  latestMigration: integer,
+  customers: closedObject({ total: integer, active: integer }),
+  queues: closedObject({
+    customerPending: integer,
+    transactionPending: integer,
+    progress: integer,
+  }),
+};
+
+const readiness: Record<number, ReplyDeclaration> = {
+  200: answer(
+    "Ready: the database answers and its migrations are current",
+    closedObject({ status: oneOfText(["ready"]), ...healthFields }),
+  ),
+  503: answer(
+    "Not ready: the figures when the database answered, none when it did not",
+    closedObject(
+      { status: oneOfText(["migrations pending", "database unreachable"]), ...healthFields },
+      ["database", "migration", "latestMigration", "customers", "queues"],
+    ),
+  ),
+};
 
 const { version } = JSON.parse(
   readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
@@ -78,15 +112,24 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     done();
   });
 
-  app.get("/healthz", { schema: { summary: "Liveness", tags: ["operations"] } }, async () => ({
-    status: "ok",
-  }));
+  app.get(
+    "/healthz",
+    {
+      schema: {
+        summary: "Liveness",
+        tags: ["operations"],
+        response: { 200: answer("Alive", closedObject({ status: oneOfText(["ok"]) })) },
+      },
+    },
+    async () => ({ status: "ok" }),
+  );
   app.get(
     "/readyz",
     {
       schema: {
         summary: "Readiness: database reachable, migrations current",
         tags: ["operations"],
+        response: readiness,
       },
     },
     async (_request, reply) => {
@@ -104,7 +147,15 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
   );
   app.get(
     "/metrics",
-    { schema: { summary: "Prometheus metrics", tags: ["operations"] } },
+    {
+      schema: {
+        summary: "Prometheus metrics",
+        tags: ["operations"],
+        response: {
+          200: answer("The Prometheus text exposition", text, "text/plain; version=0.0.4"),
+        },
+      },
+    },
     async (_request, reply) =>
       reply.type("text/plain; version=0.0.4; charset=utf-8").send(
         metrics.render({

@@ -3,9 +3,10 @@
  * `DataSyncApiUrl`, ...) read and changed through the API, as `custhub config get|set` does.
  */
 import type { FastifyInstance } from "fastify";
-import { SETTING_KEYS } from "../domain/settings.js";
+import { SETTING_KEYS, SETTINGS, type SettingKey } from "../domain/settings.js";
 import type { Hub } from "../services/hub.js";
 import "./route-options.js";
+import { answer, closedObject, failures, type Schema } from "./schemas/replies.js";
 
 const keyParams = {
   type: "object",
@@ -26,12 +27,50 @@ const valueBody = {
   },
 } as const;
 
+/** A setting's value as its kind has it; null only where its default is (none set). */
+function valueSchemaOf(key: SettingKey): Schema {
+  const definition: (typeof SETTINGS)[SettingKey] & { choices?: readonly string[] } = SETTINGS[key];
+  const { description } = definition;
+  if (definition.kind === "boolean") return { type: "boolean", description };
+  if (definition.kind === "integer") {
+    const { min, max } = definition as { min?: number; max?: number };
+    return {
+      type: "integer",
+      ...(min !== undefined ? { minimum: min } : {}),
+      ...(max !== undefined ? { maximum: max } : {}),
+      description,
+    };
+  }
+  const nullable = definition.default === null;
+  return {
+    type: "string",
+    ...(nullable ? { nullable } : {}),
+    ...(definition.kind === "choice" && definition.choices
+      ? { enum: [...definition.choices, ...(nullable ? [null] : [])] }
+      : {}),
+    description,
+  };
+}
+
+const settingsSchema = closedObject(
+  Object.fromEntries(SETTING_KEYS.map((key) => [key, valueSchemaOf(key)])),
+);
+
+const settingSchema = closedObject({
+  key: keyParams.properties.key,
+  value: valueBody.properties.value,
+});
+
 export function registerSettingsRoutes(api: FastifyInstance, hub: Hub): void {
   api.get(
     "/settings",
     {
       config: { access: "readSettings" },
-      schema: { summary: "Every setting with its value", tags: ["settings"] },
+      schema: {
+        summary: "Every setting with its value",
+        tags: ["settings"],
+        response: { 200: answer("Every setting, by name", settingsSchema) },
+      },
     },
     async () => hub.settings.all(),
   );
@@ -39,7 +78,12 @@ export function registerSettingsRoutes(api: FastifyInstance, hub: Hub): void {
     "/settings/:key",
     {
       config: { access: "readSettings" },
-      schema: { summary: "One setting", tags: ["settings"], params: keyParams },
+      schema: {
+        summary: "One setting",
+        tags: ["settings"],
+        params: keyParams,
+        response: { 200: answer("The setting's value", settingSchema) },
+      },
     },
     async (request) => ({
       key: request.params.key,
@@ -56,6 +100,10 @@ export function registerSettingsRoutes(api: FastifyInstance, hub: Hub): void {
         tags: ["settings"],
         params: keyParams,
         body: valueBody,
+        response: {
+          200: answer("The value as stored", settingSchema),
+          ...failures("INVALID_SETTING"),
+        },
       },
     },
     async (request) => {

@@ -8,6 +8,88 @@ import { CusthubError } from "../domain/errors.js";
 import type { Actor, Permission } from "../domain/roles.js";
 import type { DataSync } from "../sync/data-sync.js";
 import "./route-options.js";
+import {
+  answer,
+  boolean,
+  closedObject,
+  component,
+  failures,
+  integer,
+  listOf,
+  nullableInteger,
+  nullableText,
+  oneOfText,
+  orNull,
+  text,
+} from "./schemas/replies.js";
+
+/** A run of the data-sync job or of a destination (docs/sync.md). */
+export const jobRunSchema = component(
+  "JobRun",
+  closedObject({
+    id: text,
+    destination: text,
+    worker: text,
+    trigger: text,
+    startedAt: text,
+    finishedAt: nullableText,
+    outcome: oneOfText(["running", "succeeded", "failed", "stopped", "abandoned"]),
+    error: nullableText,
+    moved: integer,
+    delivered: integer,
+    failed: integer,
+    deadLettered: integer,
+  }),
+);
+
+export const deadLetterSchema = component(
+  "DeadLetter",
+  closedObject({
+    id: text,
+    destination: text,
+    messageId: text,
+    objName: text,
+    action: text,
+    uniqueId: { ...text, description: "The customerID or retail transaction id" },
+    attempts: integer,
+    lastStatus: nullableInteger,
+    lastError: nullableText,
+    enqueuedAt: text,
+    deadAt: text,
+  }),
+);
+
+/** What may be shown of saved credentials: where they are, that they are, since when. */
+export const credentialStateSchema = component(
+  "CredentialState",
+  closedObject({ mapName: text, keyName: text, saved: boolean, updatedAt: nullableText }),
+);
+
+export const requeueReplySchema = closedObject({ requeued: integer });
+
+const sampleReplySchema = closedObject({
+  message: closedObject({ action: text, payload: text, type: text, uniqueId: text }),
+  status: { ...integer, description: "The receiver's HTTP status" },
+  body: { ...text, description: "The receiver's answer" },
+  accepted: { ...boolean, description: "The receiver answered 200" },
+});
+
+const statusReplySchema = closedObject({
+  enabled: boolean,
+  intervalSeconds: integer,
+  apiUrl: nullableText,
+  tokenUrl: nullableText,
+  credentials: orNull(credentialStateSchema),
+  queues: closedObject({
+    customerPending: integer,
+    transactionPending: integer,
+    progress: integer,
+    inFlight: integer,
+    retrying: integer,
+    deadLetters: integer,
+  }),
+  lastRuns: listOf(jobRunSchema),
+});
 
 /** Dead letters to re-queue: ids, or all (the sync and the destinations routes alike). */
 export const requeueBody = {
@@ -52,6 +134,10 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
       schema: {
         summary: "Send Sample Message with the saved credentials; the receiver's answer",
         tags: ["sync"],
+        response: {
+          200: answer("Sent: what the receiver answered", sampleReplySchema),
+          ...failures("SYNC_NOT_CONFIGURED", "CREDENTIALS_NOT_FOUND"),
+        },
       },
     },
     async (request) => dataSync.sendSample(actorOf(request.actor)),
@@ -63,6 +149,7 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
       schema: {
         summary: "Run the data-sync job once; the run's record (outcome, counts)",
         tags: ["sync"],
+        response: { 200: answer("The run", jobRunSchema) },
       },
     },
     async (request) => dataSync.runOnce(actorOf(request.actor), { trigger: "api" }),
@@ -71,7 +158,11 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
     "/sync/status",
     {
       config: needs("viewSyncStatus"),
-      schema: { summary: "Queue depths, the last runs, dead letters", tags: ["sync"] },
+      schema: {
+        summary: "Queue depths, the last runs, dead letters",
+        tags: ["sync"],
+        response: { 200: answer("The data-sync settings in use and its state", statusReplySchema) },
+      },
     },
     async (request) => dataSync.status(actorOf(request.actor)),
   );
@@ -83,6 +174,7 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
         summary: "The dead letters, newest first",
         tags: ["sync"],
         querystring: limitQuery,
+        response: { 200: answer("The dead letters", listOf(deadLetterSchema)) },
       },
     },
     async (request) => dataSync.deadLetters(actorOf(request.actor), request.query.limit),
@@ -95,6 +187,10 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
         summary: "Put dead letters back in the queue: `ids`, or `all: true`",
         tags: ["sync"],
         body: requeueBody,
+        response: {
+          200: answer("How many were put back", requeueReplySchema),
+          ...failures("DEAD_LETTER_NOT_FOUND"),
+        },
       },
     },
     async (request) => {

@@ -8,6 +8,8 @@ import { MAX_ALTERNATE_ID_LENGTH } from "../domain/apply-request.js";
 import { MAX_AMOUNT, MAX_LINE_ITEMS, MAX_QUANTITY } from "../domain/transactions.js";
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";
+import { customerRecordSchema } from "./schemas/customer-record.js";
+import { answer, boolean, closedObject, failures, text, timestamp } from "./schemas/replies.js";
 import "./route-options.js";
 
 const nullableText = { type: "string", nullable: true } as const;
@@ -54,6 +56,14 @@ const transactionParams = {
   properties: { retailTransactionId: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } },
 } as const;
 
+const postedReplySchema = closedObject({
+  retailTransactionId: text,
+  customerID: text,
+  created: { ...boolean, description: "false: the same transaction posted again, a retry" },
+  counted: { ...boolean, description: "Whether it counts in the summaries (not when voided)" },
+  record: customerRecordSchema,
+});
+
 /** A transaction of a thousand line items is some 600 KiB. */
 const TRANSACTION_BODY_LIMIT = 1024 * 1024;
 
@@ -68,6 +78,11 @@ export function registerTransactionRoutes(api: FastifyInstance, hub: Hub): void 
           "postTransaction: store a PosLog transaction, count it in its customer's summaries, queue both; 201, or 200 for a retry; 409 TRANSACTION_ALREADY_EXISTS",
         tags: ["transactions"],
         body: transactionSchema,
+        response: {
+          200: answer("Posted before with this content: nothing done again", postedReplySchema),
+          201: answer("Posted", postedReplySchema),
+          ...failures("CUSTOMER_NOT_FOUND", "TRANSACTION_ALREADY_EXISTS"),
+        },
       },
     },
     async (request, reply) => {
@@ -84,6 +99,24 @@ export function registerTransactionRoutes(api: FastifyInstance, hub: Hub): void 
         summary: "A posted transaction as given, with its customer; 404 TRANSACTION_NOT_FOUND",
         tags: ["transactions"],
         params: transactionParams,
+        response: {
+          200: answer(
+            "The transaction as posted",
+            closedObject({
+              retailTransactionId: text,
+              customerID: text,
+              businessDate: text,
+              counted: boolean,
+              postedAt: timestamp,
+              transaction: {
+                type: "object",
+                additionalProperties: true,
+                description: "The transaction as it was posted",
+              },
+            }),
+          ),
+          ...failures("TRANSACTION_NOT_FOUND"),
+        },
       },
     },
     async (request) => {
