@@ -77,6 +77,7 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
         response: {
           200: answer("Updated", changeReplySchema),
           201: answer("Added", changeReplySchema),
+          ...failures("CUSTOMER_ALREADY_EXISTS"),
         },
       },
     },
@@ -97,7 +98,7 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
         body: customerRequestSchema,
         response: {
           200: answer("Updated; `change` null when nothing changed", changeReplySchema),
-          ...failures("CUSTOMER_NOT_FOUND"),
+          ...failures("CUSTOMER_NOT_FOUND", "CUSTOMER_ALREADY_EXISTS"),
         },
       },
     },

@@ -279,6 +279,21 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
     await expectReply("POST /api/v1/customers/add-or-update", 200, {
       json: { ...person("Carl", "C-3"), orgName: "Carl Ltd" },
     });
+    // Alternate keys another customer holds.
+    const annsKey = {
+      alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "C-1", updateType: "New" }],
+    };
+    await expectReply("PATCH /api/v1/customers/{customerID}", 409, {
+      path: `/api/v1/customers/${bob}`,
+      json: annsKey,
+      code: "CUSTOMER_ALREADY_EXISTS",
+    });
+    await expectReply("POST /api/v1/customers/add-or-update", 409, {
+      json: {
+        alternateKeys: [...person("x", "C-1").alternateKeys, ...person("x", "C-2").alternateKeys],
+      },
+      code: "CUSTOMER_ALREADY_EXISTS",
+    });
     await expectReply("PATCH /api/v1/customers/{customerID}", 200, {
       path: `/api/v1/customers/${ann}`,
       json: { orgName: "Ann Ltd" },
