@@ -133,7 +133,7 @@ function responsesOf(
     // Not a closed list: the customer routes answer the import's validation codes too.
     const also = declared[400]?.["x-error-codes"] ?? [];
     responses[400] = {
-      description: `\`INVALID_REQUEST\`: a parameter, query or body field refused; \`details.field\` names it${also.length > 0 ? `. Also ${also.map((code) => `\`${code}\``).join(", ")}` : ""}`,
+      description: `\`INVALID_REQUEST\`: a parameter, query or body field refused (\`details.field\` names it), or a JSON body that cannot be read (malformed, or empty)${also.length > 0 ? `. Also ${also.map((code) => `\`${code}\``).join(", ")}` : ""}`,
       content: failure([]).content,
     };
   }
@@ -200,7 +200,8 @@ function operationOf(route: CollectedRoute): OpenApiOperation {
     ...(requestBody ? { requestBody } : {}),
     responses: responsesOf(
       route,
-      parameters.length > 0 || requestBody !== undefined,
+      // A method with a body is sent one the route does not read as well: malformed JSON is 400.
+      parameters.length > 0 || requestBody !== undefined || route.method !== "GET",
       refusesSomeRole,
     ),
     ...(roles ? { security: [{ bearerAuth: [] }], ...roles } : { security: [] }),

@@ -218,6 +218,9 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
       } else if (jsonBody) {
         await expectReply(op.name, 400, { json: { notAField: 1 }, code: "INVALID_REQUEST" });
       }
+      // Malformed JSON, whether or not the route reads a body.
+      if (op.method !== "GET")
+        await expectReply(op.name, 400, { raw: "{", code: "INVALID_REQUEST" });
       // No body: refused where one is required, taken where not.
       if (jsonBody && operation.requestBody?.required) {
         await expectReply(op.name, 400, { code: "INVALID_REQUEST" });
