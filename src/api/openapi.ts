@@ -119,7 +119,8 @@ function rolesOf(
 
 /**
  * What the route declares it answers, and the failures every route meets that takes what it
- * takes: 400 for a refused parameter or field, 401 and 403 for a key, 413 and 415 for a body, 500.
+ * takes: 400 for a refused parameter or field, 401 and 403 for a key, 413 and 415 for a body (any
+ * method but GET is sent one, whether the route reads it or not), 500.
  */
 function responsesOf(
   route: CollectedRoute,
@@ -145,13 +146,15 @@ function responsesOf(
         "`FORBIDDEN`: the key's roles do not allow this route",
       );
   }
-  if (schema.body) {
+  // A body can be sent to any method but GET, read or not: JSON, under the route's limit.
+  const takesBody = route.method !== "GET";
+  if (takesBody && !route.bodyTypes) {
     responses[413] = failure(
       ["REQUEST_TOO_LARGE"],
       `\`REQUEST_TOO_LARGE\`: the body is over ${route.bodyLimit} bytes`,
     );
   }
-  if (schema.body || route.bodyTypes) {
+  if (takesBody) {
     responses[415] = failure(
       ["INVALID_REQUEST"],
       `\`INVALID_REQUEST\`: the body is not sent as ${(route.bodyTypes ?? ["application/json"]).join(" or ")}`,

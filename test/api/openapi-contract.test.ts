@@ -228,7 +228,7 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
         const reply = await server.call(op.method, filled(op.template), { key: grantedKey(op) });
         expect(reply.status, `${op.name} without a body`).not.toBe(400);
       }
-      if (jsonBody) {
+      if (op.method !== "GET" && !("raw" in file)) {
         await expectReply(op.name, 413, { raw: tooLarge, code: "REQUEST_TOO_LARGE" });
         await expectReply(op.name, 415, {
           raw: "x",
