@@ -54,7 +54,21 @@ export function registerCustomerRoutes(api: FastifyInstance, hub: Hub): void {
         tags: ["customers"],
         params: customerParams,
         response: {
-          200: answer("The record", customerRecordSchema),
+          200: {
+            ...answer("The record", customerRecordSchema),
+            headers: {
+              [CUSTOMER_STATUS_HEADER]: {
+                description:
+                  "Set when the customer is inactive: `deleted`, or `merged` into another customer",
+                schema: { type: "string", enum: ["deleted", "merged"] },
+              },
+              Link: {
+                description:
+                  'For a merged-away customer: `</api/v1/customers/{id}>; rel="successor-version"`, the customer it went into',
+                schema: { type: "string" },
+              },
+            },
+          },
           ...failures("CUSTOMER_NOT_FOUND"),
         },
       },

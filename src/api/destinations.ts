@@ -27,6 +27,7 @@ import {
 import {
   credentialStateSchema,
   deadLetterSchema,
+  destinationPauseSchema,
   jobRunSchema,
   limitQuery,
   needs,
@@ -132,6 +133,10 @@ const summarySchema = component(
     failing: integer,
     deadLetters: integer,
     lastRun: orNull(jobRunSchema),
+    pause: {
+      ...orNull(destinationPauseSchema),
+      description: "The pause the receiver asked for (429, 503 with Retry-After); null: none",
+    },
   }),
 );
 
@@ -172,7 +177,11 @@ const runReportSchema = closedObject({
     listOf(
       closedObject({
         customerID: text,
-        outcome: oneOfText(["sent", "skipped", "failed", "dead", "not sent"]),
+        outcome: oneOfText(["sent", "skipped", "failed", "dead", "not sent", "refused"]),
+        action: {
+          ...nullableText,
+          description: "What went or was tried (UPDATE, DELETE); null: nothing",
+        },
         status: nullableInteger,
         error: nullableText,
       }),
@@ -240,12 +249,13 @@ export function registerDestinationRoutes(
   api.post<{ Params: { name: string } }>(
     "/destinations/:name/resume",
     {
-      config,
+      config: needs("runSyncJob"),
       schema: {
         summary:
           "End the pause a destination's receiver asked for (429, 503 with Retry-After) now (sysadmin, jobadmin)",
         tags,
         params: nameParams,
+        response: { 200: answer("The destination", summarySchema), ...unknownDestination },
       },
     },
     async (request) => destinations.resume(actorOf(request.actor), request.params.name),
@@ -322,7 +332,12 @@ export function registerDestinationRoutes(
         body: runBody,
         response: {
           200: answer("The run and what each delivery did", runReportSchema),
-          ...failures("DESTINATION_NOT_FOUND", "CUSTOMER_NOT_FOUND", "DESTINATION_DISABLED"),
+          ...failures(
+            "DESTINATION_NOT_FOUND",
+            "CUSTOMER_NOT_FOUND",
+            "DESTINATION_DISABLED",
+            "DESTINATION_PAUSED",
+          ),
         },
       },
     },

@@ -60,6 +60,17 @@ export const deadLetterSchema = component(
 );
 
 /** What may be shown of saved credentials: where they are, that they are, since when. */
+export const destinationPauseSchema = component(
+  "DestinationPause",
+  closedObject({
+    destination: text,
+    pausedUntil: { ...text, description: "No message goes to the destination before this instant" },
+    pausedAt: text,
+    status: { ...nullableInteger, description: "The receiver's answer that asked for the pause" },
+    reason: text,
+  }),
+);
+
 export const credentialStateSchema = component(
   "CredentialState",
   closedObject({ mapName: text, keyName: text, saved: boolean, updatedAt: nullableText }),
@@ -89,6 +100,10 @@ const statusReplySchema = closedObject({
     deadLetters: integer,
   }),
   lastRuns: listOf(jobRunSchema),
+  pause: {
+    ...orNull(destinationPauseSchema),
+    description: "The pause the receiver asked for (429, 503 with Retry-After); null: none",
+  },
 });
 
 /** Dead letters to re-queue: ids, or all (the sync and the destinations routes alike). */
@@ -149,7 +164,7 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
       schema: {
         summary: "Run the data-sync job once; the run's record (outcome, counts)",
         tags: ["sync"],
-        response: { 200: answer("The run", jobRunSchema) },
+        response: { 200: answer("The run", jobRunSchema), ...failures("DESTINATION_PAUSED") },
       },
     },
     async (request) => dataSync.runOnce(actorOf(request.actor), { trigger: "api" }),

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { OpenApiDocument } from "../../src/api/openapi.js";
 import { ROLES, type Role } from "../../src/domain/roles.js";
+import { pauseDestination } from "../../src/store/sync-queue.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
 import { DatanuumReceiver } from "../simulators/datanuum-receiver.js";
 import { cutOffImport } from "../support/cut-off-import.js";
@@ -668,6 +669,24 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
       code: "CUSTOMER_NOT_FOUND",
     });
     await unknownDestination("POST /api/v1/destinations/{name}/run", {});
+    // A receiver asked the data-sync endpoint to slow down: runs are refused until it resumes.
+    await pauseDestination(server.hub.db, {
+      destination: "datasync",
+      delayMs: 60_000,
+      status: 429,
+      reason: "message 1 answered 429",
+    });
+    await expectReply("POST /api/v1/sync/run", 409, { code: "DESTINATION_PAUSED" });
+    await expectReply("POST /api/v1/destinations/{name}/run", 409, {
+      path: "/api/v1/destinations/datasync/run",
+      json: {},
+      code: "DESTINATION_PAUSED",
+    });
+    await expectReply("GET /api/v1/sync/status", 200);
+    await expectReply("POST /api/v1/destinations/{name}/resume", 200, {
+      path: "/api/v1/destinations/datasync/resume",
+    });
+    await unknownDestination("POST /api/v1/destinations/{name}/resume");
     await expectReply("GET /api/v1/destinations/{name}/runs", 200);
     await unknownDestination("GET /api/v1/destinations/{name}/runs");
     await expectReply("GET /api/v1/destinations/{name}/runs/{runId}", 200, {

@@ -85,6 +85,8 @@ export const errorBodySchema = component("Error", {
 export interface ReplyDeclaration {
   description: string;
   content: Record<string, { schema: Schema }>;
+  /** Headers the reply may carry (OpenAPI's response headers). */
+  headers?: Record<string, { description: string; schema: Schema }>;
   /** For a failure: the codes it comes with. */
   "x-error-codes"?: readonly ErrorCode[];
 }
