@@ -79,8 +79,8 @@ describe.each(cliEngines)("custhub destinations CLI on $name", (engine) => {
     const run = await cli(["destinations", "run", "datanuum", "--customer", ann, "--customer", bo]);
     expect(run.code).toBe(1);
     // Ann's queued CREATE went first (201), then her current record (200): the last result shows.
-    expect(run.stdout).toMatch(new RegExp(`${ann} +sent +200`));
-    expect(run.stdout).toMatch(new RegExp(`${bo} +dead +400 +HTTP 400: no Bo`));
+    expect(run.stdout).toMatch(new RegExp(`${ann} +UPDATE +sent +200`));
+    expect(run.stdout).toMatch(new RegExp(`${bo} +UPDATE +dead +400 +HTTP 400: no Bo`));
 
     datanuum.override(() => undefined);
     const report = (await json(["destinations", "run", "datanuum"])) as {
