@@ -169,6 +169,25 @@ describe.each(cliEngines)("custhub CLI on $name", (engine) => {
     }
   });
 
+  it("refuses an import id that is not a whole number, and a bad --limit, as bad input", async () => {
+    for (const args of [
+      ["imports", "show", "abc"],
+      ["imports", "resume", "12x"],
+      ["imports", "list", "--limit", "abc"],
+      ["imports", "list", "--limit", "0"],
+    ]) {
+      const result = await cli(...args, "--json");
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(JSON.parse(result.stdout), args.join(" ")).toMatchObject({
+        error: { code: "INVALID_REQUEST", message: expect.stringMatching(/import id|--limit/) },
+      });
+      // Never the database's own words.
+      expect(result.stderr, args.join(" ")).not.toMatch(/bigint|syntax/);
+    }
+    // A well-formed id of no import is not found: exit 1.
+    expect((await cli("imports", "show", "424242")).code).toBe(1);
+  });
+
   it("refuses an unknown command with exit code 2", async () => {
     const result = await cli("frobnicate");
     expect(result.code).toBe(2);

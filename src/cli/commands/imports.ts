@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import {
   importFile,
@@ -7,7 +6,9 @@ import {
   type ImportSummary,
 } from "../../ingest/import-file.js";
 import type { ImportReview, ImportRow } from "../../services/imports.js";
+import { InvalidArgumentError, type Command } from "commander";
 import { configOf, withHub } from "../context.js";
+import { importIdArgument } from "../customer-id.js";
 import { io } from "../io.js";
 import {
   EXIT,
@@ -102,6 +103,14 @@ function humanImportRow(row: ImportRow): string {
   return `import ${row.id}: ${row.fileName} (fileset ${row.fileset}) ${row.status}, ${row.total} blocks, ${row.succeeded} succeeded, ${row.failed} failed, ${row.warnings} warned`;
 }
 
+/** `imports list --limit`: as many as `GET /api/v1/imports?limit=` takes. */
+function listLimit(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 500)
+    throw new InvalidArgumentError("needs a whole number 1-500.");
+  return number;
+}
+
 export function registerImports(program: Command): void {
   program
     .command("import")
@@ -159,7 +168,7 @@ export function registerImports(program: Command): void {
   const imports = program.command("imports").description("the batch import review");
   imports
     .command("list")
-    .option("--limit <n>", "how many, newest first (default 50)", (value) => Number(value))
+    .option("--limit <n>", "how many, newest first (1-500, default 50)", listLimit)
     .option("--json", "print one JSON document")
     .description("list the imports, newest first")
     .action(async (options: { limit?: number; json?: boolean }, command: Command) => {
@@ -185,7 +194,7 @@ export function registerImports(program: Command): void {
     });
   imports
     .command("show")
-    .argument("<id>", "the import's id")
+    .argument("<id>", "the import's id", importIdArgument)
     .option("--json", "print one JSON document")
     .description("one import with a row per failed or warned block")
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
@@ -196,7 +205,7 @@ export function registerImports(program: Command): void {
     });
   imports
     .command("resume")
-    .argument("<id>", "the import's id")
+    .argument("<id>", "the import's id", importIdArgument)
     .option("--json", "print one JSON document: the summary")
     .description(
       "apply the rest of an import that did not complete; blocks it applied are not applied again",
