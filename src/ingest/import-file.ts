@@ -33,6 +33,7 @@ import type {
   ReviewRow,
 } from "../services/imports.js";
 import type { ChangeContext } from "../services/customer-changes.js";
+import { failureWords, refusedTheData, savingFailed } from "../services/database-failures.js";
 import { valuesNotWritten, type ValidationIssue } from "../domain/customer.js";
 import type { CardAssociation } from "../services/cards.js";
 import type { MergeRequest } from "../services/customer-merge.js";
@@ -518,7 +519,10 @@ async function applyFile(
         status: "failed",
         error: {
           code: isCusthubError(error) ? error.code : "GENERAL_ERROR",
-          message: toError(error).message,
+          // The review's reader is not the server's operator: never the database's own words.
+          message: isCusthubError(error)
+            ? error.message
+            : `The import stopped: ${failureWords(error)}.`,
           line: null,
           column: null,
         },
@@ -683,8 +687,7 @@ async function associate(
     const record = await hub.cards.associate(association, context);
     return { ok: true, customerID: record.customerID, validationIssues: [] };
   } catch (error) {
-    if (!isCusthubError(error)) throw error;
-    return { ok: false, error };
+    return refusedBlock(error);
   }
 }
 
@@ -702,9 +705,18 @@ async function merge(hub: Hub, request: MergeRequest, context: ChangeContext): P
     }));
     return { ok: true, customerID: merged.customerID, validationIssues: [], notices };
   } catch (error) {
-    if (!isCusthubError(error)) throw error;
-    return { ok: false, error };
+    return refusedBlock(error);
   }
+}
+
+/**
+ * The outcome of a block the service refused, or the database refused the data of (a value it
+ * cannot hold, a constraint): the block fails alone, in custhub's words. Any other failure (the
+ * database lost, a bug) is rethrown: it stops the import, which `imports resume` takes up.
+ */
+function refusedBlock(error: unknown): Outcome {
+  if (!isCusthubError(error) && !refusedTheData(error)) throw error;
+  return { ok: false, error: savingFailed(error) };
 }
 
 /** Counts one block's outcome; returns its review row when it failed or warned. */

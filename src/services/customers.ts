@@ -16,6 +16,7 @@ import {
   type ChangeContext,
 } from "./customer-changes.js";
 import { WriteCoalescer } from "./write-coalescer.js";
+import { savingFailed } from "./database-failures.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
 import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
 import { mergeRulesFrom } from "../domain/merge.js";
@@ -531,12 +532,7 @@ function asCusthubError(error: unknown): CusthubError {
       { cause },
     );
   }
-  return new CusthubError(
-    "GENERAL_ERROR",
-    `The change could not be saved: ${cause.message}`,
-    {},
-    { cause },
-  );
+  return savingFailed(cause);
 }
 
 async function loadApplyContext(

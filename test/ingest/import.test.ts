@@ -587,6 +587,68 @@ describe.each(engines)("batch import on $name", (engine) => {
     await hub.close();
   });
 
+  it("fails a block the database refuses with GENERAL_ERROR and words of its own: no constraint, SQL or customer value", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const context = { actor: "test", channel: "api" as const };
+    // Customers stored before the database starts refusing their names: a merge of two of them,
+    // and a card given to one, rewrite a record that holds the name.
+    const twins = [];
+    for (const id of ["TWIN-1", "TWIN-2"]) {
+      twins.push(
+        await hub.customers.add(
+          {
+            alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: id }],
+            orgName: "Ottoline Vasquez",
+          },
+          context,
+        ),
+      );
+    }
+    await hub.cards.add({ cardNumber: "6000000000000009" });
+    // The database's refusals quote the value, or name the constraint.
+    await hub.db.exec(
+      `ALTER TABLE customers ADD CONSTRAINT refuses_ottoline
+         CHECK (substring(record from 'Ottoline')::integer IS NULL) NOT VALID;
+       ALTER TABLE customers ADD CONSTRAINT customers_no_brandt CHECK (record NOT LIKE '%Brandt%')`,
+    );
+    const summary = await run(
+      hub,
+      dataDir,
+      writeXml(tempDir(), "refused.xml", [
+        `<Customer Action="Add">${key("XSTORE_ID", "R-1")}<OrgName>Ottoline</OrgName></Customer>`,
+        `<Customer Action="AddorUpdate">${key("XSTORE_ID", "R-2")}<OrgName>Brandt</OrgName></Customer>`,
+        `<Customer Action="Merge"><MergeSource>${key("XSTORE_ID", "TWIN-1")}</MergeSource><MergeTargetSet><MergeTarget>${key("XSTORE_ID", "TWIN-2")}</MergeTarget></MergeTargetSet></Customer>`,
+        `<Customer Action="AddorUpdate">${key("XSTORE_ID", "R-3")}</Customer>`,
+      ]),
+    );
+    const cards = join(tempDir(), "cards.xml");
+    writeFileSync(
+      cards,
+      `<ActivateInstrumentCustomerRequest><Instrument><CardNumber>6000000000000009</CardNumber><Customer><CustomerID>${twins[0]!.customerID}</CustomerID></Customer></Instrument></ActivateInstrumentCustomerRequest>`,
+    );
+    const association = await run(hub, dataDir, cards);
+    // Each refused block fails alone; the good one after them is applied, and the files complete.
+    expect(summary).toMatchObject({ total: 4, succeeded: 1, failed: 3, error: null });
+    expect(association).toMatchObject({ total: 1, succeeded: 0, failed: 1, error: null });
+    await hub.customers.getByAlternateKey("XSTORE_ID", "R-3");
+    const rows = [
+      ...(await hub.imports.show(summary.importId)).rows,
+      ...(await hub.imports.show(association.importId)).rows,
+    ];
+    expect(rows.map((row) => [row.blockNumber, row.errorCodes])).toEqual([
+      [1, ["GENERAL_ERROR"]],
+      [2, ["GENERAL_ERROR"]],
+      [3, ["GENERAL_ERROR"]],
+      [1, ["GENERAL_ERROR"]],
+    ]);
+    for (const row of rows) {
+      expect(row.message).toMatch(/^The change could not be saved: the database refused it/);
+      expect(row.message).not.toMatch(/Ottoline|Brandt|constraint|customers|syntax|integer/i);
+    }
+    await hub.close();
+  });
+
   it("converges when an Update file with Set, New, and an Old and New of one entry is imported again", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
