@@ -64,6 +64,12 @@ export interface ImportOptions {
    * resume it instead of starting over (`serve --watch`, for a file a crash left in hand).
    */
   resumeUnfinished?: boolean;
+  /**
+   * Called when the import has recorded where its copy of the file is: from then on the import
+   * holds the file, and `imports resume` can take it up whatever happens next. An error before
+   * this call left nothing of the file anywhere (the database unreachable, a full disk).
+   */
+  onRecorded?: (importId: string) => void;
 }
 
 export interface ImportProgressEvent extends ImportProgress {
@@ -341,13 +347,16 @@ export async function importFile(
       .finally(() => claim.release());
     throw new CusthubError("INVALID_REQUEST", message, { file: fileName }, { cause: error });
   }
-  let failuresFile: string;
+  let failuresFile: string | undefined;
   try {
     // Taken now, though written only at the first failed block: another import of a file by the
     // same name, running at the same time, takes the other name (docs/import.md, "Name clashes").
     failuresFile = reservePath(failedDir, failuresName(fileName), importId);
     await hub.imports.located(importId, { sourcePath: archivedPath, failuresFile });
   } catch (error) {
+    // Unrecorded, the copies could never be resumed from: the caller keeps the file instead.
+    rmSync(archivedPath, { force: true });
+    if (failuresFile !== undefined) rmSync(failuresFile, { force: true });
     await claim.release();
     throw error;
   }
@@ -413,6 +422,7 @@ async function runImport(
   options: Omit<ImportOptions, "fileset">,
 ): Promise<ImportSummary> {
   try {
+    options.onRecorded?.(run.importId);
     return await runClaimed(hub, run, options);
   } finally {
     await run.claim.release();

@@ -7,10 +7,12 @@
  * the file is removed from there (its copy is in `complete/<fileset>/archived/`). A file found in
  * `.processing/` at start was interrupted by a crash: its import is resumed, and the blocks the
  * interrupted run applied are not applied again (docs/import.md, "Interrupted imports"); if its
- * import had completed, it is let go.
+ * import had completed, it is let go. A file whose import failed before it recorded its copy of
+ * the file (the database unreachable, a full disk) stays in `.processing/` and is tried again,
+ * less and less often: nothing else holds it.
  * Polling, not fs.watch: it behaves the same on every file system, network shares included.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { toError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
@@ -21,7 +23,8 @@ export interface WatcherOptions {
   /** How often to look, in milliseconds (default 2000). */
   intervalMs?: number;
   onImported?: (summary: ImportSummary) => void;
-  onError?: (error: Error, file: string) => void;
+  /** `retryInMs` when the file is kept, to be tried again then; absent when it was let go. */
+  onError?: (error: Error, file: string, retryInMs?: number) => void;
   /** Told once of each file or folder in `incoming/` that is not taken, and why. */
   onIgnored?: (path: string, reason: string) => void;
 }
@@ -32,6 +35,16 @@ export interface Watcher {
 }
 
 const PROCESSING = ".processing";
+
+/** The longest wait before a kept file is tried again. */
+const MAX_RETRY_MS = 5 * 60_000;
+
+/** A file kept in `.processing/` after a failed try: when to try it again, and how. */
+interface Retry {
+  tries: number;
+  at: number;
+  resumeUnfinished: boolean;
+}
 
 interface Seen {
   size: number;
@@ -45,6 +58,8 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  const intervalMs = options.intervalMs ?? 2000;
+  const retries = new Map<string, Retry>();
 
   const importOne = async (
     fileset: string,
@@ -52,6 +67,7 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
     name: string,
     resumeUnfinished: boolean,
   ): Promise<void> => {
+    let recorded = false;
     try {
       const summary = await importFile(hub, processingPath, {
         fileset,
@@ -59,13 +75,23 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
         actor: "watch",
         dataDir: options.dataDir,
         resumeUnfinished,
+        onRecorded: () => (recorded = true),
       });
       options.onImported?.(summary);
     } catch (error) {
+      if (!recorded) {
+        // Nothing holds the file but this folder: kept, and tried again later, the same way.
+        const tries = (retries.get(processingPath)?.tries ?? 0) + 1;
+        const waitMs = Math.min(intervalMs * 2 ** tries, MAX_RETRY_MS);
+        retries.set(processingPath, { tries, at: Date.now() + waitMs, resumeUnfinished });
+        options.onError?.(toError(error), join(fileset, name), waitMs);
+        return;
+      }
+      // The import holds its copy and says what happened; `imports resume` takes it up.
       options.onError?.(toError(error), join(fileset, name));
-    } finally {
-      rmSync(processingPath, { force: true });
     }
+    retries.delete(processingPath);
+    rmSync(processingPath, { force: true });
   };
 
   const ignored = new Set<string>();
@@ -82,7 +108,11 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
       mkdirSync(processing, { recursive: true });
       for (const name of files(processing)) {
         if (stopped) return;
-        await importOne(fileset, join(processing, name), name, true);
+        const path = join(processing, name);
+        const retry = retries.get(path);
+        if (retry && Date.now() < retry.at) continue;
+        // Found here at start, a crash left it in hand; kept after a failed try, it is tried as then.
+        await importOne(fileset, path, name, retry?.resumeUnfinished ?? true);
       }
       for (const name of files(folder)) {
         if (stopped) return;
@@ -93,6 +123,8 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
         if (!now || !before || before.size !== now.size || before.mtimeMs !== now.mtimeMs) continue;
         lastLook.delete(path);
         const claimed = join(processing, name);
+        // One by that name is kept for another try: this one waits, and is not taken over it.
+        if (existsSync(claimed)) continue;
         try {
           renameSync(path, claimed);
         } catch {
@@ -107,7 +139,7 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
     running = look()
       .catch((error: unknown) => options.onError?.(toError(error), incoming))
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, options.intervalMs ?? 2000);
+        if (!stopped) timer = setTimeout(tick, intervalMs);
       });
   };
   tick();

@@ -82,6 +82,51 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     await hub.close();
   });
 
+  it("keeps a file it could not start importing (the database refusing) and imports it once it can", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    // The database refuses to record any import: the file can be neither archived nor imported.
+    await hub.db.exec(`
+      CREATE FUNCTION refuse_imports() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'the database is unavailable'; END $$;
+      CREATE TRIGGER refuse_imports BEFORE INSERT ON imports
+        FOR EACH ROW EXECUTE FUNCTION refuse_imports();`);
+    const imported: ImportSummary[] = [];
+    const errors: string[] = [];
+    const watcher = startIncomingWatcher(hub, {
+      dataDir,
+      intervalMs: 20,
+      onImported: (s) => imported.push(s),
+      onError: (error, path) => errors.push(`${path}: ${error.message}`),
+    });
+    const fileset = join(dataDir, "incoming", "default");
+    writeFileSync(join(fileset, "kept.xml"), file("KEPT"));
+    await waitFor(async () => errors.length >= 2);
+    expect(errors[0]).toContain(join("default", "kept.xml"));
+    // Still in hand, not lost: nothing else holds a copy of it.
+    expect(existsSync(join(fileset, ".processing", "kept.xml"))).toBe(true);
+    expect(existsSync(join(dataDir, "complete", "default", "archived", "kept.xml"))).toBe(false);
+    // Another file by that name waits its turn: it does not replace the one kept.
+    writeFileSync(join(fileset, "kept.xml"), file("KEPT-2"));
+    const tries = errors.length;
+    await waitFor(async () => errors.length >= tries + 2);
+    expect(existsSync(join(fileset, "kept.xml"))).toBe(true);
+
+    await hub.db.exec("DROP TRIGGER refuse_imports ON imports");
+    await waitFor(async () => imported.length === 2);
+    await watcher.stop();
+    expect(imported).toMatchObject([
+      { file: "kept.xml", total: 1, succeeded: 1 },
+      { file: "kept.xml", total: 1, succeeded: 1 },
+    ]);
+    expect(readdirSync(fileset)).toEqual([".processing"]);
+    expect(readdirSync(join(fileset, ".processing"))).toEqual([]);
+    for (const id of ["KEPT", "KEPT-2"]) {
+      await expect(hub.customers.getByAlternateKey("XSTORE_ID", id)).resolves.toBeDefined();
+    }
+    await hub.close();
+  });
+
   it("lets go, without importing it again, a file whose import completed just before a crash", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();

@@ -119,8 +119,13 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
                   );
                 } else server.log.info(fields, `imported ${summary.file}`);
               },
-              onError: (error, file) =>
-                server.log.error({ err: error, file }, "import of a dropped file failed"),
+              onError: (error, file, retryInMs) =>
+                retryInMs === undefined
+                  ? server.log.error({ err: error, file }, "import of a dropped file failed")
+                  : server.log.error(
+                      { err: error, file, retryInSeconds: Math.round(retryInMs / 1000) },
+                      "could not start importing a dropped file: it is kept and tried again",
+                    ),
               onIgnored: (path, reason) =>
                 server.log.warn(
                   { path, reason },
