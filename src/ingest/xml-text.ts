@@ -104,6 +104,23 @@ function utf8Decoder(): Decode {
 /** The encodings of one byte per character, as `TextDecoder` names them. */
 const SINGLE_BYTE = /^(?:windows-|iso-8859-|koi8-|macintosh|ibm866|x-mac-)/;
 
+/**
+ * windows-1252's characters for the bytes 0x80-0x9F (the Encoding Standard's index); every other
+ * byte is the code point of its value. Node.js 20.18.3 and later decode these bytes as the C1
+ * controls U+0080-U+009F (nodejs/node#56542): `O’Brien` (0x92) would be stored as `O\u0092Brien`.
+ */
+const WINDOWS_1252_HIGH =
+  "\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F" +
+  "\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178";
+
+/** windows-1252, which the labels ISO-8859-1, latin1, US-ASCII, cp1252, ... name: every byte is text. */
+const windows1252Decoder =
+  (): Decode =>
+  (chunk): string =>
+    chunk
+      .toString("latin1")
+      .replace(/[\u0080-\u009F]/g, (c1) => WINDOWS_1252_HIGH[c1.charCodeAt(0) - 0x80]!);
+
 /** Any other encoding `TextDecoder` knows (ISO-8859-1, windows-1252, UTF-16, ...). */
 function labelDecoder(label: string): Decode {
   let decoder: TextDecoder;
@@ -112,6 +129,7 @@ function labelDecoder(label: string): Decode {
   } catch {
     throw new UnknownEncoding(label);
   }
+  if (decoder.encoding === "windows-1252") return windows1252Decoder();
   const name = decoder.encoding.toUpperCase();
   return (chunk, last) => {
     try {

@@ -70,6 +70,33 @@ describe("decodeXmlText", () => {
     expect(await decoded(utf16)).toBe("<Customers>Zoë</Customers>");
   });
 
+  it("reads windows-1252's € and typographic quotes, under every label of that encoding", async () => {
+    // The Encoding Standard's index-windows-1252 for 0x80-0x9F (0x81, 0x8D, 0x8F, 0x90, 0x9D stay).
+    const expected =
+      "\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F" +
+      "\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178";
+    const high = Buffer.from(Array.from({ length: 32 }, (_, at) => 0x80 + at));
+    // The Encoding Standard reads ISO-8859-1, latin1 and US-ASCII as windows-1252, as browsers do.
+    for (const label of ["windows-1252", "cp1252", "ISO-8859-1", "latin1", "US-ASCII"]) {
+      const declaration = `<?xml version="1.0" encoding="${label}"?>\n`;
+      const file = Buffer.concat([
+        bytes(declaration),
+        bytes("<Customers>O"),
+        Buffer.from([0x92]),
+        bytes("Brien "),
+        high,
+        bytes(" Ren\u00e9</Customers>", "latin1"),
+      ]);
+      expect(await decoded(file), label).toBe(
+        `${declaration}<Customers>O\u2019Brien ${expected} Ren\u00e9</Customers>`,
+      );
+      // Split anywhere, the same text.
+      expect(await decoded(file.subarray(0, 70), file.subarray(70)), label).toBe(
+        await decoded(file),
+      );
+    }
+  });
+
   it("joins characters split between chunks, whatever the split", async () => {
     const text = `<?xml version="1.0"?>\n<Customers>${"Müller 日本 😀 ".repeat(40)}</Customers>`;
     const file = bytes(text);
