@@ -472,7 +472,7 @@ async function applyFile(
       throw new CusthubError(
         "IMPORT_INTERRUPTED",
         `Import ${importId} stopped: ${toError(run.claim.lost.reason).message} Another run may ` +
-          "take it over now; `custhub imports resume ID` applies the rest, each block once.",
+          `take it over now; \`custhub imports resume ${importId}\` applies the rest, each block once.`,
         { importId },
       );
     }

@@ -31,9 +31,9 @@ export type { AppliedBlock, ImportProgress, ImportRow, ImportStop, ReviewRow };
 /** An import's id as the store keeps it: a bigint. */
 const IMPORT_ID = /^\d{1,18}$/;
 
-const INTERRUPTED =
+const interrupted = (importId: string): string =>
   "Interrupted: the process importing this file stopped before it finished. The blocks it " +
-  "applied stand; `custhub imports resume ID` applies the rest, each block once.";
+  `applied stand; \`custhub imports resume ${importId}\` applies the rest, each block once.`;
 
 /**
  * The claim of the process running an import: while it is held no other run of the import
@@ -182,7 +182,7 @@ export class ImportService {
     try {
       return await failRunningImport(this.db, importId, {
         code: "IMPORT_INTERRUPTED",
-        message: INTERRUPTED,
+        message: interrupted(importId),
       });
     } finally {
       await claim.release();

@@ -132,6 +132,10 @@ describe.each(engines)("resuming an interrupted import on $name", (engine) => {
         column: null,
       },
     });
+    // It names the command to run, with this import's id.
+    expect((await hub.imports.show(importId)).error?.message).toContain(
+      `\`custhub imports resume ${importId}\` applies the rest`,
+    );
     await expect(resumeImport(hub, importId, { actor: "test", dataDir })).rejects.toThrow(
       /its copy of the file is not there/,
     );
@@ -263,6 +267,7 @@ describe.runIf(serverUrl)("import claims between processes on postgres", () => {
       status: "failed",
       error: { code: "IMPORT_INTERRUPTED", message: expect.stringContaining("was lost") },
     });
+    expect(cut!.error?.message).toContain(`\`custhub imports resume ${cut!.id}\``);
     expect(cut!.total).toBeLessThan(count);
 
     const resumed = await resumeImport(hub, cut!.id, { actor: "test", dataDir });
