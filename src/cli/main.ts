@@ -117,4 +117,10 @@ export async function runCommandLine(
   }
 }
 
+// A reader that stops early (`| head`, a pager quit) no longer wants the output: the rest of it
+// is dropped, and the command ends as it would have, its database closed, without a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 await runCommandLine(process.argv.slice(2), { forward: true });

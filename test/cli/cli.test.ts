@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import { CLI, runCli } from "../support/cli.js";
 import { createServerDatabase, serverUrl } from "../support/server-database.js";
 
 interface CliEngine {
@@ -408,5 +410,29 @@ describe("custhub import on pglite", () => {
     const importId = /import (\d+)\)/.exec(result.stdout)![1]!;
     const shown = await cli("imports", "show", importId);
     expect(shown.stdout).toMatch(/^stopped: Malformed XML: .* \(line 2, column \d+\)$/m);
+  });
+
+  it("ends quietly when its reader stops early (| head, a pager quit)", async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), "custhub-cli-pipe-"));
+    try {
+      const file = join(ownDir, "many.xml");
+      writeFileSync(file, `<Customers>${'<Customer Action="Bogus"/>\n'.repeat(3_000)}</Customers>`);
+      const imported = await runCli(["--data", ownDir, "import", file, "--json"]);
+      const { importId } = JSON.parse(imported.stdout) as { importId: string };
+      // The review is far longer than a pipe holds; the reader takes its first chunk and leaves.
+      const child = spawn(
+        process.execPath,
+        [CLI, "--data", ownDir, "imports", "show", importId, "--json"],
+        { env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.once("data", () => child.stdout.destroy());
+      const [code] = (await once(child, "close")) as [number | null];
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    } finally {
+      rmSync(ownDir, { recursive: true, force: true });
+    }
   });
 });
