@@ -158,6 +158,23 @@ describe("the CLI beside custhub serve on the embedded database", () => {
     await server.stop();
   }, 120_000);
 
+  it("prints an output longer than one frame of the admin socket: a large import's review", async () => {
+    const dir = tempDir();
+    const file = join(tempDir(), "refused.xml");
+    writeFileSync(file, `<Customers>${'<Customer Action="Bogus"/>\n'.repeat(20_000)}</Customers>`);
+    const imported = await runCli(["--data", dir, "import", file, "--json"]);
+    const { importId } = JSON.parse(imported.stdout) as { importId: string };
+    const alone = await runCli(["--data", dir, "imports", "show", importId, "--json"]);
+    // Several frames' worth (4 MiB each).
+    expect(alone.stdout.length).toBeGreaterThan(5 * 1024 * 1024);
+    const server = await startServe(dir);
+    const forwarded = await runCli(["--data", dir, "imports", "show", importId, "--json"]);
+    expect(forwarded.stderr).toBe("");
+    expect(forwarded.code).toBe(0);
+    expect(forwarded.stdout).toBe(alone.stdout);
+    await server.stop();
+  });
+
   it("imports 10,000 blocks through the server while its sync job delivers them", async () => {
     const receiver = await DataSyncReceiver.start({ payloadCheck: "shallow" });
     try {

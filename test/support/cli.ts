@@ -22,7 +22,8 @@ export function runCli(
     const child = execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
+      // Room for a long output (a large import's review) beside execFile's 1 MiB default.
+      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -19,6 +19,7 @@ import {
   FRAME,
   FrameReader,
   jsonOf,
+  MAX_FRAME_BYTES,
   type Frame,
 } from "./frames.js";
 
@@ -194,7 +195,13 @@ class Session {
     const socket = this.#socket;
     const output = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
-        if (this.#send(encodeFrame(kind, chunk))) callback();
+        // A frame holds at most MAX_FRAME_BYTES: a longer output (a large import's review as one
+        // JSON document) goes in several, which the client writes out one after another.
+        let flowing = true;
+        for (let at = 0; at < chunk.length; at += MAX_FRAME_BYTES) {
+          flowing = this.#send(encodeFrame(kind, chunk.subarray(at, at + MAX_FRAME_BYTES)));
+        }
+        if (flowing) callback();
         else socket.once("drain", () => callback());
       },
     }) as Writable & OutputStream;
