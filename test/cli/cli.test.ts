@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -400,12 +400,17 @@ describe("custhub import on pglite", () => {
     const broken = join(dataDir, "broken.xml");
     writeFileSync(
       broken,
-      '<Customers>\n<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>B</AlternateID></Alternate></Customer>\n</Customers>',
+      '<Customers>\n<Customer Action="AddorUpdate"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>B0</AlternateID></AlternateKey></Customer><Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>B</AlternateID></Alternate></Customer>\n</Customers>',
     );
     const result = await cli("import", broken);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/stopped: Malformed XML: .* \(line 2, column \d+\)/);
     expect(result.stdout).toMatch(/^ {2}took (\d+ ms|\d+\.\d s) \([\d,]+ blocks\/s\)$/m);
+    // The whole file is copied to failed/; the file named on the command line stays.
+    expect(result.stdout).toMatch(/^ {2}whole file copied to: .*failed\/broken\.xml$/m);
+    expect(existsSync(broken)).toBe(true);
+    // One block stands before the bad spot: "1 block", not "1 blocks".
+    expect(result.stdout).toMatch(/: 1 block, 1 succeeded, 0 failed/);
     // The review says why the import stopped, too.
     const importId = /import (\d+)\)/.exec(result.stdout)![1]!;
     const shown = await cli("imports", "show", importId);

@@ -59,10 +59,13 @@ function progressBar(file: string): { update(event: ImportProgressEvent): void; 
 const duration = (seconds: number): string =>
   seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(1)} s`;
 
+/** "1 block", "2 blocks". */
+const blocks = (count: number): string => `${count} block${count === 1 ? "" : "s"}`;
+
 function humanSummary(summary: ImportSummary): string {
   const rate = summary.seconds > 0 ? Math.round(summary.total / summary.seconds) : summary.total;
   const lines = [
-    `${summary.file} (fileset ${summary.fileset}, import ${summary.importId}): ${summary.total} blocks, ` +
+    `${summary.file} (fileset ${summary.fileset}, import ${summary.importId}): ${blocks(summary.total)}, ` +
       `${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.warnings} with warnings`,
     `  took ${duration(summary.seconds)} (${rate.toLocaleString("en-US")} blocks/s)`,
     ...Object.entries(summary.byAction).map(
@@ -70,11 +73,12 @@ function humanSummary(summary: ImportSummary): string {
     ),
   ];
   if (summary.resumedBlocks > 0) {
-    lines.push(`  resumed: ${summary.resumedBlocks} blocks applied by the interrupted run`);
+    lines.push(`  resumed: ${blocks(summary.resumedBlocks)} applied by the interrupted run`);
   }
   if (summary.error) lines.push(`  stopped: ${summary.error.message}`);
   if (summary.archivedPath) lines.push(`  archived: ${summary.archivedPath}`);
-  if (summary.failedFilePath) lines.push(`  file moved to: ${summary.failedFilePath}`);
+  // A copy: the file named on the command line stays where it is.
+  if (summary.failedFilePath) lines.push(`  whole file copied to: ${summary.failedFilePath}`);
   if (summary.failuresPath) lines.push(`  failures: ${summary.failuresPath}`);
   return lines.join("\n");
 }
@@ -100,7 +104,7 @@ function reviewTable(review: ImportReview): string {
 }
 
 function humanImportRow(row: ImportRow): string {
-  return `import ${row.id}: ${row.fileName} (fileset ${row.fileset}) ${row.status}, ${row.total} blocks, ${row.succeeded} succeeded, ${row.failed} failed, ${row.warnings} warned`;
+  return `import ${row.id}: ${row.fileName} (fileset ${row.fileset}) ${row.status}, ${blocks(row.total)}, ${row.succeeded} succeeded, ${row.failed} failed, ${row.warnings} warned`;
 }
 
 /** `imports list --limit`: as many as `GET /api/v1/imports?limit=` takes. */
