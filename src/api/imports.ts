@@ -1,8 +1,9 @@
 /** Import routes: a batch file posted as the body, and the batch import review (SPEC 4, 10). */
 import type { FastifyInstance } from "fastify";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { importFile, resumeImport } from "../ingest/import-file.js";
 import type { Hub } from "../services/hub.js";
+import { reviewJson } from "../services/imports.js";
 import { replyUnsupportedBodyType } from "./error-replies.js";
 import {
   answer,
@@ -207,6 +208,13 @@ function registerInContext(api: FastifyInstance, hub: Hub, dataDir: string): voi
         },
       },
     },
-    async (request) => hub.imports.show(request.params.id),
+    async (request, reply) => {
+      const row = await hub.imports.get(request.params.id);
+      // Sent as its rows are read, a page at a time: the review of a million failed blocks is
+      // never held whole in the server's memory.
+      return reply
+        .type("application/json; charset=utf-8")
+        .send(Readable.from(reviewJson(row, hub.imports.rows(row.id))));
+    },
   );
 }

@@ -70,13 +70,39 @@ export function reportUsageError(options: OutputOptions, message: string): void 
 /** A fixed-width table for people: one header row, then the rows. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   // Folded row by row: spread into Math.max, a large import's review overflowed the call stack.
-  const widths = headers.map((header, column) =>
-    rows.reduce((widest, row) => Math.max(widest, (row[column] ?? "").length), header.length),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n");
+  const widths = headers.map((header) => header.length);
+  for (const row of rows) widen(widths, row);
+  return [tableLine(widths, headers), ...rows.map((row) => tableLine(widths, row))].join("\n");
+}
+
+/** Widens `widths` to hold the cells of `row`. */
+export function widen(widths: number[], row: readonly string[]): void {
+  for (const [column, cell] of row.entries()) {
+    widths[column] = Math.max(widths[column] ?? 0, cell.length);
+  }
+}
+
+/** One line of a table whose columns are `widths` wide. */
+export const tableLine = (widths: readonly number[], cells: readonly string[]): string =>
+  cells
+    .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+    .join("  ")
+    .trimEnd();
+
+/**
+ * Writes `text` to the command's stdout, waiting while the reader catches up: a long output is
+ * written as it is made, never held whole. A reader gone (`| head`) waits for nothing.
+ */
+export async function writeOut(text: string): Promise<void> {
+  const out = io().stdout as NodeJS.WritableStream & { destroyed?: boolean };
+  if (out.write(text) || out.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      out.removeListener("drain", done);
+      out.removeListener("close", done);
+      resolve();
+    };
+    out.once("drain", done);
+    out.once("close", done);
+  });
 }

@@ -28,6 +28,9 @@ import {
 
 export type { AppliedBlock, ImportProgress, ImportRow, ImportStop, ReviewRow };
 
+/** Review rows read at a time. */
+const REVIEW_PAGE = 2000;
+
 /** An import's id as the store keeps it: a bigint. */
 const IMPORT_ID = /^\d{1,18}$/;
 
@@ -200,12 +203,53 @@ export class ImportService {
   }
 
   async show(importId: string): Promise<ImportReview> {
-    let found = IMPORT_ID.test(importId) ? await readImport(this.db, importId) : null;
+    return { ...(await this.get(importId)), rows: await readReviewRows(this.db, importId) };
+  }
+
+  /** The import without its review rows; one marked running whose process died, as interrupted. */
+  async get(importId: string): Promise<ImportRow> {
+    const found = IMPORT_ID.test(importId) ? await readImport(this.db, importId) : null;
     if (!found)
       throw new CusthubError("IMPORT_NOT_FOUND", `No import with id ${importId}.`, { importId });
     if (found.status === "running" && (await this.#closeIfDead(importId))) {
-      found = (await readImport(this.db, importId))!;
+      return (await readImport(this.db, importId))!;
     }
-    return { ...found, rows: await readReviewRows(this.db, importId) };
+    return found;
   }
+
+  /**
+   * The import's review rows in block order, read a page at a time: a review of a million failed
+   * blocks is printed or sent without being held whole.
+   */
+  async *rows(importId: string, pageSize = REVIEW_PAGE): AsyncGenerator<ReviewRow> {
+    for (let after = 0; ;) {
+      const page = await readReviewRows(this.db, importId, { after, span: pageSize });
+      if (page.length === 0) return;
+      yield* page;
+      after = page.at(-1)!.blockNumber;
+    }
+  }
+}
+
+/**
+ * The review as one JSON document, `{...row, rows: [...]}`, written as the rows are read: the
+ * text `JSON.stringify(review, null, space)` gives, in pieces, with no more than one row held.
+ */
+export async function* reviewJson(
+  row: ImportRow,
+  rows: AsyncIterable<ReviewRow>,
+  space: 0 | 2 = 0,
+): AsyncGenerator<string> {
+  const whole = JSON.stringify({ ...row, rows: [] }, null, space);
+  // The document ends with the empty list: `[]}` or `[]\n}`.
+  const open = whole.lastIndexOf("[]");
+  yield whole.slice(0, open + 1);
+  const indent = space === 0 ? "" : "\n    ";
+  let first = true;
+  for await (const item of rows) {
+    const text = JSON.stringify(item, null, space);
+    yield `${first ? "" : ","}${indent}${space === 0 ? text : text.replace(/\n/g, indent)}`;
+    first = false;
+  }
+  yield `${first || space === 0 ? "" : "\n  "}${whole.slice(open + 1)}`;
 }

@@ -231,7 +231,18 @@ export async function readImport(db: Queryable, importId: string): Promise<Impor
   return row ? toImport(row) : null;
 }
 
-export async function readReviewRows(db: Queryable, importId: string): Promise<ReviewRow[]> {
+/**
+ * The review rows of an import in block order: all of them, or a page: the rows after the block
+ * numbered `after`, from the next one's number on across `span` block numbers (at most `span`
+ * rows, and at least one while any are left). A page bounded so, and not by LIMIT, is read
+ * through the key's index whatever the planner's statistics say: with a LIMIT, an embedded
+ * database that had not gathered them sorted every row left for each page.
+ */
+export async function readReviewRows(
+  db: Queryable,
+  importId: string,
+  page?: { after: number; span: number },
+): Promise<ReviewRow[]> {
   const rows = await db.query<{
     block_number: number;
     line: number;
@@ -242,8 +253,15 @@ export async function readReviewRows(db: Queryable, importId: string): Promise<R
     message: string;
   }>(
     `SELECT block_number, line, action, block_key, outcome, error_codes, message
-       FROM import_review_rows WHERE import_id = $1::bigint ORDER BY block_number`,
-    [importId],
+       FROM import_review_rows WHERE import_id = $1::bigint${
+         page
+           ? ` AND block_number > $2 AND block_number < $3 + (
+                SELECT min(block_number) FROM import_review_rows
+                 WHERE import_id = $1::bigint AND block_number > $2)`
+           : ""
+       }
+      ORDER BY block_number`,
+    page ? [importId, page.after, page.span] : [importId],
   );
   return rows.map((row) => ({
     blockNumber: row.block_number,

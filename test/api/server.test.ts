@@ -304,6 +304,34 @@ describe.each(engines)("REST API on $name", (engine) => {
     }
   });
 
+  it("sends a large import's review as it reads it, a page at a time, never held whole", async () => {
+    const blocks = '<Customer Action="Bogus"/>\n'.repeat(4_500);
+    const posted = await fetch(`${base}/api/v1/imports?fileName=refused.xml`, {
+      method: "POST",
+      headers: { "content-type": "application/xml", authorization: `Bearer ${operatorKey}` },
+      body: `<Customers>\n${blocks}</Customers>\n`,
+    });
+    const { importId } = (await posted.json()) as { importId: string };
+    const response = await fetch(`${base}/api/v1/imports/${importId}`, {
+      headers: { authorization: `Bearer ${viewerKey}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    // Streamed: its length is not known before its end.
+    expect(response.headers.get("transfer-encoding")).toBe("chunked");
+    expect(response.headers.get("content-length")).toBeNull();
+    const review = (await response.json()) as { rows: { blockNumber: number }[] };
+    // The same document as the whole review, across several pages of rows.
+    expect(review).toEqual(JSON.parse(JSON.stringify(await hub.imports.show(importId))));
+    expect(review.rows.map((row) => row.blockNumber)).toEqual(
+      Array.from({ length: 4_500 }, (_, at) => at + 1),
+    );
+    // Read a thousand at a time, page after page, the rows are the same, in block order.
+    const paged: number[] = [];
+    for await (const row of hub.imports.rows(importId, 1_000)) paged.push(row.blockNumber);
+    expect(paged).toEqual(review.rows.map((row) => row.blockNumber));
+  });
+
   it("imports an XML body, answers with the summary, and serves the review", async () => {
     const xml = `<?xml version="1.0"?>\n<Customers>\n<Customer Action="Add"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>API-1</AlternateID></AlternateKey></Customer>\n<Customer Action="Update"><CustomerID>999999</CustomerID><OrgName>x</OrgName></Customer>\n</Customers>\n`;
     const posted = await fetch(`${base}/api/v1/imports?fileset=web&fileName=upload.xml`, {

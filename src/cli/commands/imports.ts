@@ -5,7 +5,8 @@ import {
   type ImportProgressEvent,
   type ImportSummary,
 } from "../../ingest/import-file.js";
-import type { ImportReview, ImportRow } from "../../services/imports.js";
+import type { Hub } from "../../services/hub.js";
+import { reviewJson, type ImportRow, type ReviewRow } from "../../services/imports.js";
 import { InvalidArgumentError, type Command } from "commander";
 import { configOf, withHub } from "../context.js";
 import { importIdArgument } from "../customer-id.js";
@@ -17,6 +18,9 @@ import {
   reportFailure,
   setExitCode,
   table,
+  tableLine,
+  widen,
+  writeOut,
   type ErrorBody,
 } from "../output.js";
 
@@ -83,24 +87,38 @@ function humanSummary(summary: ImportSummary): string {
   return lines.join("\n");
 }
 
-function reviewTable(review: ImportReview): string {
-  return [
-    humanImportRow(review),
-    // A file that stopped part-way says why, before the rows of the blocks read until then.
-    ...(review.error ? [`stopped: ${review.error.message}`] : []),
-    table(
-      ["BLOCK", "LINE", "ACTION", "KEY", "OUTCOME", "CODES", "MESSAGE"],
-      review.rows.map((row) => [
-        String(row.blockNumber),
-        String(row.line),
-        row.action ?? "",
-        row.key ?? "",
-        row.outcome,
-        row.errorCodes.join(","),
-        row.message,
-      ]),
-    ),
-  ].join("\n");
+const REVIEW_COLUMNS = ["BLOCK", "LINE", "ACTION", "KEY", "OUTCOME", "CODES", "MESSAGE"];
+
+const reviewCells = (row: ReviewRow): string[] => [
+  String(row.blockNumber),
+  String(row.line),
+  row.action ?? "",
+  row.key ?? "",
+  row.outcome,
+  row.errorCodes.join(","),
+  row.message,
+];
+
+/**
+ * Prints an import's review as its rows are read, a page at a time: a million failed blocks are
+ * printed without being held (the table's widths are taken in a first reading of the rows).
+ */
+async function printReview(hub: Hub, id: string, options: { json?: boolean }): Promise<void> {
+  const row = await hub.imports.get(id);
+  if (options.json) {
+    for await (const piece of reviewJson(row, hub.imports.rows(id), 2)) await writeOut(piece);
+    await writeOut("\n");
+    return;
+  }
+  await writeOut(`${humanImportRow(row)}\n`);
+  // A file that stopped part-way says why, before the rows of the blocks read until then.
+  if (row.error) await writeOut(`stopped: ${row.error.message}\n`);
+  const widths = REVIEW_COLUMNS.map((column) => column.length);
+  for await (const review of hub.imports.rows(id)) widen(widths, reviewCells(review));
+  await writeOut(`${tableLine(widths, REVIEW_COLUMNS)}\n`);
+  for await (const review of hub.imports.rows(id)) {
+    await writeOut(`${tableLine(widths, reviewCells(review))}\n`);
+  }
 }
 
 function humanImportRow(row: ImportRow): string {
@@ -202,10 +220,7 @@ export function registerImports(program: Command): void {
     .option("--json", "print one JSON document")
     .description("one import with a row per failed or warned block")
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
-      await withHub(command, options, async (hub) => {
-        const review = await hub.imports.show(id);
-        printResult(options, review, () => reviewTable(review));
-      });
+      await withHub(command, options, (hub) => printReview(hub, id, options));
     });
   imports
     .command("resume")
