@@ -24,13 +24,14 @@ import { pipeline } from "node:stream/promises";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
 import { GROUP_SIZE, type CustomerOperation } from "../services/customers.js";
 import type { Hub } from "../services/hub.js";
-import type {
-  AppliedBlock,
-  ImportClaim,
-  ImportProgress,
-  ImportRow,
-  ImportStop,
-  ReviewRow,
+import {
+  resumeAdvice,
+  type AppliedBlock,
+  type ImportClaim,
+  type ImportProgress,
+  type ImportRow,
+  type ImportStop,
+  type ReviewRow,
 } from "../services/imports.js";
 import type { ChangeContext } from "../services/customer-changes.js";
 import { failureWords, refusedTheData, savingFailed } from "../services/database-failures.js";
@@ -472,7 +473,7 @@ async function applyFile(
       throw new CusthubError(
         "IMPORT_INTERRUPTED",
         `Import ${importId} stopped: ${toError(run.claim.lost.reason).message} Another run may ` +
-          `take it over now; \`custhub imports resume ${importId}\` applies the rest, each block once.`,
+          `take it over now; ${resumeAdvice(importId)}`,
         { importId },
       );
     }
@@ -532,7 +533,7 @@ async function applyFile(
           // The review's reader is not the server's operator: never the database's own words.
           message: isCusthubError(error)
             ? error.message
-            : `The import stopped: ${failureWords(error)}.`,
+            : `The import stopped: ${failureWords(error)}. ${resumeAdvice(importId)}`,
           line: null,
           column: null,
         },

@@ -34,9 +34,18 @@ const REVIEW_PAGE = 2000;
 /** An import's id as the store keeps it: a bigint. */
 const IMPORT_ID = /^\d{1,18}$/;
 
+/** What applies the rest of an import that stopped part-way. */
+export const resumeAdvice = (importId: string): string =>
+  `\`custhub imports resume ${importId}\` applies the rest, each block once.`;
+
 const interrupted = (importId: string): string =>
   "Interrupted: the process importing this file stopped before it finished. The blocks it " +
-  `applied stand; \`custhub imports resume ${importId}\` applies the rest, each block once.`;
+  `applied stand; ${resumeAdvice(importId)}`;
+
+/** Before the import had its copy of the file, nothing was applied and there is none to resume. */
+const NOT_RECEIVED =
+  "Interrupted: the process importing this file stopped before it had received the whole file. " +
+  "No block was applied; import the file again.";
 
 /**
  * The claim of the process running an import: while it is held no other run of the import
@@ -183,9 +192,10 @@ export class ImportService {
     const claim = await this.#claim(importId);
     if (!claim) return false;
     try {
+      const located = (await readImportFiles(this.db, importId))?.sourcePath ?? null;
       return await failRunningImport(this.db, importId, {
         code: "IMPORT_INTERRUPTED",
-        message: interrupted(importId),
+        message: located === null ? NOT_RECEIVED : interrupted(importId),
       });
     } finally {
       await claim.release();

@@ -87,6 +87,11 @@ describe.each(engines)("resuming an interrupted import on $name", (engine) => {
     });
     const cut = await hub.imports.show(cutId);
     expect(cut).toMatchObject({ status: "failed", total: 3 });
+    // It says why, in words of its own, and what applies the rest.
+    expect(cut.error?.message).toBe(
+      `The import stopped: an internal error (Error). \`custhub imports resume ${cutId}\` ` +
+        "applies the rest, each block once.",
+    );
 
     const resumed = await resumeImport(hub, cut.id, { actor: "test", dataDir });
     expect(resumed).toMatchObject({ importId: cut.id, resumedBlocks: 3, total: 7, failed: 1 });
@@ -132,9 +137,10 @@ describe.each(engines)("resuming an interrupted import on $name", (engine) => {
         column: null,
       },
     });
-    // It names the command to run, with this import's id.
-    expect((await hub.imports.show(importId)).error?.message).toContain(
-      `\`custhub imports resume ${importId}\` applies the rest`,
+    // It stopped before its copy of the file was whole: nothing to resume, and it says so.
+    expect((await hub.imports.show(importId)).error?.message).toBe(
+      "Interrupted: the process importing this file stopped before it had received the whole " +
+        "file. No block was applied; import the file again.",
     );
     await expect(resumeImport(hub, importId, { actor: "test", dataDir })).rejects.toThrow(
       /its copy of the file is not there/,
