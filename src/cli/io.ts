@@ -60,6 +60,17 @@ export const processIo: CommandIo = {
     }),
 };
 
+/** Settles at the first of `events` the emitter emits, and stops listening for the others. */
+export function firstOf(emitter: NodeJS.EventEmitter, events: readonly string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      for (const event of events) emitter.removeListener(event, done);
+      resolve();
+    };
+    for (const event of events) emitter.once(event, done);
+  });
+}
+
 /** The input and output of the command running now. */
 export function io(): CommandIo {
   return storage.getStore() ?? processIo;

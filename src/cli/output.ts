@@ -4,7 +4,7 @@
  * document `{error: {code, message, details}}` also goes to stdout, so scripts always get JSON.
  */
 import { CusthubError, isCusthubError, toError, type ErrorCode } from "../domain/errors.js";
-import { io } from "./io.js";
+import { firstOf, io } from "./io.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -96,13 +96,5 @@ export const tableLine = (widths: readonly number[], cells: readonly string[]): 
 export async function writeOut(text: string): Promise<void> {
   const out = io().stdout as NodeJS.WritableStream & { destroyed?: boolean };
   if (out.write(text) || out.destroyed) return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      out.removeListener("drain", done);
-      out.removeListener("close", done);
-      resolve();
-    };
-    out.once("drain", done);
-    out.once("close", done);
-  });
+  await firstOf(out, ["drain", "close"]);
 }

@@ -40,6 +40,14 @@ function batchFile(dir: string, name: string, count: number, extra = ""): string
   return path;
 }
 
+/** Imports, alone, 20,000 blocks that all fail: a review of several MiB. Returns its id. */
+async function importRefusedBlocks(dir: string): Promise<string> {
+  const file = join(tempDir(), "refused.xml");
+  writeFileSync(file, `<Customers>${'<Customer Action="Bogus"/>\n'.repeat(20_000)}</Customers>`);
+  const imported = await runCli(["--data", dir, "import", file, "--json"]);
+  return (JSON.parse(imported.stdout) as { importId: string }).importId;
+}
+
 /** What differs between two data dirs by nature: their paths, clocks and random keys. */
 function normalized(result: CliResult, dataDir: string): CliResult {
   const clean = (text: string): string =>
@@ -160,10 +168,7 @@ describe("the CLI beside custhub serve on the embedded database", () => {
 
   it("prints an output longer than one frame of the admin socket: a large import's review", async () => {
     const dir = tempDir();
-    const file = join(tempDir(), "refused.xml");
-    writeFileSync(file, `<Customers>${'<Customer Action="Bogus"/>\n'.repeat(20_000)}</Customers>`);
-    const imported = await runCli(["--data", dir, "import", file, "--json"]);
-    const { importId } = JSON.parse(imported.stdout) as { importId: string };
+    const importId = await importRefusedBlocks(dir);
     const alone = await runCli(["--data", dir, "imports", "show", importId, "--json"]);
     // Several frames' worth (4 MiB each).
     expect(alone.stdout.length).toBeGreaterThan(5 * 1024 * 1024);
@@ -173,6 +178,26 @@ describe("the CLI beside custhub serve on the embedded database", () => {
     expect(forwarded.code).toBe(0);
     expect(forwarded.stdout).toBe(alone.stdout);
     await server.stop();
+  });
+
+  it("stops on SIGTERM after a forwarded command's terminal went away in the middle of its output", async () => {
+    const dir = tempDir();
+    const importId = await importRefusedBlocks(dir);
+    const server = await startServe(dir);
+    // The terminal reads the first piece of a long review, and is gone (closed, killed).
+    const client = spawn(
+      process.execPath,
+      [CLI, "--data", dir, "imports", "show", importId, "--json"],
+      { env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "ignore"] },
+    );
+    client.stdout.once("data", () => client.kill("SIGKILL"));
+    await exited(client);
+    await waitFor(async () => server.output().includes('"command":"imports show","exitCode"'));
+    const stopped = await Promise.race([
+      server.stop(),
+      new Promise<string>((resolve) => setTimeout(() => resolve("still running"), 30_000)),
+    ]);
+    expect(stopped).toBe(0);
   });
 
   it("imports 10,000 blocks through the server while its sync job delivers them", async () => {

@@ -10,7 +10,7 @@ import { Readable, Writable } from "node:stream";
 import { CusthubError, ERROR_CODES, type ErrorCode } from "../../domain/errors.js";
 import type { Config } from "../../services/config.js";
 import type { Hub } from "../../services/hub.js";
-import { runWithIo, type CommandIo, type InputFile, type OutputStream } from "../io.js";
+import { firstOf, runWithIo, type CommandIo, type InputFile, type OutputStream } from "../io.js";
 import { reportFailure } from "../output.js";
 import {
   decodeData,
@@ -201,8 +201,10 @@ class Session {
         for (let at = 0; at < chunk.length; at += MAX_FRAME_BYTES) {
           flowing = this.#send(encodeFrame(kind, chunk.subarray(at, at + MAX_FRAME_BYTES)));
         }
-        if (flowing) callback();
-        else socket.once("drain", () => callback());
+        if (flowing) return callback();
+        // The client may go away instead of reading on (closed, killed): the write then ends too,
+        // or the command would wait for ever, and a server stopping would wait for the command.
+        void firstOf(socket, ["drain", "close"]).then(() => callback());
       },
     }) as Writable & OutputStream;
     output.isTTY = terminal.isTTY;
