@@ -367,12 +367,12 @@ export function registerDestinationRoutes(
     {
       config: needs("viewSyncStatus"),
       schema: {
-        summary: "One run and the results it kept; 400 for a run the destination has not",
+        summary: "One run and the results it kept",
         tags,
         params: runParams,
         response: {
           200: answer("The run and what each delivery did", runReportSchema),
-          ...unknownDestination,
+          ...failures("DESTINATION_NOT_FOUND", "RUN_NOT_FOUND"),
         },
       },
     },

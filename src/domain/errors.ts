@@ -73,6 +73,8 @@ export const ERROR_CODES = [
   "UNSUPPORTED_SYNC_MESSAGE",
   /** A dead-letter id that no dead letter has. */
   "DEAD_LETTER_NOT_FOUND",
+  /** A job run id that names no run of the destination asked about. */
+  "RUN_NOT_FOUND",
   // Destinations and connectors (SPEC 7):
   /** A destination name the registry does not list (`custhub destinations list`). */
   "DESTINATION_NOT_FOUND",

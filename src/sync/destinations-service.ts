@@ -542,13 +542,19 @@ export class DestinationService {
   async runReport(actor: Actor, name: string, runId: string): Promise<DestinationRunReport> {
     assertAllowed("viewSyncStatus", actor);
     const definition = destinationNamed(name, this.#registry);
-    const run = /^\d{1,18}$/.test(runId) ? await getJobRun(this.hub.db, runId) : null;
-    if (!run || run.destination !== definition.name) {
+    if (!/^\d{1,18}$/.test(runId)) {
       throw new CusthubError(
         "INVALID_REQUEST",
-        `${definition.name} has no run ${JSON.stringify(runId)}.`,
+        `A run id is a whole number; ${JSON.stringify(runId)} is not.`,
         { field: "run", run: runId },
       );
+    }
+    const run = await getJobRun(this.hub.db, runId);
+    if (!run || run.destination !== definition.name) {
+      throw new CusthubError("RUN_NOT_FOUND", `${definition.name} has no run ${runId}.`, {
+        destination: definition.name,
+        run: runId,
+      });
     }
     return { run, results: await listRunResults(this.hub.db, run.id), customers: null };
   }

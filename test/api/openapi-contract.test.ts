@@ -693,6 +693,10 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
       path: `/api/v1/destinations/datanuum/runs/${run.body.run.id}`,
     });
     await unknownDestination("GET /api/v1/destinations/{name}/runs/{runId}");
+    await expectReply("GET /api/v1/destinations/{name}/runs/{runId}", 404, {
+      path: "/api/v1/destinations/datanuum/runs/424242",
+      code: "RUN_NOT_FOUND",
+    });
     await expectReply("GET /api/v1/destinations/{name}/dead-letters", 200);
     await unknownDestination("GET /api/v1/destinations/{name}/dead-letters");
     await expectReply("POST /api/v1/destinations/{name}/dead-letters/requeue", 200, {

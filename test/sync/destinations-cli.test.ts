@@ -91,6 +91,13 @@ describe.each(cliEngines)("custhub destinations CLI on $name", (engine) => {
     expect(runs).toHaveLength(2);
     const again = await cli(["destinations", "runs", "datanuum", runs[1]!.id]);
     expect(again.stdout).toContain("HTTP 400: no Bo");
+    // Another destination's run, or none, is not found (exit 1); a run id that is no number is bad usage.
+    for (const run of ["424242", runs[1]!.id]) {
+      const missing = await cli(["destinations", "runs", "newbase", run]);
+      expect(missing.code, run).toBe(1);
+      expect(missing.stderr).toContain(`error RUN_NOT_FOUND: newbase has no run ${run}.`);
+    }
+    expect((await cli(["destinations", "runs", "datanuum", "last"])).code).toBe(2);
 
     const letters = (await json(["destinations", "dead-letters", "datanuum"])) as { id: string }[];
     // Bo's CREATE and his current record were both refused.
