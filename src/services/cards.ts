@@ -22,6 +22,8 @@ import {
   insertCard,
   insertCardProgram,
   listCardPrograms,
+  programCodesLike,
+  readCardProgram,
   readCard,
   saveCardState,
   setCardProgramActive,
@@ -154,6 +156,18 @@ export class CardService {
 
   async add(input: NewCard): Promise<Card> {
     const card = checkNewCard(input);
+    // A card naming no defined program is associated without the program checks; one whose code
+    // differs from a defined program's only in case would slip past them unseen.
+    if (card.program !== null && (await readCardProgram(this.db, card.program)) === null) {
+      const [defined] = await programCodesLike(this.db, card.program);
+      if (defined !== undefined) {
+        throw new CusthubError(
+          "INVALID_REQUEST",
+          `No card program is called ${card.program}, but ${defined} is: program codes are compared exactly, letters' case included.`,
+          { field: "program", program: card.program, defined },
+        );
+      }
+    }
     if (!(await insertCard(this.db, card))) {
       throw new CusthubError(
         "CARD_ALREADY_EXISTS",

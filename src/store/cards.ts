@@ -151,6 +151,15 @@ export async function readCardProgram(db: Queryable, code: string): Promise<Card
   return row ? toCardProgram(row) : null;
 }
 
+/** The program codes that equal `code` but for letters' case (`OLD` for `old`). */
+export async function programCodesLike(db: Queryable, code: string): Promise<string[]> {
+  const rows = await db.query<{ code: string }>(
+    "SELECT code FROM card_programs WHERE lower(code) = lower($1) AND code <> $1 ORDER BY code",
+    [code],
+  );
+  return rows.map((row) => row.code);
+}
+
 export async function listCardPrograms(db: Queryable): Promise<CardProgram[]> {
   const rows = await db.query<CardProgramRecord>(
     `SELECT ${PROGRAM_COLUMNS} FROM card_programs ORDER BY code`,

@@ -209,6 +209,33 @@ describe.each(engines)("card customer association on $name", (engine) => {
       });
     }
   });
+  it("refuses a card whose program differs from a defined one only in case, so the program checks cannot be slipped", async () => {
+    const hub = await engine.freshHub();
+    await hub.cards.addProgram({ code: "OLD", kind: "loyalty", active: false });
+    await expect(
+      hub.cards.add({ cardNumber: "7200000000000001", program: "old" }),
+    ).rejects.toMatchObject({
+      code: "INVALID_REQUEST",
+      message:
+        "No card program is called old, but OLD is: program codes are compared exactly, letters' case included.",
+      details: { field: "program", program: "old", defined: "OLD" },
+    });
+    // The defined code, or one no program has, is taken.
+    await hub.cards.add({ cardNumber: "7200000000000001", program: "OLD" });
+    await hub.cards.add({ cardNumber: "7200000000000002", program: "NEW" });
+    const customer = await hub.customers.add(
+      { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "PROGRAMS" }] },
+      context,
+    );
+    await expect(
+      hub.cards.associate(
+        { cardNumber: "7200000000000001", customerID: customer.customerID },
+        context,
+      ),
+    ).rejects.toMatchObject({ code: "PROGRAM_INACTIVE" });
+    await hub.close();
+  });
+
   it("refuses a card number and a serial that name different cards with CARD_NOT_FOUND", async () => {
     const hub = await engine.freshHub();
     const holder = await hub.customers.add(
