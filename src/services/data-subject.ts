@@ -6,7 +6,7 @@
 import { CusthubError } from "../domain/errors.js";
 import { toCustomerResponse, type CustomerResponse } from "../domain/customer-response.js";
 import { eraseCustomer } from "../domain/erase.js";
-import type { CustomerState } from "../domain/customer.js";
+import { canonicalCustomerID, type CustomerState } from "../domain/customer.js";
 import { loadCustomers, readHistory, type HistoryEntry } from "../store/customers.js";
 import {
   readQueuedMessages,
@@ -34,7 +34,8 @@ async function stateOf(db: Database, customerID: string): Promise<CustomerState>
   return state;
 }
 
-export async function exportCustomer(db: Database, customerID: string): Promise<CustomerExport> {
+export async function exportCustomer(db: Database, given: string): Promise<CustomerExport> {
+  const customerID = canonicalCustomerID(given);
   const stored = await stateOf(db, customerID);
   return {
     exportedAt: new Date().toISOString(),
@@ -47,9 +48,10 @@ export async function exportCustomer(db: Database, customerID: string): Promise<
 
 export async function eraseCustomerData(
   db: Database,
-  customerID: string,
+  given: string,
   context: ChangeContext,
 ): Promise<{ customerID: string; erasedAt: string; queued: boolean }> {
+  const customerID = canonicalCustomerID(given);
   return db.transaction(async (tx) => {
     const state = (await loadCustomers(tx, [customerID], { forUpdate: true })).get(
       customerID,

@@ -28,7 +28,7 @@ describe("canonicalCustomerID", () => {
 });
 
 describe.each(engines)("padded CustomerIDs on $name", (engine) => {
-  it("an Update, a Merge and the reads find the customer a padded CustomerID names", async () => {
+  it("an Update, a Merge, the reads and the data-subject requests find the customer a padded CustomerID names", async () => {
     const hub = await engine.freshHub();
     try {
       const ann = await hub.customers.add(
@@ -74,6 +74,12 @@ describe.each(engines)("padded CustomerIDs on $name", (engine) => {
         context,
       );
       expect(merged.mergedFrom).toEqual([ann.customerID, bo.customerID]);
+      // The data-subject requests take it too.
+      const exported = await hub.customers.export(padded(merged.customerID));
+      expect(exported.record.customerID).toBe(merged.customerID);
+      expect((await hub.customers.erase(padded(merged.customerID), context)).customerID).toBe(
+        merged.customerID,
+      );
     } finally {
       await hub.close();
     }
