@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { CusthubError, isCusthubError } from "../domain/errors.js";
 import { assertAllowed, type Actor } from "../domain/roles.js";
 import type { Settings } from "../domain/settings.js";
-import type { CustomerState } from "../domain/customer.js";
+import { canonicalCustomerID, type CustomerState } from "../domain/customer.js";
 import { toCustomerResponse } from "../domain/customer-response.js";
 import type { Hub } from "../services/hub.js";
 import {
@@ -331,7 +331,9 @@ export class DestinationService {
     const definition = destinationNamed(name, this.#registry);
     const settings = await this.hub.settings.all();
     const enabled = await this.enabledNames(settings);
-    const customers = options.customers ? [...new Set(options.customers)] : null;
+    const customers = options.customers
+      ? [...new Set(options.customers.map(canonicalCustomerID))]
+      : null;
     if (customers !== null && customers.length === 0) {
       throw new CusthubError("INVALID_REQUEST", "Give at least one customer.", {
         field: "customers",

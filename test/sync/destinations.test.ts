@@ -259,6 +259,11 @@ describe.each(engines)("destinations on $name", (engine) => {
       [ann, "sent"],
       [bo, "dead"],
     ]);
+    // A CustomerID written with leading zeros names the same customer, queued under its own id.
+    const padded = await sync.destinations.run(jobadmin, "datanuum", { customers: [`000${ann}`] });
+    expect(padded.customers).toEqual([
+      { customerID: ann, outcome: "sent", action: "UPDATE", status: 200, error: null },
+    ]);
 
     await expect(
       sync.destinations.run(jobadmin, "datanuum", { customers: ["no-such-customer"] }),
