@@ -492,6 +492,8 @@ async function applyFile(
       const outcome = outcomes[at]!;
       const row = await account(item, outcome, progress, failures);
       if (row) review.push(row);
+      // A block an earlier run applied was counted by the process that applied it.
+      if (applied.has(item.block.number)) continue;
       hub.metrics.importedBlock(
         item.action ?? "unknown",
         outcome.ok ? "succeeded" : "failed",

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildServer } from "../../src/api/server.js";
-import { importFile } from "../../src/ingest/import-file.js";
+import { importFile, resumeImport } from "../../src/ingest/import-file.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
+import { cutOffImport } from "../support/cut-off-import.js";
 import { engines } from "../support/databases.js";
 import { tempDir } from "../support/temp-dirs.js";
 import { configureSync } from "../sync/helpers.js";
@@ -96,5 +97,23 @@ describe.each(engines)("/metrics on $name", (engine) => {
       .filter((line) => !line.startsWith("#"))) {
       expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/);
     }
+  });
+
+  it("counts a resumed import's blocks once: those its first run applied are not counted again", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const path = join(dataDir, "resumed.xml");
+    writeFileSync(path, FILE);
+    // The first run applies Ann and Bo, then stops; the resumed run applies the Update only.
+    const importId = await cutOffImport(hub, path, { channel: "cli", dataDir, groupSize: 2 });
+    const summary = await resumeImport(hub, importId, { actor: "test", dataDir });
+    expect(summary).toMatchObject({ total: 3, succeeded: 2, failed: 1, resumedBlocks: 2 });
+
+    const blocks = (action: string, outcome: string) =>
+      hub.metrics.importBlocks.value({ action, outcome });
+    expect(blocks("AddorUpdate", "succeeded")).toBe(2);
+    expect(blocks("Update", "failed")).toBe(1);
+    expect(hub.metrics.importWarnings.value({ action: "AddorUpdate" })).toBe(1);
+    await hub.close();
   });
 });
