@@ -393,21 +393,23 @@ class JobRunner {
     const attempts = row.attempts + 1;
     const dead = result.kind === "rejected" || attempts >= this.#tuning.maxAttempts;
     this.#keep(row, dead ? "dead" : "failed", status, result.error);
+    // The wait the message would take; the whole destination takes it when the receiver asked to
+    // slow down, even for a message dead-lettered on its last attempt.
+    const delayMs = honourRetryAfter(
+      retryDelayMs(attempts, this.#tuning.retry, this.options.random),
+      result.kind === "failed" ? result.retryAfterMs : null,
+    );
     if (dead) {
       this.#counts.deadLettered += 1;
       this.#addOutcome((outcomes) =>
         outcomes.dead.push({ id: row.id, status, error: result.error }),
       );
     } else {
-      const delayMs = honourRetryAfter(
-        retryDelayMs(attempts, this.#tuning.retry, this.options.random),
-        result.kind === "failed" ? result.retryAfterMs : null,
-      );
       this.#addOutcome((outcomes) =>
         outcomes.retry.push({ id: row.id, status, error: result.error, delayMs }),
       );
-      if (asksToSlowDown(result) && delayMs > 0) this.#pause(row, result, delayMs);
     }
+    if (asksToSlowDown(result) && delayMs > 0) this.#pause(row, result, delayMs);
     if (this.#loggedFailures < LOGGED_FAILURES) {
       this.#loggedFailures += 1;
       // Status, code and ids only: the receiver's words may echo the customer's data (SPEC 9).

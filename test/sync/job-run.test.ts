@@ -559,6 +559,24 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     expect(receiver.accepted.map((message) => message.key)).toEqual(customers);
   });
 
+  it("pauses the destination when a message on its last attempt gets a 429: the others are not sent into it", async () => {
+    await hub.settings.set("DataSyncMaxAttempts", "1");
+    const sync = await configureSync(hub, receiver, { tuning: { concurrency: 1 } });
+    await addCustomers(hub, ["Ann", "Bo", "Cy"]);
+    receiver.respondWith(() => ({ status: 429, headers: { "retry-after": "120" } }));
+    const run = await sync.runOnce(sysadmin);
+    // The refused message is dead-lettered (its last attempt); the receiver's request still holds.
+    expect(run).toMatchObject({ outcome: "failed", delivered: 0, deadLettered: 1 });
+    expect(receiver.answered.map((answer) => answer.outcome)).toEqual([429]);
+    expect(run.error).toMatch(
+      /^destination paused until \S+: message \d+ \(customer \d+\): HTTP 429/,
+    );
+    const status = await sync.status(sysadmin);
+    expect(status.pause).toMatchObject({ destination: "datasync", status: 429 });
+    expect(Date.parse(status.pause!.pausedUntil) - Date.now()).toBeGreaterThan(100_000);
+    expect((await progressRows(hub)).map((row) => row.attempts)).toEqual([0, 0]);
+  });
+
   it("a pause another worker stored stops a run at its next write; `resume` ends a pause at once", async () => {
     const sync = await configureSync(hub, receiver, { tuning: { concurrency: 1 } });
     const [ann, bo, cy] = (await addCustomers(hub, ["Ann", "Bo", "Cy"])) as [
