@@ -186,7 +186,6 @@ export interface CustomerState {
   erasedAt?: string;
 }
 
-/** What became of a customer no longer active, for messages: `was merged into customer 12`. */
 /**
  * A CustomerID as customers are stored under it: its digits without leading zeros (`0001011`
  * names customer 1011, as a fixed-width export writes it); anything else trimmed, as given (it
@@ -197,6 +196,7 @@ export function canonicalCustomerID(id: string): string {
   return digits ? digits[1]! : id.trim();
 }
 
+/** What became of a customer no longer active, for messages: `was merged into customer 12`. */
 export const fateOf = (state: CustomerState): string =>
   state.mergedInto ? `was merged into customer ${state.mergedInto}` : "was deleted";
 

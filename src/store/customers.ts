@@ -75,10 +75,6 @@ export async function loadCustomers(
 /** The stored record: JSON text written by `saveCustomers` (migration 0010). */
 export const parseRecord = (text: string): CustomerState => JSON.parse(text) as CustomerState;
 
-/**
- * The customer's record as JSON text, as it was rendered when the customer was last written;
- * undefined when no customer has the id, null when it was written before that text was kept.
- */
 /** A customer's stored response text, and whether the customer is still active. */
 export interface StoredResponse {
   /** Null for rows written before the text was kept. */
@@ -88,6 +84,11 @@ export interface StoredResponse {
   mergedInto: string | null;
 }
 
+/**
+ * The customer's record as JSON text, as it was rendered when the customer was last written, with
+ * whether it is active; undefined when no customer has the id (`text` is null when the row was
+ * written before that text was kept).
+ */
 export async function loadResponseText(
   db: Queryable,
   customerID: string,
