@@ -420,7 +420,14 @@ export function mergeRequest(block: XmlElement): MergeRequest {
       { sources: sources.length },
     );
   }
-  const sourceElement = sources[0];
+  // "If no Source customer is specified", the duplicate customer rules choose one (seeds/003): an
+  // empty <MergeSource/> specifies none (its empty tag is warned of). One with a key, even an
+  // unfinished one, meant somebody, and is refused below if it names no one.
+  const sourceElement = sources.find(
+    (element) =>
+      textOf(element, "CustomerID") !== undefined ||
+      childrenNamed(element, "AlternateKey").length > 0,
+  );
   const source = sourceElement ? party(sourceElement) : undefined;
   const stray = childrenNamed(block, "MergeTarget").length;
   if (stray > 0) {

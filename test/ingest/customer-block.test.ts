@@ -84,8 +84,8 @@ describe("a merge party's key without its TypeCode or its AlternateID", () => {
     ],
     [
       "no key at all",
-      `<MergeSource></MergeSource>${target}`,
-      "The MergeSource names no CustomerID and no alternate key.",
+      `<MergeSource><CustomerID>8</CustomerID></MergeSource><MergeTargetSet><MergeTarget></MergeTarget></MergeTargetSet>`,
+      "MergeTarget 1 names no CustomerID and no alternate key.",
     ],
   ])("is refused with CUSTOMER_NOT_FOUND saying what it lacks: %s", async (_, inner, message) => {
     const element = await merge(inner);

@@ -186,6 +186,26 @@ describe.each(engines)("customer merge on $name", (engine) => {
     expect((await hub.customers.getState(c.customerID)).active).toBe(true);
   });
 
+  it("takes an empty <MergeSource/> as no source given: the duplicate customer rules choose one, and the empty tag is warned of", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const { a, b } = await duplicates(hub);
+    const file = join(dataDir, "no-source.xml");
+    writeFileSync(
+      file,
+      `<Customers>\n<Customer Action="Merge"><MergeSource/><MergeTargetSet><MergeTarget>${tag("TWCUSTID", "A")}</MergeTarget><MergeTarget>${tag("TWCUSTID", "B")}</MergeTarget></MergeTargetSet></Customer>\n</Customers>\n`,
+    );
+    const summary = await importFile(hub, file, { channel: "cli", actor: "test", dataDir });
+    expect(summary).toMatchObject({ total: 1, succeeded: 1, failed: 0, warnings: 1 });
+    const review = await hub.imports.show(summary.importId);
+    expect(review.rows.map((row) => [row.outcome, row.errorCodes])).toEqual([
+      ["warning", ["EMPTY_XML_TAG"]],
+    ]);
+    for (const retired of [a, b]) {
+      expect((await hub.customers.getState(retired.customerID)).active).toBe(false);
+    }
+  });
+
   it("refuses a block with two MergeSource records, reads a target's key in the field table's form, and keeps the earliest create date", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
