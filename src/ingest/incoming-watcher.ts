@@ -95,15 +95,17 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
   };
 
   const ignored = new Set<string>();
+  const ignore = (path: string, reason: string): void => {
+    if (ignored.has(path)) return;
+    ignored.add(path);
+    options.onIgnored?.(path, reason);
+  };
   const look = async (): Promise<void> => {
     const { filesets, strays } = survey(incoming);
-    for (const [name, reason] of strays) {
-      if (ignored.has(name)) continue;
-      ignored.add(name);
-      options.onIgnored?.(join(incoming, name), reason);
-    }
+    for (const [name, reason] of strays) ignore(join(incoming, name), reason);
     for (const fileset of filesets) {
       const folder = join(incoming, fileset);
+      for (const [name, reason] of straysIn(folder)) ignore(join(folder, name), reason);
       const processing = join(folder, PROCESSING);
       mkdirSync(processing, { recursive: true });
       for (const name of files(processing)) {
@@ -170,6 +172,20 @@ function survey(incoming: string): { filesets: string[]; strays: [string, string
     }
   }
   return { filesets, strays };
+}
+
+/** What a fileset's folder holds that is never taken: folders, links and the like, with why. */
+function straysIn(folder: string): [string, string][] {
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => !entry.isFile() && !entry.name.startsWith("."))
+    .map((entry) => [
+      entry.name,
+      entry.isDirectory()
+        ? "folders in a fileset are not looked into: files go in incoming/<fileset>/ itself"
+        : entry.isSymbolicLink()
+          ? "links are not followed: put the file itself in the fileset's folder"
+          : "only plain files are imported",
+    ]);
 }
 
 function files(folder: string): string[] {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startIncomingWatcher } from "../../src/ingest/incoming-watcher.js";
@@ -57,11 +57,15 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     }
   });
 
-  it("says once of each file beside the filesets and each badly named folder that it is not taken", async () => {
+  it("says once of each file beside the filesets, each badly named folder, and each folder or link in a fileset, that it is not taken", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();
     mkdirSync(join(dataDir, "incoming", "bad name"), { recursive: true });
     writeFileSync(join(dataDir, "incoming", "loose.xml"), file("L1"));
+    // Inside a fileset: a folder, and a link to a file elsewhere.
+    mkdirSync(join(dataDir, "incoming", "default", "nested"), { recursive: true });
+    writeFileSync(join(dataDir, "elsewhere.xml"), file("L3"));
+    symlinkSync(join(dataDir, "elsewhere.xml"), join(dataDir, "incoming", "default", "link.xml"));
     const ignored: string[] = [];
     const imported: ImportSummary[] = [];
     const watcher = startIncomingWatcher(hub, {
@@ -76,8 +80,11 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     await watcher.stop();
     expect(ignored.sort()).toEqual([
       `${join(dataDir, "incoming", "bad name")}: a fileset's name is 1-64 letters, digits, '.', '_' or '-'`,
+      `${join(dataDir, "incoming", "default", "link.xml")}: links are not followed: put the file itself in the fileset's folder`,
+      `${join(dataDir, "incoming", "default", "nested")}: folders in a fileset are not looked into: files go in incoming/<fileset>/ itself`,
       `${join(dataDir, "incoming", "loose.xml")}: a file goes in a fileset's folder: incoming/<fileset>/`,
     ]);
+    expect(existsSync(join(dataDir, "incoming", "default", "link.xml"))).toBe(true);
     expect(existsSync(join(dataDir, "incoming", "loose.xml"))).toBe(true);
     await hub.close();
   });
