@@ -63,6 +63,8 @@ export class Hub {
   /** What this process imports and delivers, for `/metrics`. */
   readonly metrics = new OperationMetrics();
   #stopWatching: (() => Promise<void>) | undefined;
+  /** The migrations that opening this hub applied (`openHub`), for `custhub migrate` to report. */
+  migratedAtOpen: readonly string[] = [];
 
   constructor(
     readonly db: Database,
@@ -172,7 +174,7 @@ export async function openHub(
   const hub = new Hub(db, () => lock?.release());
   if (options.migrate !== false) {
     try {
-      await hub.migrate();
+      hub.migratedAtOpen = (await hub.migrate()).applied;
       // An import still marked running that no live process claims was left by one that died.
       await hub.imports.closeInterrupted();
     } catch (error) {

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listMigrations } from "../../src/store/migrate.js";
 import { CLI, runCli } from "../support/cli.js";
 import { createServerDatabase, serverUrl } from "../support/server-database.js";
 
@@ -57,7 +58,12 @@ describe.each(cliEngines)("custhub CLI on $name", (engine) => {
   afterAll(async () => tearDown());
 
   it("migrates, and a second run finds nothing to do", async () => {
-    const first = (await json("migrate")) as { current: number };
+    // The first command on a new database applies every migration, and its report names them.
+    const first = (await json("migrate")) as { applied: string[]; current: number };
+    const names = (await listMigrations()).map(
+      (migration) => `${String(migration.id).padStart(4, "0")}_${migration.name}`,
+    );
+    expect(first.applied).toEqual(names);
     expect(first.current).toBeGreaterThanOrEqual(1);
     expect(await json("migrate")).toMatchObject({ applied: [], current: first.current });
   });

@@ -80,6 +80,9 @@ describe("the CLI beside custhub serve on the embedded database", () => {
     const served = tempDir();
     const alone = tempDir();
     const server = await startServe(served);
+    // The server migrated its database as it started; migrate the other one likewise, so that
+    // the steps' `migrate` finds both current.
+    expect((await runCli(["--data", alone, "migrate"])).code).toBe(0);
     const steps: { args: string[]; input?: string }[] = [
       { args: ["migrate", "--json"] },
       { args: ["config", "set", "DataSyncBatchSize", "200"] },
