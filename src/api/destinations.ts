@@ -323,7 +323,8 @@ export function registerDestinationRoutes(
   api.post<{ Params: { name: string }; Body: { customers?: string[] } | undefined }>(
     "/destinations/:name/run",
     {
-      config: needs("runSyncJob"),
+      // A POST with no body at all is a run of the queue, as `{}` is.
+      config: { ...needs("runSyncJob"), bodyOptional: true },
       schema: {
         summary:
           "Run a destination now; with `customers`, queue their current records for it and send only those",

@@ -25,6 +25,8 @@ export interface CollectedRoute {
   permissions: readonly Permission[] | undefined;
   /** The media types of the body when it is not JSON (an import's XML). */
   bodyTypes: readonly string[] | undefined;
+  /** No body is taken as `{}` (`config.bodyOptional`). */
+  bodyOptional: boolean;
   /** The largest JSON body the route takes, in bytes. */
   bodyLimit: number;
 }
@@ -75,6 +77,7 @@ export function collectRoutes(app: FastifyInstance): CollectedRoute[] {
         access: route.config?.access,
         permissions: route.config?.permissions,
         bodyTypes: route.config?.bodyTypes,
+        bodyOptional: route.config?.bodyOptional === true,
         bodyLimit: route.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024,
       });
     }
@@ -171,8 +174,9 @@ function responsesOf(
 function requestBodyOf(route: CollectedRoute): OpenApiOperation["requestBody"] {
   const body = route.schema?.body as JsonSchema | undefined;
   if (body) {
-    // Even one whose fields are all optional: no body is refused, "body must be object".
-    return { required: true, content: { "application/json": { schema: body } } };
+    // Even one whose fields are all optional: no body is refused, "body must be object", unless
+    // the route takes no body as `{}`.
+    return { required: !route.bodyOptional, content: { "application/json": { schema: body } } };
   }
   if (route.bodyTypes) {
     const file = { type: "string", description: "The batch file, as its bytes" };

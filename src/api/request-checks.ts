@@ -84,6 +84,8 @@ export function installRequestChecks(app: FastifyInstance): void {
 
   // In callback form, as the server's other per-request hooks.
   app.addHook("preValidation", (request, _reply, done) => {
+    // A route that takes no body as `{}` (`config.bodyOptional`) gets one to validate.
+    if (request.body === undefined && request.routeOptions.config.bodyOptional) request.body = {};
     done(findUnstorable(request.params, "params") ?? findUnstorable(request.query, "querystring"));
   });
 }

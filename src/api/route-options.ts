@@ -18,6 +18,8 @@ declare module "fastify" {
     permissions?: readonly Permission[];
     /** The media types the route's body is sent as: `application/json` unless it says. */
     bodyTypes?: readonly string[];
+    /** A request with no body at all is taken as `{}` (its body schema's fields are optional). */
+    bodyOptional?: boolean;
   }
   interface FastifySchema {
     summary?: string;

@@ -154,9 +154,13 @@ describe.each(engines)("destination REST routes on $name", (engine) => {
     });
     expect(dn.customers.get(ann)).toMatchObject({ firstName: "Ann" });
     const runId = (run.body.run as { id: string }).id;
+    // A POST with no body runs the queue, as `{}` does.
+    const bare = await call("POST", "/destinations/datanuum/run", keys.jobadmin!);
+    expect(bare.status).toBe(200);
+    expect(bare.body).toMatchObject({ run: { destination: "datanuum" }, customers: null });
     const runs = await call("GET", "/destinations/datanuum/runs", keys.viewer!);
     expect(runs.status).toBe(200);
-    expect((runs.body as unknown as { id: string }[]).map((item) => item.id)).toEqual([runId]);
+    expect((runs.body as unknown as { id: string }[]).map((item) => item.id)).toContain(runId);
     const report = await call("GET", `/destinations/datanuum/runs/${runId}`, keys.viewer!);
     expect(report.status).toBe(200);
     expect(report.body.results).toHaveLength(2);
