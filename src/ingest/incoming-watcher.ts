@@ -105,9 +105,9 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
     for (const [name, reason] of strays) ignore(join(incoming, name), reason);
     for (const fileset of filesets) {
       const folder = join(incoming, fileset);
-      for (const [name, reason] of straysIn(folder)) ignore(join(folder, name), reason);
       const processing = join(folder, PROCESSING);
       mkdirSync(processing, { recursive: true });
+      for (const [name, reason] of straysIn(folder)) ignore(join(folder, name), reason);
       for (const name of files(processing)) {
         if (stopped) return;
         const path = join(processing, name);
