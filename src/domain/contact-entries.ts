@@ -147,7 +147,8 @@ export function entriesWithContent<T extends Address | Email | Telephone>(
 
 /**
  * An `Old` entry that names none of the customer's entries, active or not: nothing is
- * deactivated, and the request is told so. Matching is by type code and content after normalization (`contentKey`).
+ * deactivated, and the request is told so. Matching is by type code and content after
+ * normalization (`contentKey`).
  */
 function oldNotFound(
   kind: EntryKind,

@@ -16,7 +16,7 @@ import {
   type ChangeContext,
 } from "./customer-changes.js";
 import { WriteCoalescer } from "./write-coalescer.js";
-import { savingFailed } from "./database-failures.js";
+import { savingFailed, sqlStateOf } from "./database-failures.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
 import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
 import { mergeRulesFrom } from "../domain/merge.js";
@@ -227,6 +227,7 @@ export class CustomerService {
     context: ChangeContext,
   ): Promise<OperationOutcome[]> {
     const outcomes: OperationOutcome[] = new Array(operations.length);
+    // From here on a request's CustomerID is as stored: trimmed, without leading zeros.
     operations = operations.map(withCanonicalID);
     for (const group of groupIndependent(operations)) {
       const planned: Planned[] = group.map((index) => ({ index, operation: operations[index]! }));
@@ -514,8 +515,7 @@ function decodeCursor(cursor: string): string {
 const MAX_ATTEMPTS = 3;
 
 /** Whether a unique index refused the write: only the active-alternate-key index can. */
-const isUniqueViolation = (error: unknown): boolean =>
-  !isCusthubError(error) && (toError(error) as { code?: string }).code === "23505";
+const isUniqueViolation = (error: unknown): boolean => sqlStateOf(error) === "23505";
 
 /** Whether running the request again finds what refused it: an AddorUpdate's key taken meanwhile. */
 const converges = (operation: CustomerOperation, error: unknown): boolean =>
@@ -563,7 +563,7 @@ function collectLookups(
   const customerIDs: string[] = [];
   const keys: AlternateKey[] = [];
   for (const { operation } of planned) {
-    const id = operation.request.customerID?.trim();
+    const id = operation.request.customerID;
     if (id && operation.action !== "Add") customerIDs.push(id);
     try {
       keys.push(
@@ -606,7 +606,7 @@ function decide(
       item.change = "CREATE";
       return;
     }
-    throw notFound(request, false, stored.get(request.customerID?.trim() ?? "")?.state);
+    throw notFound(request, false, stored.get(request.customerID ?? "")?.state);
   }
   item.existing = true;
   const holderOf = (key: AlternateKey): string | undefined =>
@@ -626,7 +626,7 @@ function decide(
   // Given a CustomerID, that is the customer: its `Old` key may be another's by now (an earlier
   // import of the same file gave it up, and a new customer took it).
   if (
-    !request.customerID?.trim() &&
+    !request.customerID &&
     named.some((key) => ![undefined, target.customerID].includes(holderOf(key)))
   ) {
     throw notFound(request, true);
@@ -657,7 +657,7 @@ function findTarget(
   holders: ReadonlyMap<string, string>,
   context: ApplyContext,
 ): CustomerState | null {
-  const id = request.customerID?.trim();
+  const id = request.customerID;
   if (id) {
     const byId = stored.get(id)?.state;
     if (byId?.active) return byId;
@@ -683,7 +683,7 @@ function namesAny(
   context: ApplyContext,
 ): boolean {
   if (customers.size === 0) return false;
-  const id = request.customerID?.trim();
+  const id = request.customerID;
   if (action !== "Add" && id && customers.has(id)) return true;
   try {
     return requestedAlternateKeys(request, context).some((key) => {
@@ -777,7 +777,7 @@ function referencesOf(request: CustomerRequest): string[] {
     (key) =>
       `k:${(key.typeCode ?? "").trim().toUpperCase()}\u0000${(key.alternateID ?? "").trim()}`,
   );
-  const id = request.customerID?.trim();
+  const id = request.customerID;
   if (id) refs.push(`c:${id}`);
   return refs;
 }
