@@ -107,7 +107,6 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
       const folder = join(incoming, fileset);
       const processing = join(folder, PROCESSING);
       mkdirSync(processing, { recursive: true });
-      for (const [name, reason] of straysIn(folder)) ignore(join(folder, name), reason);
       for (const name of files(processing)) {
         if (stopped) return;
         const path = join(processing, name);
@@ -116,7 +115,9 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
         // Found here at start, a crash left it in hand; kept after a failed try, it is tried as then.
         await importOne(fileset, path, name, retry?.resumeUnfinished ?? true);
       }
-      for (const name of files(folder)) {
+      const { files: dropped, strays: inFileset } = contentsOf(folder);
+      for (const [name, reason] of inFileset) ignore(join(folder, name), reason);
+      for (const name of dropped) {
         if (stopped) return;
         const path = join(folder, name);
         const now = statOf(path);
@@ -174,25 +175,33 @@ function survey(incoming: string): { filesets: string[]; strays: [string, string
   return { filesets, strays };
 }
 
-/** What a fileset's folder holds that is never taken: folders, links and the like, with why. */
-function straysIn(folder: string): [string, string][] {
-  return readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => !entry.isFile() && !entry.name.startsWith("."))
-    .map((entry) => [
-      entry.name,
-      entry.isDirectory()
-        ? "folders in a fileset are not looked into: files go in incoming/<fileset>/ itself"
-        : entry.isSymbolicLink()
-          ? "links are not followed: put the file itself in the fileset's folder"
-          : "only plain files are imported",
-    ]);
+/**
+ * A fileset's folder in one read: its files, in name order, and what is never taken in it
+ * (folders, links and the like) with why.
+ */
+function contentsOf(folder: string): { files: string[]; strays: [string, string][] } {
+  const files: string[] = [];
+  const strays: [string, string][] = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (entry.name.startsWith(".")) continue;
+    if (entry.isFile()) files.push(entry.name);
+    else if (entry.isDirectory()) {
+      strays.push([
+        entry.name,
+        "folders in a fileset are not looked into: files go in incoming/<fileset>/ itself",
+      ]);
+    } else if (entry.isSymbolicLink()) {
+      strays.push([
+        entry.name,
+        "links are not followed: put the file itself in the fileset's folder",
+      ]);
+    } else strays.push([entry.name, "only plain files are imported"]);
+  }
+  return { files: files.sort(), strays };
 }
 
 function files(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
-    .map((entry) => entry.name)
-    .sort();
+  return contentsOf(folder).files;
 }
 
 function statOf(path: string): Seen | null {
