@@ -232,14 +232,6 @@ class JobRunner {
     this.#claiming = true;
     this.#background(
       async () => {
-        // Another worker's receiver may have asked to slow down: nothing more is claimed.
-        const pause = (await activePauses(this.db, this.destination.name)).get(
-          this.destination.name,
-        );
-        if (pause) {
-          this.#end("paused", pauseText(pause.pausedUntil, pause.reason));
-          return;
-        }
         const rows = await claimDeliverable(
           this.db,
           this.options.worker,
@@ -248,6 +240,17 @@ class JobRunner {
           this.destination.name,
           this.options.customers ?? null,
         );
+        // A paused destination gives no row (the claim skips it), so only an empty claim asks
+        // whether another worker's receiver asked to slow down: then nothing more is claimed.
+        if (rows.length === 0) {
+          const pause = (await activePauses(this.db, this.destination.name)).get(
+            this.destination.name,
+          );
+          if (pause) {
+            this.#end("paused", pauseText(pause.pausedUntil, pause.reason));
+            return;
+          }
+        }
         for (const row of rows) this.#buffered.push({ ...row, sendBy });
         this.#lastClaimShort = rows.length < limit;
         this.#lastClaimVersion = version;
