@@ -472,10 +472,23 @@ export async function pauseDestination(db: Queryable, pause: PauseRequest): Prom
   ]);
 }
 
-/** The destinations paused now (of all, or the one named), by name. */
-export async function activePauses(
+/** The destinations paused now, by name. */
+export async function activePauses(db: Queryable): Promise<Map<string, DestinationPause>> {
+  return readPauses(db, null);
+}
+
+/** The destination's pause, while it holds; null when it is not paused. */
+export async function destinationPause(
   db: Queryable,
-  destination: string | null = null,
+  destination: string,
+): Promise<DestinationPause | null> {
+  return (await readPauses(db, destination)).get(destination) ?? null;
+}
+
+/** The pauses that hold now: of every destination, or of the one named. */
+async function readPauses(
+  db: Queryable,
+  destination: string | null,
 ): Promise<Map<string, DestinationPause>> {
   const rows = await db.query<{
     destination: string;

@@ -13,7 +13,7 @@ import { shortestLeaseSeconds, type Settings } from "../domain/settings.js";
 import { SAMPLE_MESSAGE, type DataSyncMessage } from "../domain/sync-messages.js";
 import type { Hub } from "../services/hub.js";
 import {
-  activePauses,
+  destinationPause,
   listDeadLetters,
   listJobRuns,
   requeueDeadLetters,
@@ -183,7 +183,7 @@ export class DataSync {
       credentials,
       queues: await syncQueueDepths(this.hub.db, "datasync"),
       lastRuns: await listJobRuns(this.hub.db, LAST_RUNS, "datasync"),
-      pause: (await activePauses(this.hub.db, "datasync")).get("datasync") ?? null,
+      pause: await destinationPause(this.hub.db, "datasync"),
     };
   }
 

@@ -27,6 +27,7 @@ import {
 } from "../store/destinations.js";
 import {
   activePauses,
+  destinationPause,
   destinationQueueStats,
   finishJobRun,
   getJobRun,
@@ -441,7 +442,7 @@ export class DestinationService {
    * asked for by hand says so, rather than recording a run that sends nothing.
    */
   async assertNotPaused(name: string): Promise<void> {
-    const pause = (await activePauses(this.hub.db, name)).get(name);
+    const pause = await destinationPause(this.hub.db, name);
     if (!pause) return;
     throw new CusthubError(
       "DESTINATION_PAUSED",

@@ -23,8 +23,8 @@
 import { toError } from "../domain/errors.js";
 import type { Database } from "../store/database.js";
 import {
-  activePauses,
   claimDeliverable,
+  destinationPause,
   dropExpiredHolds,
   finishJobRun,
   heartbeatJobRun,
@@ -243,9 +243,7 @@ class JobRunner {
         // A paused destination gives no row (the claim skips it), so only an empty claim asks
         // whether another worker's receiver asked to slow down: then nothing more is claimed.
         if (rows.length === 0) {
-          const pause = (await activePauses(this.db, this.destination.name)).get(
-            this.destination.name,
-          );
+          const pause = await destinationPause(this.db, this.destination.name);
           if (pause) {
             this.#end("paused", pauseText(pause.pausedUntil, pause.reason));
             return;
