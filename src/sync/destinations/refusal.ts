@@ -49,3 +49,12 @@ export function withoutValue(text: string, value: string, name: string): string 
   }
   return result;
 }
+
+/**
+ * `text` without a customer code that is an alternate key's value (of type `keyType`): such a
+ * value may be personal data (an email), so the error names the key's type instead
+ * (`[EMAIL key]`). A code that is the customerID (`keyType` null) stays.
+ */
+export function withoutCustomerCode(text: string, code: string, keyType: string | null): string {
+  return keyType === null ? text : withoutValue(text, code, `[${keyType} key]`);
+}

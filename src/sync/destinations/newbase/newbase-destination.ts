@@ -16,7 +16,7 @@ import type {
 } from "../../destination.js";
 import { customerRecordOf } from "../customer-record.js";
 import { HttpClient } from "../../http/http-client.js";
-import { refusedDelivery, withoutValue } from "../refusal.js";
+import { refusedDelivery, withoutCustomerCode } from "../refusal.js";
 import { NewbaseClient, type NewbaseOutcome, type Row } from "./client.js";
 import {
   ADDRESS_TYPES,
@@ -85,7 +85,7 @@ export class NewbaseDestination implements Destination {
     if (!lookup.ok) {
       return refusedDelivery(
         lookup.status,
-        this.#withoutSerial(lookup.error, customer.serial),
+        withoutCustomerCode(lookup.error, customer.serial, this.settings.customerCodeKeyType),
         lookup.retryAfterMs ?? null,
       );
     }
@@ -122,12 +122,6 @@ export class NewbaseDestination implements Destination {
   #serialName(): string {
     const keyType = this.settings.customerCodeKeyType;
     return keyType === null ? "customerID" : `${keyType} key`;
-  }
-
-  /** `text` with an alternate key's value replaced by its name (a server may echo the filter). */
-  #withoutSerial(text: string, serial: string): string {
-    if (this.settings.customerCodeKeyType === null) return text;
-    return withoutValue(text, serial, `[${this.#serialName()}]`);
   }
 
   /** The ids of the customer's NewBase records (seeds/002 "Data Source Configuration"). */

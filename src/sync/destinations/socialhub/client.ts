@@ -10,7 +10,7 @@ import { retryAfterMs } from "../../backoff.js";
 import type { HttpClient } from "../../http/http-client.js";
 import { redact, type Secret } from "../../secrets/secret.js";
 import type { SocialhubMessage } from "./mapping.js";
-import { withoutValue } from "../refusal.js";
+import { withoutCustomerCode } from "../refusal.js";
 
 export type SocialhubOutcome =
   | { ok: true; status: number }
@@ -79,10 +79,7 @@ export class SocialhubClient {
 
   /** The API key, and a Customer Code that is an alternate key's value, out of an error text. */
   #redact(text: string, customerCode: string): string {
-    const withoutKey = redact(text, [this.apiKey]);
-    if (this.customerCodeKeyType === null) return withoutKey;
-    const name = `[${this.customerCodeKeyType} key]`;
-    return withoutValue(withoutKey, customerCode, name);
+    return withoutCustomerCode(redact(text, [this.apiKey]), customerCode, this.customerCodeKeyType);
   }
 }
 
