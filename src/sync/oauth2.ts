@@ -87,7 +87,7 @@ export class TokenCache {
 }
 
 /** The process's token cache: every data-sync destination opened in the process shares it. */
-export const processTokenCache = new TokenCache();
+const processTokenCache = new TokenCache();
 
 /** Used when the token endpoint gives no `expires_in` (RFC 6749 leaves it optional). */
 const DEFAULT_LIFETIME_SECONDS = 300;
