@@ -27,10 +27,10 @@ import {
 import {
   credentialStateSchema,
   deadLetterSchema,
-  destinationPauseSchema,
   jobRunSchema,
   limitQuery,
   needs,
+  pauseField,
   requeueBody,
   requeueReplySchema,
 } from "./sync.js";
@@ -133,10 +133,7 @@ const summarySchema = component(
     failing: integer,
     deadLetters: integer,
     lastRun: orNull(jobRunSchema),
-    pause: {
-      ...orNull(destinationPauseSchema),
-      description: "The pause the receiver asked for (429, 503 with Retry-After); null: none",
-    },
+    pause: pauseField,
   }),
 );
 

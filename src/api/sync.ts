@@ -59,8 +59,7 @@ export const deadLetterSchema = component(
   }),
 );
 
-/** What may be shown of saved credentials: where they are, that they are, since when. */
-export const destinationPauseSchema = component(
+const destinationPauseSchema = component(
   "DestinationPause",
   closedObject({
     destination: text,
@@ -71,6 +70,13 @@ export const destinationPauseSchema = component(
   }),
 );
 
+/** The pause a destination's receiver asked for, where a destination's state shows it. */
+export const pauseField = {
+  ...orNull(destinationPauseSchema),
+  description: "The pause the receiver asked for (429, 503 with Retry-After); null: none",
+};
+
+/** What may be shown of saved credentials: where they are, that they are, since when. */
 export const credentialStateSchema = component(
   "CredentialState",
   closedObject({ mapName: text, keyName: text, saved: boolean, updatedAt: nullableText }),
@@ -100,10 +106,7 @@ const statusReplySchema = closedObject({
     deadLetters: integer,
   }),
   lastRuns: listOf(jobRunSchema),
-  pause: {
-    ...orNull(destinationPauseSchema),
-    description: "The pause the receiver asked for (429, 503 with Retry-After); null: none",
-  },
+  pause: pauseField,
 });
 
 /** Dead letters to re-queue: ids, or all (the sync and the destinations routes alike). */
