@@ -65,6 +65,13 @@ const INTERNAL_ERROR = {
 } as const;
 
 /**
+ * The media type the request's body is sent as, without parameters and cut to a length a message
+ * may quote; `""` without a Content-Type.
+ */
+export const mediaTypeOf = (request: FastifyRequest): string =>
+  (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase().slice(0, 100);
+
+/**
  * 415 for a body sent as a type the route does not take (docs/api.md "Errors"), naming the types
  * it does: JSON, or what the route's `bodyTypes` says (imports take XML).
  */
@@ -72,8 +79,7 @@ export function replyUnsupportedBodyType(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  const header = request.headers["content-type"] ?? "";
-  const sent = header.split(";")[0]!.trim().toLowerCase().slice(0, 100);
+  const sent = mediaTypeOf(request);
   const accepted = request.routeOptions.config.bodyTypes ?? JSON_BODY;
   return reply.status(415).send({
     error: {

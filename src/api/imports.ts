@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { importFile, resumeImport } from "../ingest/import-file.js";
 import type { Hub } from "../services/hub.js";
 import { reviewJson } from "../services/imports.js";
-import { replyUnsupportedBodyType } from "./error-replies.js";
+import { mediaTypeOf, replyUnsupportedBodyType } from "./error-replies.js";
 import {
   answer,
   closedObject,
@@ -145,8 +145,8 @@ function registerInContext(api: FastifyInstance, hub: Hub, dataDir: string): voi
       // A body another parser took (JSON, say), or none, is no batch file: refused before
       // anything is recorded or written.
       preValidation: async (request, reply) => {
-        const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-        if (!XML_BODY.includes(type)) await replyUnsupportedBodyType(request, reply);
+        if (!XML_BODY.includes(mediaTypeOf(request)))
+          await replyUnsupportedBodyType(request, reply);
       },
     },
     async (request, reply) => {
