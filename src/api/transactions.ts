@@ -9,10 +9,16 @@ import { MAX_AMOUNT, MAX_LINE_ITEMS, MAX_QUANTITY } from "../domain/transactions
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";
 import { customerRecordSchema } from "./schemas/customer-record.js";
-import { answer, boolean, closedObject, failures, text, timestamp } from "./schemas/replies.js";
+import {
+  answer,
+  boolean,
+  closedObject,
+  failures,
+  nullableText,
+  text,
+  timestamp,
+} from "./schemas/replies.js";
 import "./route-options.js";
-
-const nullableText = { type: "string", nullable: true } as const;
 
 const transactionSchema = {
   type: "object",
