@@ -9,7 +9,7 @@ import { answer, failures } from "./schemas/replies.js";
 import "./route-options.js";
 
 /** Set on the record of a deleted (`deleted`) or merged-away (`merged`) customer. */
-export const CUSTOMER_STATUS_HEADER = "Custhub-Customer-Status";
+const CUSTOMER_STATUS_HEADER = "Custhub-Customer-Status";
 
 export const customerParams = {
   type: "object",

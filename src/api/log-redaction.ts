@@ -86,7 +86,7 @@ const QUOTED = /"[^"]*"|(?<![\p{L}\p{N}])'[^']*'/gu;
  * An error message with the values it quotes replaced: a database error quotes the value it
  * refused, `JSON.parse` the text it could not read, and either may be a customer's.
  */
-export function messageForLog(message: string): string {
+function messageForLog(message: string): string {
   return message.replace(QUOTED, (quoted: string, offset: number) =>
     NAME_BEFORE_QUOTE.test(message.slice(Math.max(0, offset - 12), offset))
       ? quoted
@@ -95,7 +95,7 @@ export function messageForLog(message: string): string {
 }
 
 /** An error as logged: its class, code, message and stack, and its cause the same way. */
-export type LoggedError = {
+type LoggedError = {
   type: string;
   code?: string;
   message: string;
@@ -109,7 +109,7 @@ export type LoggedError = {
  * failed write), the failing row (`detail`) and the SQL, and any error may carry data properties
  * of its own, so nothing else of it is copied.
  */
-export function errorForLog(error: Error, depth = 0): LoggedError {
+function errorForLog(error: Error, depth = 0): LoggedError {
   const type = error.constructor.name || error.name;
   const message = messageForLog(error.message);
   // The stack's first lines repeat the message unredacted: only the frames are kept.

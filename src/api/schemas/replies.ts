@@ -60,7 +60,7 @@ export function closedObject<P extends Record<string, unknown>>(
 export const orNull = <S extends Schema>(schema: S) => ({ ...schema, nullable: true }) as const;
 
 /** The body of every failure (SPEC 5). */
-export const errorBodySchema = component("Error", {
+const errorBodySchema = component("Error", {
   type: "object",
   additionalProperties: false,
   required: ["error"],
