@@ -12,7 +12,7 @@
  *   text body is 415 as any other type no route parses, rather than a string the route's schema
  *   refused as "body must be object".
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, preValidationHookHandler } from "fastify";
 import { CusthubError } from "../domain/errors.js";
 
 /** Far deeper than any document the API takes: the PosLog example transaction nests 5 levels. */
@@ -84,8 +84,18 @@ export function installRequestChecks(app: FastifyInstance): void {
 
   // In callback form, as the server's other per-request hooks.
   app.addHook("preValidation", (request, _reply, done) => {
-    // A route that takes no body as `{}` (`config.bodyOptional`) gets one to validate.
-    if (request.body === undefined && request.routeOptions.config.bodyOptional) request.body = {};
     done(findUnstorable(request.params, "params") ?? findUnstorable(request.query, "querystring"));
   });
+
+  // A route that takes no body as `{}` (`config.bodyOptional`) gets one to validate: a hook of
+  // that route's own, so that no other request pays for looking.
+  app.addHook("onRoute", (route) => {
+    if (!route.config?.bodyOptional) return;
+    route.preValidation = [...[route.preValidation ?? []].flat(), emptyBodyIfNone];
+  });
 }
+
+const emptyBodyIfNone: preValidationHookHandler = (request, _reply, done) => {
+  if (request.body === undefined) request.body = {};
+  done();
+};
