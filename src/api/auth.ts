@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { CusthubError } from "../domain/errors.js";
-import { roleSetsFor, type Actor, type Role } from "../domain/roles.js";
+import { grantedBy, roleSetsFor, setsInWords, type Actor, type Role } from "../domain/roles.js";
 import type { ApiKeyService } from "../services/api-keys.js";
 import type { RouteAccess } from "./route-options.js";
 
@@ -44,8 +44,8 @@ export function authenticateApiKeys(api: FastifyInstance, apiKeys: ApiKeyService
         granting = roleSetsFor(access, permissions);
         grantingOf.set(config, granting);
       }
-      if (!granting.some((set) => set.every((role) => actor.roles.includes(role)))) {
-        const needed = granting.map((set) => set.join(" and "));
+      if (!grantedBy(granting, actor.roles)) {
+        const needed = setsInWords(granting);
         return done(
           new CusthubError(
             "FORBIDDEN",

@@ -40,15 +40,21 @@ export function isRole(value: string): value is Role {
  * isAllowed("sendSampleMessage", ["sysconfig"])             // => false
  */
 export function isAllowed(permission: Permission, roles: readonly Role[]): boolean {
-  const sets: readonly (readonly Role[])[] = PERMISSIONS[permission];
-  return sets.some((set) => set.every((role) => roles.includes(role)));
+  return grantedBy(PERMISSIONS[permission], roles);
 }
+
+/** Whether `roles` hold all the roles of one of `sets`. */
+export const grantedBy = (sets: readonly (readonly Role[])[], roles: readonly Role[]): boolean =>
+  sets.some((set) => set.every((role) => roles.includes(role)));
+
+/** Each of `sets` as words: `["sysconfig and jobadmin", "sysadmin"]`. */
+export const setsInWords = (sets: readonly (readonly Role[])[]): string[] =>
+  sets.map((set) => set.join(" and "));
 
 /** Throws `FORBIDDEN` naming the roles that would do, unless the actor is allowed. */
 export function assertAllowed(permission: Permission, actor: Actor): void {
   if (isAllowed(permission, actor.roles)) return;
-  const sets: readonly (readonly Role[])[] = PERMISSIONS[permission];
-  const needed = sets.map((set) => set.join(" and ")).join(", or ");
+  const needed = setsInWords(PERMISSIONS[permission]).join(", or ");
   throw new CusthubError(
     "FORBIDDEN",
     `${actor.name} may not ${describe(permission)}: needs ${needed}.`,
