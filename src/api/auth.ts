@@ -62,6 +62,15 @@ export function authenticateApiKeys(api: FastifyInstance, apiKeys: ApiKeyService
   });
 }
 
+/**
+ * The request's actor: every route but the public ones has one, its key's holder, set by
+ * `authenticateApiKeys` before the handler runs.
+ */
+export function actorOf(actor: Actor | null): Actor {
+  if (!actor) throw new CusthubError("UNAUTHORIZED", "A valid API key is needed.", {});
+  return actor;
+}
+
 function bearerOf(request: FastifyRequest): string {
   const match = BEARER.exec(request.headers.authorization ?? "");
   if (!match) {

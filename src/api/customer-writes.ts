@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { CusthubError } from "../domain/errors.js";
-import type { CustomerRequest } from "../domain/requests.js";
+import { checkRequestForm, holdsCustomerData, type CustomerRequest } from "../domain/requests.js";
 import type { ChangeContext, OperationOutcome } from "../services/customers.js";
 import type { MergeRequest } from "../services/customer-merge.js";
 import type { Hub } from "../services/hub.js";
@@ -35,6 +35,20 @@ const changeReply = (outcome: OperationOutcome & { ok: true }) => ({
   validationIssues: outcome.validationIssues,
 });
 
+/**
+ * An add (or add-or-update) with nothing to add or to find a customer by is refused, as the import
+ * refuses such a block (docs/import.md "Error codes"), with the code its review row ends with.
+ */
+function requireCustomerData(body: CustomerRequest, action: "Add" | "AddorUpdate"): void {
+  if (holdsCustomerData(body, action)) return;
+  throw new CusthubError(
+    "INVALID_REQUEST",
+    "The body holds no customer data: an anonymous customer needs an alternate key at least " +
+      '(seeds/003 "Anonymous Customer").',
+    { field: "body" },
+  );
+}
+
 export function changeContextOf(request: FastifyRequest): ChangeContext {
   return { actor: request.actor?.name ?? "api", channel: "api" };
 }
@@ -61,6 +75,9 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
       },
     },
     async (request, reply) => {
+      // The form first, as the import reads it while mapping the block.
+      checkRequestForm(request.body);
+      requireCustomerData(request.body, "Add");
       const outcome = await hub.customers.add(request.body, changeContextOf(request));
       return reply.status(201).send(changeReply(outcome));
     },
@@ -82,6 +99,9 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
       },
     },
     async (request, reply) => {
+      // The form first, as the import reads it while mapping the block.
+      checkRequestForm(request.body);
+      requireCustomerData(request.body, "AddorUpdate");
       const outcome = await hub.customers.addOrUpdate(request.body, changeContextOf(request));
       return reply.status(outcome.change === "CREATE" ? 201 : 200).send(changeReply(outcome));
     },
@@ -112,6 +132,7 @@ export function registerCustomerWriteRoutes(api: FastifyInstance, hub: Hub): voi
           { field: "body/customerID" },
         );
       }
+      checkRequestForm(request.body);
       const outcome = await hub.customers.update(
         { ...request.body, customerID },
         changeContextOf(request),

@@ -8,7 +8,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
-import type { Actor } from "../domain/roles.js";
+import { CREDENTIALS_PERMISSION } from "../domain/roles.js";
+import type { DestinationDefinition } from "../sync/destination.js";
 import type { DestinationService } from "../sync/destinations-service.js";
 import {
   answer,
@@ -34,7 +35,8 @@ import {
   requeueBody,
   requeueReplySchema,
 } from "./sync.js";
-import "./route-options.js";
+import { actorOf } from "./auth.js";
+import type { GuardedParameters } from "./route-options.js";
 
 const nameParams = {
   type: "object",
@@ -202,9 +204,20 @@ const rewardConfigSchema = component(
 const unknownDestination = failures("DESTINATION_NOT_FOUND");
 const unknownConfig = failures("REWARD_CONFIG_NOT_FOUND");
 
-function actorOf(actor: Actor | null): Actor {
-  if (!actor) throw new CusthubError("UNAUTHORIZED", "A valid API key is needed.", {});
-  return actor;
+/** The destination settings their saved credentials are sent by (DestinationService.setConfig). */
+function credentialSettingsOf(
+  registry: readonly DestinationDefinition<unknown>[],
+): GuardedParameters[] {
+  return registry.flatMap((definition) =>
+    definition.settings
+      .filter((spec) => spec.sendsCredentials)
+      .map((spec) => ({
+        parameters: { name: definition.name, key: spec.key },
+        permissions: [CREDENTIALS_PERMISSION],
+        reason:
+          "the setting decides where the destination's saved credentials are sent: changing it needs the roles that save them",
+      })),
+  );
 }
 
 export function registerDestinationRoutes(
@@ -273,7 +286,10 @@ export function registerDestinationRoutes(
   api.put<{ Params: { name: string; key: string }; Body: { value: string | null } }>(
     "/destinations/:name/config/:key",
     {
-      config: needs("configureDestinations"),
+      config: {
+        ...needs("configureDestinations"),
+        guardedParameters: credentialSettingsOf(destinations.registry),
+      },
       bodyLimit: 16 * 1024,
       schema: {
         summary: "Change one setting of a destination, checked; null restores the default",

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isCusthubError, type ErrorCode } from "../domain/errors.js";
 import { pathOf } from "./log-redaction.js";
+import { documentFailure } from "./schema-error-codes.js";
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   UNAUTHORIZED: 401,
@@ -49,6 +50,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   TRANSACTION_ALREADY_EXISTS: 409,
   REQUEST_TOO_LARGE: 413,
   GENERAL_ERROR: 500,
+  // The token endpoint or the receiver failed custhub, not the caller's request (Send Sample).
+  TOKEN_REQUEST_FAILED: 502,
+  DELIVERY_FAILED: 502,
   // The database session holding the import's claim broke: resumable once it is back.
   IMPORT_INTERRUPTED: 503,
 };
@@ -119,10 +123,14 @@ export function installErrorReplies(app: FastifyInstance): void {
         : missing
           ? "is required"
           : (first?.message ?? "is invalid");
-      return reply.status(400).send({
+      const documented =
+        first && error.validationContext === "body" ? documentFailure(first, field) : undefined;
+      // A document's code is answered with its own status: a merge party naming no one is a 404
+      // here as when the merge service finds it.
+      return reply.status(documented ? statusOf(documented.code) : 400).send({
         error: {
-          code: "INVALID_REQUEST",
-          message: `${field} ${problem}`,
+          code: documented?.code ?? "INVALID_REQUEST",
+          message: documented?.message ?? `${field} ${problem}`,
           details: { field, issues: error.validation },
         },
       });

@@ -173,11 +173,58 @@ const decoded = (segment: string): string => {
   }
 };
 
-/** The request as logged: id, method, and the path without its query. */
-const requestForLog = (request: { id: string; method: string; url: string }) => ({
+/**
+ * A segment of a path no route matched that a log shows: a lower-case word (`customers`, `v1`),
+ * a number, or a card number as `pathOf` masked it.
+ */
+const PLAIN_SEGMENT = /^(?:[a-z][a-z0-9-]*|\d+|\*+\d{1,4})$/;
+/** A parameter value a log shows: a number (an id), or a name of letters, digits, `_`, `.`, `-`. */
+const NUMBER = /^\d{1,30}$/;
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * Parameters that name a customer: only a number is shown there. An email, a phone or a name
+ * typed where the customerID goes is the customer's own data.
+ */
+const CUSTOMER_PARAMETERS = new Set(["customerID"]);
+
+/** What the log reads of a request: a Fastify request, or a plain object logged as one. */
+type LoggedRequest = Pick<FastifyRequest, "url"> & {
+  routeOptions?: { url?: string | undefined } | undefined;
+  params?: unknown;
+};
+
+/**
+ * The path as the request log shows it: as `pathOf`, and with every value that could be a
+ * person's data (typed where an id goes, or in a path no route knows) replaced. A matched route's
+ * path is its pattern with each parameter's value that is a number or a plain name; a path no
+ * route matched keeps its segments that are lower-case words or numbers.
+ *
+ * @example
+ * // route /api/v1/customers/:customerID, asked as /api/v1/customers/ann%40example.com
+ * loggedPathOf(request) // => "/api/v1/customers/[redacted]"
+ */
+export function loggedPathOf(request: LoggedRequest): string {
+  const pattern = request.routeOptions?.url;
+  if (pattern === undefined || pattern.includes("*")) {
+    return pathOf(request.url)
+      .split("/")
+      .map((segment) => (segment === "" || PLAIN_SEGMENT.test(segment) ? segment : REDACTED))
+      .join("/");
+  }
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  return pattern.replace(/:(\w+)/g, (_match, name: string) => {
+    const value = String(params[name] ?? "");
+    if (name === "cardNumber") return mask(value);
+    if (NUMBER.test(value)) return value;
+    return !CUSTOMER_PARAMETERS.has(name) && NAME.test(value) ? value : REDACTED;
+  });
+}
+
+/** The request as logged: id, method, and the path as `loggedPathOf` shows it. */
+const requestForLog = (request: LoggedRequest & { id: string; method: string }) => ({
   id: request.id,
   method: request.method,
-  path: pathOf(request.url),
+  path: loggedPathOf(request),
 });
 
 /**
@@ -195,7 +242,7 @@ export class AccessLog extends LogController {
   ): void {
     const line = {
       method: request.method,
-      path: pathOf(request.url),
+      path: loggedPathOf(request),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
     };

@@ -7,8 +7,15 @@
  * browsable page of it.
  */
 import type { FastifyInstance, FastifySchema } from "fastify";
-import { ROLES, roleSetsFor, type ApiAccess, type Permission, type Role } from "../domain/roles.js";
-import type { RouteAccess } from "./route-options.js";
+import {
+  ROLES,
+  roleSetsFor,
+  setsInWords,
+  type ApiAccess,
+  type Permission,
+  type Role,
+} from "../domain/roles.js";
+import type { GuardedParameters, RouteAccess } from "./route-options.js";
 import {
   answer,
   componentNameOf,
@@ -23,6 +30,7 @@ export interface CollectedRoute {
   schema: FastifySchema | undefined;
   access: RouteAccess | undefined;
   permissions: readonly Permission[] | undefined;
+  guardedParameters: readonly GuardedParameters[] | undefined;
   /** The media types of the body when it is not JSON (an import's XML). */
   bodyTypes: readonly string[] | undefined;
   /** No body is taken as `{}` (`config.bodyOptional`). */
@@ -53,6 +61,16 @@ export interface OpenApiOperation {
   "x-roles"?: readonly Role[];
   /** Roles that grant the route only together (Send Sample Message: sysconfig and jobadmin). */
   "x-roles-together"?: readonly (readonly Role[])[];
+  /**
+   * Path parameter values the route's roles do not all grant (a setting that decides where a saved
+   * secret is sent): with these parameters, the roles named here instead.
+   */
+  "x-roles-by-parameters"?: readonly RolesByParameters[];
+}
+
+export interface RolesByParameters extends Pick<OpenApiOperation, "x-roles" | "x-roles-together"> {
+  parameters: Readonly<Record<string, string>>;
+  description: string;
 }
 
 export interface OpenApiDocument {
@@ -76,6 +94,7 @@ export function collectRoutes(app: FastifyInstance): CollectedRoute[] {
         schema: route.schema,
         access: route.config?.access,
         permissions: route.config?.permissions,
+        guardedParameters: route.config?.guardedParameters,
         bodyTypes: route.config?.bodyTypes,
         bodyOptional: route.config?.bodyOptional === true,
         bodyLimit: route.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024,
@@ -146,7 +165,9 @@ function responsesOf(
     if (refusesSomeRole)
       responses[403] = failure(
         ["FORBIDDEN"],
-        "`FORBIDDEN`: the key's roles do not allow this route",
+        route.guardedParameters?.length
+          ? "`FORBIDDEN`: the key's roles do not allow this route, or not with these parameters (`x-roles-by-parameters`); nothing is changed"
+          : "`FORBIDDEN`: the key's roles do not allow this route",
       );
   }
   // A body can be sent to any method but GET, read or not: JSON, under the route's limit.
@@ -196,11 +217,16 @@ function operationOf(route: CollectedRoute): OpenApiOperation {
   ];
   const access = route.access === "public" ? undefined : route.access;
   const roles = access ? rolesOf(access, route.permissions) : undefined;
+  const byParameters = access ? rolesByParametersOf(access, route) : [];
   const requestBody = requestBodyOf(route);
-  const refusesSomeRole = ROLES.some((role) => !roles?.["x-roles"]?.includes(role));
+  const refusesSomeRole =
+    byParameters.length > 0 || ROLES.some((role) => !roles?.["x-roles"]?.includes(role));
+  const description = [schema.description, describeRolesByParameters(byParameters)]
+    .filter((part) => part !== undefined)
+    .join(" ");
   return {
     ...(schema.summary ? { summary: schema.summary } : {}),
-    ...(schema.description ? { description: schema.description } : {}),
+    ...(description ? { description } : {}),
     ...(schema.tags ? { tags: schema.tags } : {}),
     operationId: operationId(route.method, route.url),
     ...(parameters.length > 0 ? { parameters } : {}),
@@ -212,7 +238,42 @@ function operationOf(route: CollectedRoute): OpenApiOperation {
       refusesSomeRole,
     ),
     ...(roles ? { security: [{ bearerAuth: [] }], ...roles } : { security: [] }),
+    ...(byParameters.length > 0 ? { "x-roles-by-parameters": byParameters } : {}),
   };
+}
+
+/** The roles each guarded parameter set needs: the route's permissions and its own together. */
+function rolesByParametersOf(access: ApiAccess, route: CollectedRoute): RolesByParameters[] {
+  return (route.guardedParameters ?? []).map((guarded) => ({
+    parameters: guarded.parameters,
+    ...rolesOf(access, [...(route.permissions ?? []), ...guarded.permissions]),
+    description: guarded.reason,
+  }));
+}
+
+/** Each role, and each set of roles that grants only together, in words: `sysconfig and jobadmin`. */
+const rolesInWords = (roles: Pick<OpenApiOperation, "x-roles" | "x-roles-together">): string[] => [
+  ...(roles["x-roles"] ?? []),
+  ...setsInWords(roles["x-roles-together"] ?? []),
+];
+
+/**
+ * "`key=DataSyncApiUrl`, `key=DataSyncTokenUrl` need sysadmin (...)": the guarded parameter sets
+ * in words, those needing the same roles for the same reason together.
+ */
+function describeRolesByParameters(byParameters: readonly RolesByParameters[]): string | undefined {
+  if (byParameters.length === 0) return undefined;
+  const groups = new Map<string, string[]>();
+  for (const entry of byParameters) {
+    const roles = rolesInWords(entry).join(", or ");
+    const group = `need ${roles} (${entry.description})`;
+    const names = Object.entries(entry.parameters)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(", ");
+    groups.set(group, [...(groups.get(group) ?? []), `\`${names}\``]);
+  }
+  const sentences = [...groups].map(([group, names]) => `${names.join(", ")} ${group}.`);
+  return `Some values need other roles (\`x-roles-by-parameters\`): ${sentences.join(" ")}`;
 }
 
 /**
@@ -269,12 +330,7 @@ const escapeHtml = (text: string): string =>
 export function renderDocsPage(document: OpenApiDocument): string {
   const sections = Object.entries(document.paths).flatMap(([path, operations]) =>
     Object.entries(operations).map(([method, operation]) => {
-      const roles = operation["x-roles"]
-        ? [
-            ...operation["x-roles"],
-            ...(operation["x-roles-together"] ?? []).map((set) => set.join(" and ")),
-          ].join(", ")
-        : "open";
+      const roles = operation["x-roles"] ? rolesInWords(operation).join(", ") : "open";
       const details = JSON.stringify(
         { parameters: operation.parameters ?? [], requestBody: operation.requestBody ?? null },
         null,

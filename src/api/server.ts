@@ -26,7 +26,7 @@ import { registerImportRoutes } from "./imports.js";
 import { registerNoteRoutes } from "./notes.js";
 import { installRequestChecks } from "./request-checks.js";
 import { AccessLog, loggerOptions, type LogDestination } from "./log-redaction.js";
-import { HttpMetrics } from "./metrics.js";
+import { HttpMetrics, type DatabaseFigures } from "./metrics.js";
 import { collectRoutes, registerOpenApiRoutes } from "./openapi.js";
 import {
   answer,
@@ -46,6 +46,11 @@ export interface ServerOptions {
   logger?: boolean;
   /** Where log lines go instead of stdout (tests read them). */
   logStream?: LogDestination;
+  /**
+   * Whether the process is shutting down (`serve` on SIGTERM): `/readyz` then answers 503 while
+   * the listener stays open for the work in hand, so a load balancer stops sending new requests.
+   */
+  stopping?: () => boolean;
 }
 
 /** The largest body any route takes whole; imports stream theirs and are not bound by it. */
@@ -69,9 +74,12 @@ const readiness: Record<number, ReplyDeclaration> = {
     closedObject({ status: oneOfText(["ready"]), ...healthFields }),
   ),
   503: answer(
-    "Not ready: the figures when the database answered, none when it did not",
+    "Not ready: the figures when the database answered, none when it did not or the process is shutting down",
     closedObject(
-      { status: oneOfText(["migrations pending", "database unreachable"]), ...healthFields },
+      {
+        status: oneOfText(["migrations pending", "database unreachable", "shutting down"]),
+        ...healthFields,
+      },
       ["database", "migration", "latestMigration", "customers", "queues"],
     ),
   ),
@@ -133,6 +141,7 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
       },
     },
     async (_request, reply) => {
+      if (options.stopping?.()) return reply.status(503).send({ status: "shutting down" });
       try {
         const health = await hub.health();
         const ready = health.migration === health.latestMigration;
@@ -156,15 +165,24 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
         },
       },
     },
-    async (_request, reply) =>
-      reply.type("text/plain; version=0.0.4; charset=utf-8").send(
+    async (_request, reply) => {
+      // A database that does not answer leaves its figures out; the scrape still succeeds, so
+      // the process's own counters stay continuous and `custhub_database_up` says why.
+      let database: DatabaseFigures | undefined;
+      try {
+        const [health, destinations] = await Promise.all([hub.health(), hub.destinationQueues()]);
+        database = { health, destinations };
+      } catch (error) {
+        app.log.warn({ err: error }, "metrics: the database did not answer");
+      }
+      return reply.type("text/plain; version=0.0.4; charset=utf-8").send(
         metrics.render({
-          health: await hub.health(),
-          destinations: await hub.destinationQueues(),
+          database,
           operations: hub.metrics,
           cache: hub.customers.recordCache?.stats(),
         }),
-      ),
+      );
+    },
   );
 
   app.register(

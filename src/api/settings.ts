@@ -3,8 +3,14 @@
  * `DataSyncApiUrl`, ...) read and changed through the API, as `custhub config get|set` does.
  */
 import type { FastifyInstance } from "fastify";
-import { SETTING_KEYS, SETTINGS, type SettingKey } from "../domain/settings.js";
+import {
+  permissionsToChange,
+  SETTING_KEYS,
+  SETTINGS,
+  type SettingKey,
+} from "../domain/settings.js";
 import type { Hub } from "../services/hub.js";
+import { actorOf } from "./auth.js";
 import "./route-options.js";
 import { answer, closedObject, failures, type Schema } from "./schemas/replies.js";
 
@@ -56,6 +62,21 @@ const settingsSchema = closedObject(
   Object.fromEntries(SETTING_KEYS.map((key) => [key, valueSchemaOf(key)])),
 );
 
+/** The settings a key that may change settings may still not change (SettingsService.change). */
+const guardedKeys = SETTING_KEYS.flatMap((key) => {
+  const permissions = permissionsToChange(key);
+  return permissions.length === 0
+    ? []
+    : [
+        {
+          parameters: { key },
+          permissions,
+          reason:
+            "the setting decides where the saved data-sync credentials are sent: changing it needs the roles that save them",
+        },
+      ];
+});
+
 const settingSchema = closedObject({
   key: keyParams.properties.key,
   value: valueBody.properties.value,
@@ -93,7 +114,7 @@ export function registerSettingsRoutes(api: FastifyInstance, hub: Hub): void {
   api.put<{ Params: { key: string }; Body: { value: string | boolean | number | null } }>(
     "/settings/:key",
     {
-      config: { access: "changeSettings" },
+      config: { access: "changeSettings", guardedParameters: guardedKeys },
       bodyLimit: 4 * 1024,
       schema: {
         summary: "Change one setting; checked as `custhub config set` checks it",
@@ -108,7 +129,8 @@ export function registerSettingsRoutes(api: FastifyInstance, hub: Hub): void {
     },
     async (request) => {
       const raw = request.body.value;
-      const value = await hub.settings.set(
+      const value = await hub.settings.change(
+        actorOf(request.actor),
         request.params.key,
         typeof raw === "number" ? String(raw) : raw,
       );

@@ -5,8 +5,9 @@
  */
 import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
-import type { Actor, Permission } from "../domain/roles.js";
+import type { Permission } from "../domain/roles.js";
 import type { DataSync } from "../sync/data-sync.js";
+import { actorOf } from "./auth.js";
 import "./route-options.js";
 import {
   answer,
@@ -94,6 +95,10 @@ const sampleReplySchema = closedObject({
 const statusReplySchema = closedObject({
   enabled: boolean,
   intervalSeconds: integer,
+  cron: {
+    ...nullableText,
+    description: "DataSyncCron; when set, runs start at its times instead of every intervalSeconds",
+  },
   apiUrl: nullableText,
   tokenUrl: nullableText,
   credentials: orNull(credentialStateSchema),
@@ -139,11 +144,6 @@ export const limitQuery = {
 export const needs = (...permissions: Permission[]) =>
   ({ access: "useDataSync", permissions }) as const;
 
-function actorOf(actor: Actor | null): Actor {
-  if (!actor) throw new CusthubError("UNAUTHORIZED", "A valid API key is needed.", {});
-  return actor;
-}
-
 export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): void {
   api.post(
     "/sync/sample",
@@ -154,7 +154,12 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
         tags: ["sync"],
         response: {
           200: answer("Sent: what the receiver answered", sampleReplySchema),
-          ...failures("SYNC_NOT_CONFIGURED", "CREDENTIALS_NOT_FOUND"),
+          ...failures(
+            "SYNC_NOT_CONFIGURED",
+            "CREDENTIALS_NOT_FOUND",
+            "TOKEN_REQUEST_FAILED",
+            "DELIVERY_FAILED",
+          ),
         },
       },
     },
@@ -189,7 +194,7 @@ export function registerSyncRoutes(api: FastifyInstance, dataSync: DataSync): vo
     {
       config: needs("viewSyncStatus"),
       schema: {
-        summary: "The dead letters, newest first",
+        summary: "The dead letters, oldest first",
         tags: ["sync"],
         querystring: limitQuery,
         response: { 200: answer("The dead letters", listOf(deadLetterSchema)) },

@@ -12,7 +12,7 @@ export interface GlobalOptions {
 
 export function configOf(
   command: Command,
-  extra: { host?: string; port?: string; recordCacheMb?: string } = {},
+  extra: { host?: string; port?: string; recordCacheMb?: string; drainSeconds?: string } = {},
 ): Config {
   // Inside the serving process the server's own configuration holds, whatever the caller had.
   const server = io().server;

@@ -30,7 +30,9 @@ import {
 } from "./customer.js";
 import { CusthubError } from "./errors.js";
 import {
+  contactTypeMissing,
   given,
+  homeStoreMissing,
   type AlternateKeyInput,
   type AlternateKeyUpdateType,
   type CustomerRequest,
@@ -398,9 +400,9 @@ function assignScalars(
   if (request.prospect !== undefined && request.prospect !== null)
     state.prospect = request.prospect;
   if (request.affiliation !== undefined) {
-    state.homeRetailStoreID = request.affiliation
-      ? (given(request.affiliation.retailStoreID) ?? null)
-      : null;
+    const store = request.affiliation ? given(request.affiliation.retailStoreID) : null;
+    if (store === undefined) throw homeStoreMissing();
+    state.homeRetailStoreID = store;
   }
   if (request.lastUpdateInfo) {
     const updateDate = given(request.lastUpdateInfo.updateDate);
@@ -529,7 +531,7 @@ function applyAttributes(
   mode: "add" | "update",
 ): CustomAttribute[] {
   const attributes = current.map((attribute) => ({ ...attribute, values: [...attribute.values] }));
-  for (const input of requested ?? []) {
+  for (const input of byAttributeName(requested ?? [])) {
     const type = context.attributeTypes.get(input.name.trim().toUpperCase());
     const held = attributes.findIndex(
       (attribute) => attribute.name.toUpperCase() === input.name.trim().toUpperCase(),
@@ -553,6 +555,25 @@ function applyAttributes(
     if (check.values.length > 0) attributes.push({ name, values: check.values });
   }
   return attributes;
+}
+
+/**
+ * One attribute named in several entries of a request holds all their values, as if in one entry,
+ * whatever the channel: a unique attribute so given two values is refused
+ * (MULTIPLE_VALUES_ON_UNIQUE_ATTRIBUTE_TYPE), not left with the last entry's, and an entry without
+ * values does not delete what another gives.
+ */
+function byAttributeName(
+  requested: NonNullable<CustomerRequest["customAttributes"]>,
+): NonNullable<CustomerRequest["customAttributes"]> {
+  const byName = new Map<string, { name: string; values: string[] }>();
+  for (const attribute of requested) {
+    const key = attribute.name.trim().toUpperCase();
+    const held = byName.get(key);
+    if (held) held.values.push(...attribute.values);
+    else byName.set(key, { name: attribute.name, values: [...attribute.values] });
+  }
+  return [...byName.values()];
 }
 
 const sameValues = (a: readonly string[], b: readonly string[]): boolean =>
@@ -647,6 +668,7 @@ function applyContactPreferences(
   const preferences = current.map((preference) => ({ ...preference }));
   for (const [index, input] of (requested ?? []).entries()) {
     const contactType = input.contactType.trim().toUpperCase();
+    if (contactType === "") throw contactTypeMissing(index);
     const required = CONTACT_SUBTYPES.get(contactType);
     const subTypeCode = given(input.subTypeCode)?.toUpperCase() ?? required ?? null;
     const problem =

@@ -124,18 +124,92 @@ export interface CustomerRequest {
 export type CustomerRef =
   { customerID: string } | { alternateKey: { typeCode: string; alternateID: string } };
 
-/** Reads a name position (`First`, `last2`, ...) or fails with `NAME_POSITION_INVALID`. */
-export function parseNameLocation(raw: string | null | undefined): NameLocation {
+/**
+ * Reads a name position (`First`, `last2`, ...) or fails with `NAME_POSITION_INVALID`, saying
+ * whether the location is missing or not one of the five ("not specified, or ... not valid",
+ * seeds/003). `where` names the element in the message: `<Name> (line 4)`.
+ */
+export function parseNameLocation(raw: string | null | undefined, where = "<Name>"): NameLocation {
   const upper = (raw ?? "").trim().toUpperCase();
   const location = NAME_LOCATIONS.find((candidate) => candidate === upper);
   if (!location) {
+    const locations = "First, First2, Middle, Last, Last2";
     throw new CusthubError(
       "NAME_POSITION_INVALID",
-      `Name location ${JSON.stringify(raw ?? "")} is not one of First, First2, Middle, Last, Last2.`,
+      upper === ""
+        ? `${where} has no Location; it must be one of ${locations}.`
+        : `${where.replace("<Name>", `<Name Location=${JSON.stringify(raw)}>`)} is not one of ${locations}.`,
       { location: raw ?? null },
     );
   }
   return location;
+}
+
+/**
+ * Whether an Add or AddorUpdate request holds anything to add or to find a customer by: an
+ * anonymous customer needs an alternate key at least (seeds/003 "Anonymous Customer"). An Add's
+ * CustomerID is ignored ("the server will ignore it and generate a new one"), so it does not count
+ * there; nor does a blank value or an empty list, which give nothing.
+ */
+export function holdsCustomerData(
+  request: CustomerRequest,
+  action: "Add" | "AddorUpdate",
+): boolean {
+  return Object.entries(request).some(
+    ([field, value]) => holdsData(value) && !(field === "customerID" && action === "Add"),
+  );
+}
+
+/**
+ * Whether `value` gives anything: not null (which clears, and a new customer has nothing to
+ * clear), not blank, and for a list or an object, something inside it (`{"individual": {}}`).
+ */
+function holdsData(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === "string") return value.trim() !== "";
+  if (Array.isArray(value)) return value.some(holdsData);
+  if (typeof value === "object") return Object.values(value).some(holdsData);
+  return true;
+}
+
+/**
+ * A home location request without its store: the Retail Location ID is "[required]" (seeds/003
+ * "Add/Update Home Location"), and a blank one is not given. Only null clears the home location.
+ */
+export function homeStoreMissing(): CusthubError {
+  return new CusthubError(
+    "INVALID_REQUEST",
+    "The home location request (affiliation) has no retailStoreID; null clears the home location.",
+    { field: "affiliation.retailStoreID" },
+  );
+}
+
+/**
+ * A contact preference without its type names nothing to permit: refused, as a file's
+ * `<ContactPreference>` without ContactType is.
+ */
+export function contactTypeMissing(index: number): CusthubError {
+  return new CusthubError(
+    "INVALID_REQUEST",
+    `Contact preference ${index + 1} has no contactType.`,
+    {
+      field: `contactPreferences[${index}].contactType`,
+    },
+  );
+}
+
+/**
+ * Faults of a request's form, found before it is applied as the import's mapping finds them in a
+ * block (src/ingest/customer-block.ts), so that a request with several faults fails with the same
+ * one whichever channel brings it. The rules meet them again when applying.
+ */
+export function checkRequestForm(request: CustomerRequest): void {
+  if (request.affiliation && given(request.affiliation.retailStoreID) === undefined) {
+    throw homeStoreMissing();
+  }
+  request.contactPreferences?.forEach((preference, index) => {
+    if (preference.contactType.trim() === "") throw contactTypeMissing(index);
+  });
 }
 
 /** `undefined` when not given; `null` when cleared; otherwise the trimmed text. */

@@ -19,6 +19,7 @@ export interface Actor {
 
 /** Each permission lists role sets; an actor holding every role of any one set is allowed. */
 const PERMISSIONS = {
+  /** Also changing a setting that decides where saved credentials are sent (`sendsCredentials`). */
   saveSyncCredentials: [["sysadmin"]],
   sendSampleMessage: [["sysadmin"], ["sysconfig", "jobadmin"]],
   runSyncJob: [["sysadmin"], ["jobadmin"]],
@@ -29,6 +30,12 @@ const PERMISSIONS = {
 } as const satisfies Record<string, readonly (readonly Role[])[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
+
+/**
+ * The permission that saves credentials (the data-sync client secret, a destination's keys), and
+ * changes a setting that decides where they are sent (`sendsCredentials`).
+ */
+export const CREDENTIALS_PERMISSION: Permission = "saveSyncCredentials";
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
@@ -51,16 +58,26 @@ export const grantedBy = (sets: readonly (readonly Role[])[], roles: readonly Ro
 export const setsInWords = (sets: readonly (readonly Role[])[]): string[] =>
   sets.map((set) => set.join(" and "));
 
-/** Throws `FORBIDDEN` naming the roles that would do, unless the actor is allowed. */
-export function assertAllowed(permission: Permission, actor: Actor): void {
+/**
+ * Throws `FORBIDDEN` naming the roles that would do, unless the actor is allowed. `refused` says
+ * what was refused when it is more than the permission's own words (a setting that decides where
+ * the saved credentials are sent), with details naming it.
+ */
+export function assertAllowed(
+  permission: Permission,
+  actor: Actor,
+  refused?: { action: string; details: Record<string, unknown> },
+): void {
   if (isAllowed(permission, actor.roles)) return;
-  const needed = setsInWords(PERMISSIONS[permission]).join(", or ");
+  const needed = setsInWords(PERMISSIONS[permission]);
   throw new CusthubError(
     "FORBIDDEN",
-    `${actor.name} may not ${describe(permission)}: needs ${needed}.`,
+    `${actor.name} may not ${refused?.action ?? describe(permission)}: needs ${needed.join(", or ")}.`,
     {
+      ...refused?.details,
       permission,
       roles: [...actor.roles],
+      needed,
     },
   );
 }

@@ -6,6 +6,7 @@
 import { parseCron } from "./cron.js";
 import { CusthubError } from "./errors.js";
 import { DUPLICATE_RULES } from "./merge.js";
+import { assertAllowed, CREDENTIALS_PERMISSION, type Actor, type Permission } from "./roles.js";
 
 type SettingKind = "boolean" | "url" | "text" | "integer" | "choice" | "list" | "cron";
 
@@ -18,6 +19,13 @@ interface SettingDefinition {
   /** The range of an `integer` setting, both ends included. */
   min?: number;
   max?: number;
+  /**
+   * The saved data-sync credentials are sent where this setting says (the client secret to the
+   * token URL, the token it buys to the API URL). Changing it needs the permission that saves
+   * them (`CREDENTIALS_PERMISSION`): else whoever may change settings could send the
+   * secret to a host of their choosing (SPEC 6: only `sysadmin` can save them).
+   */
+  sendsCredentials?: true;
 }
 
 export const SETTINGS = {
@@ -30,11 +38,13 @@ export const SETTINGS = {
     kind: "url",
     default: null,
     description: "The REST endpoint the data-sync job POSTs messages to.",
+    sendsCredentials: true,
   },
   DataSyncTokenUrl: {
     kind: "url",
     default: null,
     description: "The OAuth2 token endpoint for the data-sync API.",
+    sendsCredentials: true,
   },
   DataSyncCredentialMapName: {
     kind: "text",
@@ -218,6 +228,28 @@ export function checkSettingKey(key: string): SettingKey {
     );
   }
   return key;
+}
+
+/** The permissions changing `key` needs beyond changing settings at all. */
+export function permissionsToChange(key: SettingKey): Permission[] {
+  const definition: SettingDefinition = SETTINGS[key];
+  return definition.sendsCredentials ? [CREDENTIALS_PERMISSION] : [];
+}
+
+/**
+ * Throws `FORBIDDEN` naming the setting and the roles needed, unless `actor` (already allowed to
+ * change settings) may change this one.
+ *
+ * @example
+ * assertMayChangeSetting("DataSyncTokenUrl", { name: "ops", roles: ["sysconfig"] }) // throws
+ */
+export function assertMayChangeSetting(key: SettingKey, actor: Actor): void {
+  for (const permission of permissionsToChange(key)) {
+    assertAllowed(permission, actor, {
+      action: `change ${key}, which decides where the saved data-sync credentials are sent`,
+      details: { setting: key },
+    });
+  }
 }
 
 const TRUE_WORDS = new Set(["true", "yes", "y", "1", "on"]);

@@ -5,6 +5,7 @@
  */
 import { CusthubError } from "../domain/errors.js";
 import {
+  holdsCustomerData,
   parseNameLocation,
   type AddressInput,
   type AlternateKeyInput,
@@ -59,28 +60,15 @@ export function customerOperation(block: XmlElement): CustomerOperation {
     action === "Delete"
       ? { customerID: textOf(block, "CustomerID"), alternateKeys: alternateKeys(block) }
       : customerRequest(block);
-  if ((action === "Add" || action === "AddorUpdate") && !namesAnything(request, action)) {
+  if ((action === "Add" || action === "AddorUpdate") && !holdsCustomerData(request, action)) {
     throw new CusthubError(
-      "GENERAL_ERROR",
+      "INVALID_REQUEST",
       `The <Customer Action="${action}"> block holds no customer data: an anonymous customer ` +
         'needs an alternate key at least (seeds/003 "Anonymous Customer").',
       {},
     );
   }
   return { action, request };
-}
-
-/**
- * Whether a request holds anything to add or to find a customer by: an Add's CustomerID is
- * ignored ("the server will ignore it and generate a new one"), so it does not count there.
- */
-function namesAnything(request: CustomerRequest, action: "Add" | "AddorUpdate"): boolean {
-  return Object.entries(request).some(
-    ([field, value]) =>
-      value !== undefined &&
-      !(Array.isArray(value) && value.length === 0) &&
-      !(field === "customerID" && action === "Add"),
-  );
 }
 
 /** Text of a child element; `undefined` when absent (an empty element counts as absent). */
@@ -170,7 +158,7 @@ function customerRequest(block: XmlElement): CustomerRequest {
       // A home location request's minimum data is the customer and the Retail Location ID:
       // <RetailStoreID> is "[required]" (seeds/003 "Add/Update Home Location").
       throw new CusthubError(
-        "GENERAL_ERROR",
+        "INVALID_REQUEST",
         `The home location request (<Affiliation>, line ${affiliation.line}) has no RetailStoreID.`,
         { field: "RetailStoreID" },
       );
@@ -201,16 +189,9 @@ function customerRequest(block: XmlElement): CustomerRequest {
         values: childrenNamed(attribute, "AttributeValue").map((value) => value.text),
       };
     });
-    // One attribute named in several elements holds all their values, as if in one element: a
-    // unique attribute so given two values is refused (MULTIPLE_VALUES_ON_UNIQUE_ATTRIBUTE_TYPE),
-    // not left with the last element's.
-    const byName = new Map<string, { name: string; values: string[] }>();
-    for (const attribute of given) {
-      const held = byName.get(attribute.name.toUpperCase());
-      if (held) held.values.push(...attribute.values);
-      else byName.set(attribute.name.toUpperCase(), attribute);
-    }
-    request.customAttributes = [...byName.values()];
+    // One attribute named in several elements holds all their values: the rules gather them
+    // (apply-request.ts), for every channel.
+    request.customAttributes = given;
   }
   const notes = containerOf(block, "CustomerNotes");
   if (notes) request.notes = childrenNamed(notes, "CustomerNote").map(noteInput);
@@ -258,7 +239,7 @@ function individualInput(individual: XmlElement): IndividualInput {
     input.names = {};
     const seen = new Map<string, XmlElement>();
     for (const name of childrenNamed(names, "Name")) {
-      const location = parseNameLocation(name.attributes.Location);
+      const location = parseNameLocation(name.attributes.Location, `<Name> (line ${name.line})`);
       const earlier = seen.get(location);
       if (earlier) throw repeatedElement(names, `names with Location="${location}"`, earlier, name);
       seen.set(location, name);

@@ -17,6 +17,11 @@ export interface Config {
   /** Memory `custhub serve` keeps customer records in for reads, in MiB; 0 keeps none. */
   recordCacheMb: number;
   /**
+   * Seconds `custhub serve` keeps its listener open after SIGTERM or SIGINT with `/readyz`
+   * failing, so a load balancer's probes see it before connections are refused; 0: none.
+   */
+  drainSeconds: number;
+  /**
    * Whether the PostgreSQL server keeps a full batch's customer upsert prepared on each
    * connection; off behind a pooler that cannot (docs/storage.md, "Prepared statements").
    */
@@ -29,6 +34,7 @@ export interface ConfigOverrides {
   host?: string | undefined;
   port?: string | number | undefined;
   recordCacheMb?: string | number | undefined;
+  drainSeconds?: string | number | undefined;
   preparedStatements?: string | boolean | undefined;
   configFile?: string | undefined;
 }
@@ -38,6 +44,7 @@ const DEFAULTS = {
   host: "127.0.0.1",
   port: 8080,
   recordCacheMb: 64,
+  drainSeconds: 0,
   preparedStatements: true,
 } as const;
 
@@ -47,6 +54,7 @@ const FILE_KEYS = [
   "host",
   "port",
   "recordCacheMb",
+  "drainSeconds",
   "preparedStatements",
 ] as const;
 
@@ -100,36 +108,44 @@ function text(value: unknown, name: string): string | undefined {
   return value;
 }
 
-function port(value: unknown): number | undefined {
+/**
+ * A whole number from 0 to `most`, counted in `unit` when it has one; undefined when not given.
+ *
+ * @example
+ * wholeNumber("90", "drainSeconds", 3600, "seconds") // => 90
+ */
+function wholeNumber(
+  value: unknown,
+  name: string,
+  most: number,
+  unit?: string,
+): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   const number = typeof value === "number" ? value : Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) {
+  if (!Number.isInteger(number) || number < 0 || number > most) {
+    const counted = unit === undefined ? "" : ` of ${unit},`;
     throw new CusthubError(
       "INVALID_REQUEST",
-      `port must be a whole number 0-65535, not ${JSON.stringify(value)}.`,
-      {
-        name: "port",
-      },
-    );
-  }
-  return number;
-}
-
-/** Most memory the record cache may be given: 64 GiB. */
-const MOST_RECORD_CACHE_MB = 65_536;
-
-function megabytes(value: unknown, name: string): number | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  const number = typeof value === "number" ? value : Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > MOST_RECORD_CACHE_MB) {
-    throw new CusthubError(
-      "INVALID_REQUEST",
-      `${name} must be a whole number of MiB, 0-${MOST_RECORD_CACHE_MB}, not ${JSON.stringify(value)}.`,
+      `${name} must be a whole number${counted} 0-${most}, not ${JSON.stringify(value)}.`,
       { name },
     );
   }
   return number;
 }
+
+const port = (value: unknown): number | undefined => wholeNumber(value, "port", 65535);
+
+/** Most memory the record cache may be given: 64 GiB. */
+const MOST_RECORD_CACHE_MB = 65_536;
+
+const megabytes = (value: unknown, name: string): number | undefined =>
+  wholeNumber(value, name, MOST_RECORD_CACHE_MB, "MiB");
+
+/** Longest drain `serve` may be given: an hour. */
+const MOST_DRAIN_SECONDS = 3600;
+
+const drainSeconds = (value: unknown, name: string): number | undefined =>
+  wholeNumber(value, name, MOST_DRAIN_SECONDS, "seconds");
 
 function yesNo(value: unknown, name: string): boolean | undefined {
   if (value === undefined || value === null || value === "") return undefined;
@@ -173,6 +189,11 @@ export function loadConfig(
       megabytes(env.CUSTHUB_RECORD_CACHE_MB, "CUSTHUB_RECORD_CACHE_MB") ??
       megabytes(file.recordCacheMb, "recordCacheMb") ??
       DEFAULTS.recordCacheMb,
+    drainSeconds:
+      drainSeconds(overrides.drainSeconds, "--drain-seconds") ??
+      drainSeconds(env.CUSTHUB_DRAIN_SECONDS, "CUSTHUB_DRAIN_SECONDS") ??
+      drainSeconds(file.drainSeconds, "drainSeconds") ??
+      DEFAULTS.drainSeconds,
     preparedStatements:
       yesNo(overrides.preparedStatements, "preparedStatements") ??
       yesNo(env.CUSTHUB_PREPARED_STATEMENTS, "CUSTHUB_PREPARED_STATEMENTS") ??
@@ -189,6 +210,7 @@ export function describeConfig(config: Config): Record<string, string | number |
     host: config.host,
     port: config.port,
     recordCacheMb: config.recordCacheMb,
+    drainSeconds: config.drainSeconds,
     preparedStatements: config.preparedStatements,
   };
 }

@@ -12,7 +12,12 @@ import { resolveSettings } from "../domain/settings.js";
 import { insertHistory, saveCustomers } from "../store/customers.js";
 import type { Queryable } from "../store/database.js";
 import { journalAppliedBlocks, type AppliedBlock } from "../store/imports.js";
-import { dropQueuedForCustomers, enqueueCustomerChanges } from "../store/outbox.js";
+import {
+  dropQueuedForCustomers,
+  enqueueCustomerChanges,
+  requeueMergedTransactions,
+  type MergedAway,
+} from "../store/outbox.js";
 import { readWriteReference, type WriteReference } from "../store/reference-data.js";
 
 /** Who made a change and through which door; written into the history row. */
@@ -34,6 +39,11 @@ export interface CustomerChange {
   existing: boolean;
   /** The operation's name for the history row: `Add`, `Update`, `associateCardToCustomer`, ... */
   operation: string;
+  /**
+   * A DELETE of a customer merged away: the customer it was merged into, which takes over its
+   * transactions and so their queued messages (`requeueMergedTransactions`).
+   */
+  mergedInto?: string | undefined;
 }
 
 /**
@@ -85,9 +95,17 @@ export async function writeCustomerChanges(
   // deleted" before its DELETE is queued (seeds/001), and its dead letters with them. Also while
   // nothing is queued: rows queued before the sync was switched off must not go out, or be
   // re-queued, for a customer deleted meanwhile.
+  // A merge moves the merged-away customers' transactions to the new customer: their messages are
+  // kept, and go on as the new customer's once its CREATE is queued.
+  const mergedAway: MergedAway[] = changes.flatMap((item) =>
+    item.change === "DELETE" && item.mergedInto !== undefined
+      ? [{ customerID: item.applied.state.customerID, mergedInto: item.mergedInto }]
+      : [],
+  );
   await dropQueuedForCustomers(
     tx,
     changes.filter((item) => item.change === "DELETE").map((item) => item.applied.state.customerID),
+    mergedAway.map((item) => item.customerID),
   );
   // Callers pass `dataSyncEnabled(tx)`: DataSyncEnabled, or any other destination enabled.
   if (queueForSync) {
@@ -96,6 +114,7 @@ export async function writeCustomerChanges(
       changes.map((item) => ({ customerID: item.applied.state.customerID, action: item.change })),
     );
   }
+  await requeueMergedTransactions(tx, mergedAway);
   return records;
 }
 

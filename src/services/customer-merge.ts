@@ -1,7 +1,9 @@
 /**
  * Customer Merge as one transaction: resolve the duplicates, build the new customer by the merge
  * logic of seeds/003, retire the duplicates, move their cards, and queue `DELETE` for each
- * duplicate and `CREATE` for the new customer (seeds/001 Table H-1, mergeCustomers).
+ * duplicate and `CREATE` for the new customer (seeds/001 Table H-1, mergeCustomers). The
+ * duplicates' queued transaction messages go on as the new customer's, after its `CREATE`
+ * (`requeueMergedTransactions`): their transactions move to it.
  */
 import { CusthubError } from "../domain/errors.js";
 import {
@@ -89,6 +91,30 @@ function assertDistinct(participants: readonly MergeParticipant[]): void {
   );
 }
 
+/**
+ * Refuses a party that names no one: no CustomerID, and no alternate key with both a type and an
+ * id. The import refuses such a block as it reads it; a request from elsewhere is refused alike,
+ * before anything is looked up, whatever the Customer Merge Override says of a customer not found
+ * (the party meant somebody, and which one is the request's to say).
+ */
+function assertNamed(parties: readonly { party: MergeParty; role: string }[]): void {
+  for (const { party, role } of parties) {
+    if (party.customerID?.trim()) continue;
+    const key = party.alternateKey;
+    const typeCode = key?.typeCode.trim();
+    if (typeCode && key!.alternateID.trim()) continue;
+    throw new CusthubError(
+      "CUSTOMER_NOT_FOUND",
+      !key
+        ? `The ${role} names no CustomerID and no alternate key.`
+        : !typeCode
+          ? `The ${role}'s alternate key has no type code, and it names no CustomerID.`
+          : `The ${role}'s alternate key (${typeCode.toUpperCase()}) has no alternate ID, and it names no CustomerID.`,
+      { role },
+    );
+  }
+}
+
 export async function mergeCustomerRecords(
   db: Database,
   request: MergeRequest,
@@ -99,6 +125,7 @@ export async function mergeCustomerRecords(
     ...(request.source ? [{ party: request.source, role: "source" }] : []),
     ...request.targets.map((party, index) => ({ party, role: `target ${index + 1}` })),
   ];
+  assertNamed(parties);
   if (request.targets.length === 0 || parties.length < 2) {
     throw new CusthubError(
       "MERGE_CUSTOMER_CREATION_EXCEPTION",
@@ -177,6 +204,7 @@ export async function mergeCustomerRecords(
             change: "DELETE" as const,
             existing: true,
             operation: "Merge",
+            mergedInto: newID!,
           })),
           { applied: merged, change: "CREATE" as const, existing: false, operation: "Merge" },
         ],

@@ -59,7 +59,7 @@ import {
   type HistoryEntry,
   type StoredCustomer,
 } from "../store/customers.js";
-import type { Database, Queryable } from "../store/database.js";
+import { isDeadlock, type Database, type Queryable } from "../store/database.js";
 import { readStoredSettings, readWriteReference } from "../store/reference-data.js";
 
 /** The request types of seeds/003 that change a customer. */
@@ -256,7 +256,8 @@ export class CustomerService {
   /**
    * One request in a transaction of its own. An AddorUpdate whose key another writer took while
    * it ran (the active-key index refused it) runs again: it now finds that customer and updates
-   * it, as AddorUpdate promises (seeds/003). Other requests fail with what the database said.
+   * it, as AddorUpdate promises (seeds/003). So does any request the database rolled back to
+   * break a deadlock. Other requests fail with what the database said.
    */
   private async applyAlone(item: Planned, context: ChangeContext): Promise<OperationOutcome> {
     for (let attempt = 1; ; attempt += 1) {
@@ -314,9 +315,14 @@ export class CustomerService {
       for (const item of planned) {
         // A request naming a customer an earlier request of the group changes (by the same or
         // another key, or its CustomerID: a Delete by CustomerID, then an Add of the key it freed)
-        // must see that change: it is not decided now, but applied after the group.
+        // must see that change: it is not decided now, but applied after the group. The customers
+        // it names are then claimed too: a later request of the group must not change them before
+        // it runs (delete the one it updates, free a key it would find taken).
         if (namesAny(item.operation, claimed, holders, applyContext)) {
           item.deferred = true;
+          for (const customerID of namedCustomers(item.operation, holders, applyContext)) {
+            claimed.add(customerID);
+          }
           continue;
         }
         try {
@@ -517,9 +523,13 @@ const MAX_ATTEMPTS = 3;
 /** Whether a unique index refused the write: only the active-alternate-key index can. */
 const isUniqueViolation = (error: unknown): boolean => sqlStateOf(error) === "23505";
 
-/** Whether running the request again finds what refused it: an AddorUpdate's key taken meanwhile. */
+/**
+ * Whether running the request again finds what refused it: an AddorUpdate's key taken meanwhile;
+ * or any request rolled back for a deadlock (two writers giving the same new keys in another order
+ * wait on each other in the active-key index), which runs again as if the other writer came first.
+ */
 const converges = (operation: CustomerOperation, error: unknown): boolean =>
-  operation.action === "AddorUpdate" && isUniqueViolation(error);
+  (operation.action === "AddorUpdate" && isUniqueViolation(error)) || isDeadlock(error);
 
 function asCusthubError(error: unknown): CusthubError {
   if (isCusthubError(error)) return error;
@@ -606,6 +616,9 @@ function decide(
       item.change = "CREATE";
       return;
     }
+    if (!request.customerID && identifyingKeys(request, action, context).length === 0) {
+      throw namesNoCustomer(action);
+    }
     throw notFound(request, false, stored.get(request.customerID ?? "")?.state);
   }
   item.existing = true;
@@ -677,22 +690,57 @@ function findTarget(
 
 /** Whether the operation names, by CustomerID or by a key it holds, one of `customers`. */
 function namesAny(
-  { action, request }: CustomerOperation,
+  operation: CustomerOperation,
   customers: ReadonlySet<string>,
   holders: ReadonlyMap<string, string>,
   context: ApplyContext,
 ): boolean {
   if (customers.size === 0) return false;
-  const id = request.customerID;
-  if (action !== "Add" && id && customers.has(id)) return true;
+  return namedCustomers(operation, holders, context).some((named) => customers.has(named));
+}
+
+/** The customers holding the keys the request gives; none when a key is malformed. */
+function keyHolders(
+  request: CustomerRequest,
+  holders: ReadonlyMap<string, string>,
+  context: ApplyContext,
+): string[] {
   try {
-    return requestedAlternateKeys(request, context).some((key) => {
+    return requestedAlternateKeys(request, context).flatMap((key) => {
       const holder = holders.get(keyId(key.typeCode, key.alternateID));
-      return holder !== undefined && customers.has(holder);
+      return holder === undefined ? [] : [holder];
     });
   } catch {
-    return false; // A malformed key fails the request in `decide`.
+    return []; // A malformed key fails the request when it is applied (`decide`).
   }
+}
+
+/**
+ * An Update or a Delete with nothing to find its customer by: "You must use <CustomerID> or
+ * <AlternateID> to identify the correct customer" (seeds/003). An Update's key that is only to be
+ * added, deleted or set names no one.
+ */
+function namesNoCustomer(action: "Update" | "Delete"): CusthubError {
+  const keys =
+    action === "Update" ? "no alternate key (one without UpdateType, or Old)" : "no alternate key";
+  return new CusthubError(
+    "CUSTOMER_NOT_FOUND",
+    `The ${action} names no CustomerID and ${keys} to find its customer by.`,
+    { customerID: null },
+  );
+}
+
+/**
+ * The customers the operation names: by its CustomerID (not an Add's, which the document has
+ * ignored), and the holders of its keys.
+ */
+function namedCustomers(
+  { action, request }: CustomerOperation,
+  holders: ReadonlyMap<string, string>,
+  context: ApplyContext,
+): string[] {
+  const byId = action !== "Add" && request.customerID ? [request.customerID] : [];
+  return [...byId, ...keyHolders(request, holders, context)];
 }
 
 /** `gone`: the customer the request's CustomerID names, no longer active; the message says so. */

@@ -85,6 +85,10 @@ export interface Database extends Queryable {
 /** PostgreSQL's `deadlock_detected`: the server rolled this transaction back to free another. */
 const DEADLOCK_DETECTED = "40P01";
 
+/** Whether the server rolled the transaction back to break a deadlock with another writer. */
+export const isDeadlock = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === DEADLOCK_DETECTED;
+
 /**
  * Runs `transaction` again, up to `attempts` times in all, when the server broke a deadlock by
  * rolling it back. For a transaction whose locks cannot be taken in one order by every writer: a
@@ -99,8 +103,7 @@ export async function retryingDeadlocks<T>(
     try {
       return await transaction();
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      if (attempt >= attempts || code !== DEADLOCK_DETECTED) throw error;
+      if (attempt >= attempts || !isDeadlock(error)) throw error;
     }
   }
 }

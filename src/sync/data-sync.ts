@@ -8,7 +8,7 @@ import { parseCron } from "../domain/cron.js";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CusthubError } from "../domain/errors.js";
-import { assertAllowed, type Actor } from "../domain/roles.js";
+import { assertAllowed, CREDENTIALS_PERMISSION, type Actor } from "../domain/roles.js";
 import { shortestLeaseSeconds, type Settings } from "../domain/settings.js";
 import { SAMPLE_MESSAGE, type DataSyncMessage } from "../domain/sync-messages.js";
 import type { Hub } from "../services/hub.js";
@@ -58,6 +58,8 @@ export interface SampleAnswer {
 export interface SyncStatus {
   enabled: boolean;
   intervalSeconds: number;
+  /** DataSyncCron: when set, runs start at the times it names instead of every intervalSeconds. */
+  cron: string | null;
   apiUrl: string | null;
   tokenUrl: string | null;
   credentials: CredentialDescription | null;
@@ -94,7 +96,7 @@ export class DataSync {
     actor: Actor,
     credentials: { clientId: string; clientSecret: string },
   ): Promise<CredentialDescription> {
-    assertAllowed("saveSyncCredentials", actor);
+    assertAllowed(CREDENTIALS_PERMISSION, actor);
     const location = credentialLocationOf(await this.hub.settings.all());
     return this.#credentials.save(location, credentials);
   }
@@ -178,6 +180,7 @@ export class DataSync {
     return {
       enabled: settings.DataSyncEnabled,
       intervalSeconds: settings.DataSyncIntervalSeconds,
+      cron: settings.DataSyncCron,
       apiUrl: settings.DataSyncApiUrl,
       tokenUrl: settings.DataSyncTokenUrl,
       credentials,

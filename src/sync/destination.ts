@@ -44,6 +44,12 @@ export interface DestinationSettingSpec {
   description: string;
   /** The value when none is stored; null: none (then `parseSettings` decides if it is needed). */
   defaultValue: string | null;
+  /**
+   * The destination's saved credentials are sent where this setting says (its base URL, a token
+   * URL). Changing it needs `CREDENTIALS_PERMISSION`, as saving them does: else whoever may
+   * configure destinations could send the secret to a host of their choosing.
+   */
+  sendsCredentials?: true;
 }
 
 /** One field of a destination's credentials (kept sealed in the credential store). */

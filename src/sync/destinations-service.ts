@@ -9,7 +9,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CusthubError, isCusthubError } from "../domain/errors.js";
-import { assertAllowed, type Actor } from "../domain/roles.js";
+import { assertAllowed, CREDENTIALS_PERMISSION, type Actor } from "../domain/roles.js";
 import type { Settings } from "../domain/settings.js";
 import { canonicalCustomerID, type CustomerState } from "../domain/customer.js";
 import { toCustomerResponse } from "../domain/customer-response.js";
@@ -153,6 +153,8 @@ export class DestinationService {
   readonly #logger: SyncLogger;
   readonly #credentials: CredentialStore;
   readonly #registry: readonly DestinationDefinition<unknown>[];
+  /** The pause each destination was last said to be skipped for (its end), so it is said once. */
+  readonly #pausesSaid = new Map<string, string>();
 
   constructor(
     private readonly hub: Hub,
@@ -251,7 +253,8 @@ export class DestinationService {
   /**
    * Checks and stores one setting (`null` or "" goes back to the default). The definition checks
    * the settings with the new value in; an error about this key refuses it, one about another key
-   * (a required one not set yet) does not.
+   * (a required one not set yet) does not. A setting the credentials are sent by
+   * (`sendsCredentials`) needs the permission that saves them, else `FORBIDDEN` and nothing changes.
    */
   async setConfig(
     actor: Actor,
@@ -271,8 +274,15 @@ export class DestinationService {
     }
     const stored = value === "" ? null : value;
     if (definition.storage?.kind === "hub") {
-      await this.hub.settings.set(key, stored);
+      // Hub settings: who may change which is the settings' own rule, as through the settings.
+      await this.hub.settings.change(actor, key, stored);
       return this.config(actor, name);
+    }
+    if (spec.sendsCredentials) {
+      assertAllowed(CREDENTIALS_PERMISSION, actor, {
+        action: `change ${definition.name} ${key}, which decides where the saved ${definition.name} credentials are sent`,
+        details: { destination: definition.name, setting: key },
+      });
     }
     const values = withDefaults(definition, {
       ...(await this.#storedValues(definition)),
@@ -295,7 +305,7 @@ export class DestinationService {
     name: string,
     fields: Readonly<Record<string, string>>,
   ): Promise<CredentialDescription> {
-    assertAllowed("saveSyncCredentials", actor);
+    assertAllowed(CREDENTIALS_PERMISSION, actor);
     const definition = destinationNamed(name, this.#registry);
     if (definition.credentialFields.length === 0) {
       throw new CusthubError(
@@ -311,8 +321,7 @@ export class DestinationService {
       definition,
       withDefaults(definition, await this.#storedValues(definition)),
     );
-    const names = definition.credentialFields.map((field) => field.name);
-    return this.#credentials.saveFields(location, fields, { required: names, allowed: names });
+    return this.#credentials.saveFields(location, fields, definition.credentialFields);
   }
 
   /**
@@ -408,8 +417,20 @@ export class DestinationService {
     assertAllowed("runSyncJob", actor);
     const settings = await this.hub.settings.all();
     const enabled = await this.enabledNames(settings);
-    // A paused destination has no run until its pause ends: `destinations list` says why.
+    // A paused destination has no run until its pause ends: said once per pause, and
+    // `destinations list` says why.
     const paused = await activePauses(this.hub.db);
+    for (const name of enabled) {
+      const pause = paused.get(name);
+      if (pause && this.#pausesSaid.get(name) !== pause.pausedUntil) {
+        this.#logger.warn(
+          { destination: name, pausedUntil: pause.pausedUntil },
+          `${name} has no run until its pause ends at ${pause.pausedUntil} (${pause.reason}); ` +
+            `\`custhub destinations resume ${name}\` ends it now`,
+        );
+      }
+      if (pause) this.#pausesSaid.set(name, pause.pausedUntil);
+    }
     return Promise.all(
       enabled
         .filter((name) => !paused.has(name))
@@ -603,7 +624,7 @@ export class DestinationService {
     config: { code: string; apiUrl: string; apiKey: string; enabled?: boolean },
   ): Promise<RewardConfig> {
     assertAllowed("configureDestinations", actor);
-    assertAllowed("saveSyncCredentials", actor);
+    assertAllowed(CREDENTIALS_PERMISSION, actor);
     const code = config.code.trim();
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(code) || /^\d+$/.test(code)) {
       throw new CusthubError(
@@ -661,7 +682,7 @@ export class DestinationService {
     codeOrId: string,
     apiKey: string,
   ): Promise<CredentialDescription> {
-    assertAllowed("saveSyncCredentials", actor);
+    assertAllowed(CREDENTIALS_PERMISSION, actor);
     const found = await this.#rewardConfig(codeOrId);
     if (apiKey === "") {
       throw new CusthubError("INVALID_REQUEST", "The API key is needed.", { field: "apiKey" });
@@ -676,11 +697,10 @@ export class DestinationService {
   }
 
   #saveRewardKey(code: string, apiKey: string): Promise<CredentialDescription> {
-    const names = REWARD_CONFIG_CREDENTIAL_FIELDS.map((field) => field.name);
     return this.#credentials.saveFields(
       rewardConfigCredentialLocation(code),
       { apiKey },
-      { required: names, allowed: names },
+      REWARD_CONFIG_CREDENTIAL_FIELDS,
     );
   }
 
@@ -813,6 +833,15 @@ function checkApiUrl(text: string): string {
     throw new CusthubError("INVALID_REQUEST", "The API URL must be http or https.", {
       field: "apiUrl",
     });
+  }
+  // Requests go to {apiUrl}/customers/{code}: after a query or a fragment that path would be
+  // part of them, and the customer would be sent to the base URL itself.
+  if (url.search !== "" || url.hash !== "") {
+    throw new CusthubError(
+      "INVALID_REQUEST",
+      `The API URL ${JSON.stringify(text)} is Datanuum's base URL: it takes no query or fragment (requests go to {apiUrl}/customers/{customerCode}).`,
+      { field: "apiUrl" },
+    );
   }
   return url.href;
 }

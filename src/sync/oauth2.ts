@@ -17,7 +17,7 @@ import { CusthubError } from "../domain/errors.js";
 import type { HttpClient } from "./http/http-client.js";
 import { describeUrl } from "./http/http-client.js";
 import type { ClientCredentials } from "./secrets/credential-store.js";
-import { redact } from "./secrets/secret.js";
+import { redact, Secret } from "./secrets/secret.js";
 
 /** A token source for requests that need a bearer token. */
 export interface TokenSource {
@@ -159,9 +159,7 @@ export class ClientCredentialsTokenSource implements TokenSource {
       accept: "application/json",
     };
     if (authentication === "basic") {
-      const user = encodeURIComponent(credentials.clientId.reveal());
-      const password = encodeURIComponent(credentials.clientSecret.reveal());
-      headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+      headers.authorization = `Basic ${basicCredentials(credentials).reveal()}`;
     } else {
       form.set("client_id", credentials.clientId.reveal());
       form.set("client_secret", credentials.clientSecret.reveal());
@@ -222,7 +220,29 @@ export class ClientCredentialsTokenSource implements TokenSource {
     };
   }
 
+  /**
+   * The text with the credentials blanked in every form the endpoint was sent them: a server that
+   * repeats the request repeats the Basic header (base64) or the form (form-encoded), and a secret
+   * with `+`, `/` or `=` reads otherwise there than as saved.
+   */
   #safe(text: string): string {
-    return redact(text, [this.options.credentials.clientId, this.options.credentials.clientSecret]);
+    const { clientId, clientSecret } = this.options.credentials;
+    const sent = (value: Secret): Secret[] => [
+      new Secret(new URLSearchParams({ value: value.reveal() }).toString().slice("value=".length)),
+      new Secret(encodeURIComponent(value.reveal())),
+      value,
+    ];
+    return redact(text, [
+      basicCredentials(this.options.credentials),
+      ...sent(clientSecret),
+      ...sent(clientId),
+    ]);
   }
+}
+
+/** The client's HTTP basic credentials as sent: `id:secret`, each form-encoded, in base64. */
+function basicCredentials({ clientId, clientSecret }: ClientCredentials): Secret {
+  const user = encodeURIComponent(clientId.reveal());
+  const password = encodeURIComponent(clientSecret.reveal());
+  return new Secret(Buffer.from(`${user}:${password}`).toString("base64"));
 }

@@ -2,11 +2,23 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildServer } from "../../src/api/server.js";
 import type { Hub } from "../../src/services/hub.js";
+import { DESTINATIONS } from "../../src/sync/destinations/index.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
 import { DatanuumReceiver } from "../simulators/datanuum-receiver.js";
 import { engines } from "../support/databases.js";
 import { tempDir } from "../support/temp-dirs.js";
 import { addCustomers, configureSync } from "../sync/helpers.js";
+
+/**
+ * The destination settings their saved credentials are sent by (the data-sync URLs of seeds/001,
+ * the NewBase and SocialHub API roots), with a value of sysadmin's and another of someone else's.
+ */
+const CREDENTIAL_SETTINGS = [
+  ["datasync", "DataSyncApiUrl"],
+  ["datasync", "DataSyncTokenUrl"],
+  ["newbase", "baseUrl"],
+  ["socialhub", "baseUrl"],
+] as const;
 
 type Body = Record<string, unknown> & {
   error?: { code: string; message: string; details: Record<string, unknown> };
@@ -221,5 +233,57 @@ describe.each(engines)("destination REST routes on $name", (engine) => {
       outcome: "succeeded",
       delivered: 2,
     });
+  });
+  it("changes a setting a destination's credentials are sent by for sysadmin only, as saving them", async () => {
+    const { call, keys } = await start();
+    // Declared where each destination kind describes its settings; these and no others.
+    expect(
+      DESTINATIONS.flatMap((definition) =>
+        definition.settings
+          .filter((spec) => spec.sendsCredentials)
+          .map((spec) => [definition.name, spec.key]),
+      ),
+    ).toEqual(CREDENTIAL_SETTINGS);
+    const valueOf = async (name: string, key: string): Promise<unknown> => {
+      const shown = await call("GET", `/destinations/${name}/config`, keys.viewer!);
+      const settings = shown.body.settings as { key: string; value: unknown }[];
+      return settings.find((setting) => setting.key === key)?.value;
+    };
+    for (const [name, key] of CREDENTIAL_SETTINGS) {
+      const path = `/destinations/${name}/config/${key}`;
+      const first = "https://hub.example/api/";
+      expect((await call("PUT", path, keys.sysadmin!, { value: first })).status).toBe(200);
+      for (const value of ["https://elsewhere.example/collect", null]) {
+        const refused = await call("PUT", path, keys.sysconfig!, { value });
+        expect(refused.status, `${name} ${key} = ${value}`).toBe(403);
+        expect(refused.body.error).toMatchObject({
+          code: "FORBIDDEN",
+          details: { setting: key, needed: ["sysadmin"] },
+        });
+        expect(refused.body.error?.message).toMatch(
+          new RegExp(
+            `^api key sysconfig \\(\\w+\\) may not change .*${key}, .*: needs sysadmin\\.$`,
+          ),
+        );
+        expect(await valueOf(name, key)).toBe(first);
+      }
+      const allowed = await call("PUT", path, keys.sysadmin!, {
+        value: "https://hub.example/v2/",
+      });
+      expect(allowed.status).toBe(200);
+      expect(await valueOf(name, key)).toBe("https://hub.example/v2/");
+    }
+    // The other settings stay sysconfig's.
+    for (const [name, key, value] of [
+      ["datasync", "DataSyncCredentialKeyName", "datasync"],
+      ["newbase", "customerCodeKeyType", "NEWBASE_ID"],
+      ["socialhub", "customerCodeKeyType", "TWCUSTID"],
+    ] as const) {
+      const changed = await call("PUT", `/destinations/${name}/config/${key}`, keys.sysconfig!, {
+        value,
+      });
+      expect(changed.status, `${name} ${key}`).toBe(200);
+      expect(await valueOf(name, key)).toBe(value);
+    }
   });
 });

@@ -99,6 +99,32 @@ describe.each(engines)("/metrics on $name", (engine) => {
     }
   });
 
+  it("answers a scrape while the database is down: the process's own figures, and database_up 0", async () => {
+    const hub = await engine.freshHub();
+    app = buildServer(hub, { dataDir: tempDir() });
+    const base = await app.listen({ host: "127.0.0.1", port: 0 });
+    const scrape = () => fetch(`${base}/metrics`);
+    await fetch(`${base}/healthz`);
+    const up = await (await scrape()).text();
+    expect(sample(up, "custhub_database_up")).toBe(1);
+    expect(sample(up, 'custhub_customers{state="total"}')).toBe(0);
+
+    // The database stops answering the scrape's reads (as one dropped does: no such relation).
+    await hub.db.query("ALTER TABLE customers RENAME TO customers_gone");
+    const reply = await scrape();
+    expect(reply.status).toBe(200);
+    const down = await reply.text();
+    expect(sample(down, "custhub_database_up")).toBe(0);
+    // Counted in the process: still there, still counting.
+    expect(
+      sample(down, 'custhub_http_requests_total{method="GET",route="/metrics",status="200"}'),
+    ).toBe(1);
+    expect(down).toContain("# TYPE custhub_imports_total counter");
+    // Read from the database: left out, not shown as zero.
+    expect(down).not.toMatch(/^custhub_(customers|queue_depth)\b/m);
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+  });
+
   it("counts a resumed import's blocks once: those its first run applied are not counted again", async () => {
     const hub = await engine.freshHub();
     const dataDir = tempDir();

@@ -18,6 +18,7 @@ import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
 import { DatanuumReceiver } from "../simulators/datanuum-receiver.js";
 import { cutOffImport } from "../support/cut-off-import.js";
 import { engines } from "../support/databases.js";
+import { closedPort } from "../support/ports.js";
 import { tempDir } from "../support/temp-dirs.js";
 import { configureSync } from "../sync/helpers.js";
 import {
@@ -70,7 +71,7 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
     return { server, document: reply.body };
   }
 
-  it("admits to each operation exactly the roles its x-roles and x-roles-together name", async () => {
+  it("admits to each operation exactly the roles its x-roles and x-roles-together name, and x-roles-by-parameters where it lists values", async () => {
     const { server, document } = await start();
     // The data-sync services check the roles again, once the request is valid: these reach them.
     const dn = datanuum!;
@@ -115,6 +116,48 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
         });
         if (admitted) expect(reply.status, `${op.name} as ${roles.join("+")}`).not.toBe(403);
         else expect(reply.status, `${op.name} as ${roles.join("+")}`).toBe(403);
+      }
+    }
+
+    // Parameter values that need other roles (a setting that decides where a saved secret is
+    // sent): with them, the operation admits exactly the roles x-roles-by-parameters names.
+    const guarded = secured.flatMap((op) =>
+      (op.operation["x-roles-by-parameters"] ?? []).map((entry) => ({ op, entry })),
+    );
+    expect(
+      guarded.map(({ op, entry }) => `${op.name} ${JSON.stringify(entry.parameters)}`),
+    ).toEqual(
+      expect.arrayContaining([
+        'PUT /api/v1/settings/{key} {"key":"DataSyncApiUrl"}',
+        'PUT /api/v1/settings/{key} {"key":"DataSyncTokenUrl"}',
+        'PUT /api/v1/destinations/{name}/config/{key} {"name":"datasync","key":"DataSyncApiUrl"}',
+        'PUT /api/v1/destinations/{name}/config/{key} {"name":"datasync","key":"DataSyncTokenUrl"}',
+        'PUT /api/v1/destinations/{name}/config/{key} {"name":"newbase","key":"baseUrl"}',
+        'PUT /api/v1/destinations/{name}/config/{key} {"name":"socialhub","key":"baseUrl"}',
+      ]),
+    );
+    for (const { op, entry } of guarded) {
+      const granting = [
+        ...(entry["x-roles"] ?? []).map((role) => [role]),
+        ...(entry["x-roles-together"] ?? []),
+      ];
+      const path = op.template.replace(
+        /\{(\w+)\}/g,
+        (_whole, name: string) => entry.parameters[name] ?? HELD[name] ?? "1",
+      );
+      const what = `${op.name} with ${JSON.stringify(entry.parameters)}`;
+      for (const roles of [...ROLES.map((role) => [role]), ...pairs]) {
+        const admitted = granting.some((set) => set.every((role) => roles.includes(role)));
+        const reply = await server.call<ErrorBody>(op.method, path, {
+          json: { value: null },
+          key: keys.get(roles.join("+"))!,
+        });
+        if (admitted) expect(reply.status, `${what} as ${roles.join("+")}`).not.toBe(403);
+        else
+          expect([reply.status, reply.body.error?.code], `${what} as ${roles.join("+")}`).toEqual([
+            403,
+            "FORBIDDEN",
+          ]);
       }
     }
   });
@@ -580,6 +623,12 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
       path: "/api/v1/settings/DataSyncIntervalSeconds",
       json: { value: 120 },
     });
+    await expectReply("PUT /api/v1/settings/{key}", 403, {
+      path: "/api/v1/settings/DataSyncTokenUrl",
+      key: server.keys.sysconfig,
+      json: { value: "https://elsewhere.example/token" },
+      code: "FORBIDDEN",
+    });
     await expectReply("PUT /api/v1/settings/{key}", 400, {
       path: "/api/v1/settings/DataSyncIntervalSeconds",
       json: { value: "often" },
@@ -591,6 +640,10 @@ describe.each(engines)("the OpenAPI document against the server on $name", (engi
     await server.hub.settings.set("DataSyncCredentialKeyName", "nothing-saved");
     await expectReply("POST /api/v1/sync/sample", 400, { code: "CREDENTIALS_NOT_FOUND" });
     await server.hub.settings.set("DataSyncCredentialKeyName", "datasync");
+    const tokenUrl = await server.hub.settings.get("DataSyncTokenUrl");
+    await server.hub.settings.set("DataSyncTokenUrl", `http://127.0.0.1:${await closedPort()}/`);
+    await expectReply("POST /api/v1/sync/sample", 502, { code: "TOKEN_REQUEST_FAILED" });
+    await server.hub.settings.set("DataSyncTokenUrl", String(tokenUrl));
     await expectReply("POST /api/v1/sync/run", 200);
     await expectReply("GET /api/v1/sync/status", 200);
     await expectReply("GET /api/v1/sync/dead-letters", 200);

@@ -374,6 +374,11 @@ describe("custhub import on pglite", () => {
     const erased = await cli("customers", "erase", "1000");
     expect(erased).toMatchObject({ code: 0 });
     expect(erased.stdout).toContain("erased the personal data of customer 1000");
+    // The file that created it is kept as received: the operator is told where it is.
+    expect(erased.stdout).toContain(
+      "these import files may still hold its data (custhub keeps them as received; delete or redact them yourself):",
+    );
+    expect(erased.stdout).toMatch(/^ {2}\S+archived\S+\.xml$/m);
     expect((await cli("customers", "export", "1000")).stdout).not.toContain("fjames@example.com");
     expect((await cli("customers", "erase", "424242")).code).toBe(1);
   });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { lockFileOf } from "../../src/services/data-dir-lock.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
-import { CLI, runCli, type CliResult } from "../support/cli.js";
+import { CLI, configureSyncThroughCli, runCli, type CliResult } from "../support/cli.js";
 import { createServerDatabase, serverUrl } from "../support/server-database.js";
 import { exited, killServers, startServe } from "../support/serve-process.js";
 import { tempDir } from "../support/temp-dirs.js";
@@ -210,16 +210,7 @@ describe("the CLI beside custhub serve on the embedded database", () => {
       const file = batchFile(tempDir(), "ten-thousand.xml", 10_000);
       const server = await startServe(dir);
       const cli = (args: string[], input?: string) => runCli(["--data", dir, ...args], {}, input);
-      for (const [key, value] of [
-        ["DataSyncApiUrl", receiver.messagesUrl],
-        ["DataSyncTokenUrl", receiver.tokenUrl],
-        ["DataSyncCredentialKeyName", "datasync"],
-        ["DataSyncIntervalSeconds", "1"],
-        ["DataSyncEnabled", "true"],
-      ] as const) {
-        const set = await cli(["config", "set", key, value]);
-        expect(set.code, set.stderr).toBe(0);
-      }
+      await configureSyncThroughCli(cli, receiver);
       expect(
         (await cli(["credentials", "set", "--client-id", receiver.clientId], receiver.clientSecret))
           .code,

@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import { openHub } from "../../src/services/hub.js";
+import { pauseDestination } from "../../src/store/sync-queue.js";
 import { CLI, runCli, type CliResult } from "../support/cli.js";
 import { exited, killServers, startServe } from "../support/serve-process.js";
 import { createServerDatabase, serverUrl } from "../support/server-database.js";
@@ -31,6 +33,7 @@ function startLoop(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   return {
     stdout: () => stdout,
+    stderr: () => stderr,
     async interrupt(): Promise<CliResult> {
       child.kill("SIGINT");
       const code = await exited(child);
@@ -70,6 +73,44 @@ describe("custhub sync run until Ctrl-C", () => {
     }
     expect(await server.stop()).toBe(0);
   }, 120_000);
+
+  it("says on stderr that a paused destination has no run until its pause ends", async () => {
+    const dir = tempDir();
+    await enableUnconfiguredSync(dir);
+    const hub = await openHub({ dataDir: dir, databaseUrl: undefined }, { purpose: "test" });
+    await pauseDestination(hub.db, {
+      destination: "datasync",
+      delayMs: 3_600_000,
+      status: 429,
+      reason: "the receiver answered 429",
+    });
+    await hub.close();
+    const loop = startLoop(["--data", dir, "sync", "run"]);
+    await waitFor(async () => /no run until its pause ends/.test(loop.stderr()), 30_000);
+    const result = await loop.interrupt();
+    const said = result.stderr.split("\n").filter((line) => line.includes("pause ends"));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      /^warning: datasync has no run until its pause ends at \S+ \(the receiver answered 429\); `custhub destinations resume datasync` ends it now$/,
+    );
+  }, 120_000);
+
+  it.runIf(serverUrl)(
+    "says on stderr why a run could not start: the database went away",
+    async () => {
+      const database = await createServerDatabase();
+      const env = { DATABASE_URL: database.url };
+      const dir = tempDir();
+      await enableUnconfiguredSync(dir, env);
+      const loop = startLoop(["--data", dir, "sync", "run"], env);
+      await waitFor(async () => /^run \d+ failed/m.test(loop.stdout()), 30_000);
+      await database.drop();
+      await waitFor(async () => /could not start/.test(loop.stderr()), 30_000);
+      const result = await loop.interrupt();
+      expect(result.stderr).toMatch(/^warning: data-sync run could not start: \S.*$/m);
+    },
+    120_000,
+  );
 
   it.runIf(serverUrl)(
     "exits 1 with --json too, its summary counting the failed runs",

@@ -6,7 +6,7 @@ import {
   type ApplyContext,
 } from "../../src/domain/apply-request.js";
 import type { CustomerState } from "../../src/domain/customer.js";
-import type { CustomerRequest } from "../../src/domain/requests.js";
+import { holdsCustomerData, type CustomerRequest } from "../../src/domain/requests.js";
 
 const context: ApplyContext = {
   attributeTypes: new Map(),
@@ -380,5 +380,79 @@ describe("with CustomerValidationEnabled off, a request's own ValidFlag", () => 
       { ...context, validate: false },
     );
     expect(state.individual.emails.map((email) => email.validFlag)).toEqual([false, true]);
+  });
+});
+
+describe("a custom attribute named more than once in one request", () => {
+  const typed: ApplyContext = {
+    ...context,
+    attributeTypes: new Map(
+      [
+        { name: "Spending Level", dataType: "LIST" as const, values: ["Silver", "Gold"] },
+        { name: "NUMBER OF CHILDREN", dataType: "NUMBER" as const, unique: true },
+      ].map((type) => [
+        type.name.toUpperCase(),
+        { maxLength: null, editable: true, unique: false, values: [], ...type },
+      ]),
+    ),
+  };
+  const attributes = (request: CustomerRequest) =>
+    applyUpdate(stored(), request, typed).state.customAttributes;
+
+  // As one entry holding all their values, whatever the channel (docs/import.md: "A custom
+  // attribute named in several <CustomAttribute> elements of one block holds the values of all
+  // of them"), so that a later entry does not silently replace an earlier one.
+  it.each<[string, CustomerRequest["customAttributes"], CustomerState["customAttributes"]]>([
+    [
+      "values of every entry, in any spelling of the name",
+      [
+        { name: "Spending Level", values: ["Silver"] },
+        { name: " spending level ", values: ["gold"] },
+      ],
+      [{ name: "Spending Level", values: ["Silver", "Gold"] }],
+    ],
+    [
+      "an entry without values adds none, and removes none another gives",
+      [
+        { name: "NUMBER OF CHILDREN", values: ["2"] },
+        { name: "NUMBER OF CHILDREN", values: [] },
+      ],
+      [{ name: "NUMBER OF CHILDREN", values: ["2"] }],
+    ],
+  ])("holds the %s", (_, customAttributes, expected) => {
+    expect(attributes({ customAttributes })).toEqual(expected);
+  });
+
+  it("refuses two values of a unique attribute given in two entries", () => {
+    expect(() =>
+      attributes({
+        customAttributes: [
+          { name: "NUMBER OF CHILDREN", values: ["2"] },
+          { name: "number of children", values: ["3"] },
+        ],
+      }),
+    ).toThrow(expect.objectContaining({ code: "MULTIPLE_VALUES_ON_UNIQUE_ATTRIBUTE_TYPE" }));
+  });
+});
+
+describe("what an Add or AddorUpdate must hold (seeds/003 Anonymous Customer)", () => {
+  it.each<[string, CustomerRequest, "Add" | "AddorUpdate", boolean]>([
+    [
+      "an alternate key",
+      { alternateKeys: [{ typeCode: "EMAIL", alternateID: "a@b.co" }] },
+      "Add",
+      true,
+    ],
+    ["a name", { individual: { names: { FIRST: "Ann" } } }, "Add", true],
+    ["a flag set to false", { individual: { rent: false } }, "Add", true],
+    ["nothing", {}, "Add", false],
+    ["an Add's CustomerID alone, which Add ignores", { customerID: "5" }, "Add", false],
+    ["an AddorUpdate's CustomerID", { customerID: "5" }, "AddorUpdate", true],
+    ["blank text and empty lists", { orgName: "  ", alternateKeys: [], notes: [] }, "Add", false],
+    ["null, which clears what a new customer does not have", { orgName: null }, "Add", false],
+    ["an empty individual", { individual: {} }, "AddorUpdate", false],
+    ["names all blank", { individual: { names: { FIRST: " " } }, notes: [] }, "Add", false],
+  ])("%s: %s", (_what, request, action, holds) => {
+    expect(holdsCustomerData(request, action)).toBe(holds);
   });
 });

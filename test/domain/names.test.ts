@@ -12,7 +12,7 @@ const anyString = fc.oneof(
 );
 /** Name-like strings: letters, the kept punctuation, separators and some that must go. */
 const nameLike = fc.string({
-  unit: fc.constantFrom(..."abcXYZ éßŉǆ\u0301 \t\n-()'’‘.,3_!".split("")),
+  unit: fc.constantFrom(..."abcXYZ éßŉǆ\u0301 \t\n-\u2010\u2011()'’‘.,3_!".split("")),
 });
 
 type Names = Record<NameLocation, string | null>;
@@ -59,6 +59,10 @@ describe("normalizeName (seeds/003 Names, SPEC 3)", () => {
     // A word starts after a hyphen or an opening parenthesis, not after an apostrophe.
     ["-john", "-John"],
     ["(john)", "(John)"],
+    // The hyphen typed as Unicode's own HYPHEN (U+2010) or NON-BREAKING HYPHEN (U+2011), as word
+    // processors write it, is the document's "-": kept as given, and a word starts after it.
+    ["anne\u2010marie", "Anne\u2010Marie"],
+    ["jean\u2011luc", "Jean\u2011Luc"],
     ["'john", "'john"],
   ])("normalizes %j to %j", (raw, expected) => {
     expect(normalizeName(raw)).toBe(expected);
@@ -73,11 +77,11 @@ describe("normalizeName (seeds/003 Names, SPEC 3)", () => {
     );
   });
 
-  it("keeps only letters, marks, single spaces and ( - ' ’ ‘ )", () => {
+  it("keeps only letters, marks, single spaces and ( - ‐ ‑ ' ’ ‘ )", () => {
     fc.assert(
       fc.property(fc.oneof(anyString, nameLike), (raw) => {
         const result = normalizeName(raw);
-        expect(result).toMatch(/^[\p{L}\p{M} ()\-'’‘]*$/u);
+        expect(result).toMatch(/^[\p{L}\p{M} ()\-\u2010\u2011'’‘]*$/u);
         expect(result).not.toMatch(/ {2}|^ | $/u);
       }),
     );

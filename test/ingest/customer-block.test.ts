@@ -95,3 +95,33 @@ describe("a merge party's key without its TypeCode or its AlternateID", () => {
     );
   });
 });
+
+describe("a name whose location is missing or not one of seeds/003's", () => {
+  // seeds/003 NAME_POSITION_INVALID: "The location (e.g. First, Last, First2, etc.) of the name
+  // element is not specified, or the location is not valid."
+  it.each([
+    [
+      "not specified",
+      `<Name Location="First">Ann</Name>\n<Name>Lee</Name>`,
+      "<Name> (line 6) has no Location; it must be one of First, First2, Middle, Last, Last2.",
+    ],
+    [
+      "blank",
+      `<Name Location=" ">Lee</Name>`,
+      "<Name> (line 5) has no Location; it must be one of First, First2, Middle, Last, Last2.",
+    ],
+    [
+      "not valid",
+      `<Name Location="First">Ann</Name>\n\n<Name Location="Nick">Annie</Name>`,
+      '<Name Location="Nick"> (line 7) is not one of First, First2, Middle, Last, Last2.',
+    ],
+  ])("is refused with NAME_POSITION_INVALID naming its line: %s", async (_, names, message) => {
+    const element = await block(
+      `${key}\n<EntityInformation><Individual><Name>\n${names}</Name></Individual></EntityInformation>`,
+    );
+    expect(() => customerOperation(element)).toThrow(message);
+    expect(() => customerOperation(element)).toThrow(
+      expect.objectContaining({ code: "NAME_POSITION_INVALID" }),
+    );
+  });
+});

@@ -271,16 +271,19 @@ describe.each(engines)("batch import on $name", (engine) => {
         "CUSTOMER_NOT_FOUND",
       ],
       // Nothing to add: an anonymous customer needs an alternate key at least.
-      [`<Customer Action="Add"></Customer>`, "GENERAL_ERROR"],
-      [`<Customer Action="Add"><CustomerID>5</CustomerID></Customer>`, "GENERAL_ERROR"],
+      [`<Customer Action="Add"></Customer>`, ["GENERAL_ERROR", "INVALID_REQUEST"]],
+      [
+        `<Customer Action="Add"><CustomerID>5</CustomerID></Customer>`,
+        ["GENERAL_ERROR", "INVALID_REQUEST"],
+      ],
       // A home location request without its required RetailStoreID.
       [
         `<Customer Action="Update">${key("XSTORE_ID", "GOOD-0")}<Affiliation UpdateType="New"></Affiliation></Customer>`,
-        "GENERAL_ERROR",
+        ["GENERAL_ERROR", "INVALID_REQUEST"],
       ],
       [
         `<Customer Action="Update">${key("XSTORE_ID", "GOOD-0")}<Affiliation Action="Add"><RetailStoreID> </RetailStoreID></Affiliation></Customer>`,
-        "GENERAL_ERROR",
+        ["GENERAL_ERROR", "INVALID_REQUEST"],
       ],
       [
         `<Customer Action="Rename">${key("XSTORE_ID", "R")}</Customer>`,

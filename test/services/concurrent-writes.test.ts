@@ -13,6 +13,33 @@ import { waitFor } from "../support/wait.js";
 const api: ChangeContext = { actor: "tester", channel: "api" };
 const WRITERS = 12;
 
+/** A second session on the hub's schema, as another process writing beside ours has. */
+async function otherSession(hub: Hub, settings = ""): Promise<pg.Client> {
+  const [{ schema }] = (await hub.db.query<{ schema: string }>(
+    "SELECT current_schema() AS schema",
+  )) as [{ schema: string }];
+  const other = new pg.Client({
+    connectionString: process.env.TEST_DATABASE_URL,
+    options: `-c search_path=${schema} ${settings}`.trim(),
+  });
+  await other.connect();
+  return other;
+}
+
+/** Polls until some session waits on a lock `other` holds. */
+async function waitUntilWaitedOn(other: pg.Client): Promise<void> {
+  const [{ pid }] = (await other.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows as [
+    { pid: number },
+  ];
+  await waitFor(async () => {
+    const { rows } = await other.query(
+      "SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))",
+      [pid],
+    );
+    return rows.length > 0;
+  });
+}
+
 describe.each(engines)("concurrent writes to one customer on $name", (engine) => {
   let hub: Hub;
   beforeEach(async () => {
@@ -61,14 +88,7 @@ describe.each(engines.filter((engine) => engine.name === "postgres"))(
       const hub = await engine.freshHub();
       const key = { typeCode: "TWCUSTID", alternateID: "HELD" };
       const holder = await hub.customers.add({ alternateKeys: [key] }, api);
-      const [{ schema }] = (await hub.db.query<{ schema: string }>(
-        "SELECT current_schema() AS schema",
-      )) as [{ schema: string }];
-      const other = new pg.Client({
-        connectionString: process.env.TEST_DATABASE_URL,
-        options: `-c search_path=${schema}`,
-      });
-      await other.connect();
+      const other = await otherSession(hub);
       try {
         // Another writer deletes the holder: its transaction holds the row while ours arrives.
         await other.query("BEGIN");
@@ -81,15 +101,7 @@ describe.each(engines.filter((engine) => engine.name === "postgres"))(
         );
         write.catch(() => undefined);
         // Ours has found the key's holder and waits for its row.
-        const [{ pid }] = (await other.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"))
-          .rows as [{ pid: number }];
-        await waitFor(async () => {
-          const { rows } = await other.query(
-            "SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))",
-            [pid],
-          );
-          return rows.length > 0;
-        });
+        await waitUntilWaitedOn(other);
         await other.query(
           `UPDATE customers SET active = false,
                   record = jsonb_set(jsonb_set(record::jsonb, '{active}', 'false'), '{alternateKeys}', '[]')::text
@@ -120,14 +132,7 @@ describe.each(engines.filter((engine) => engine.name === "postgres"))(
         { alternateKeys: [{ typeCode: "TWCUSTID", alternateID: "TAKER" }] },
         api,
       );
-      const [{ schema }] = (await hub.db.query<{ schema: string }>(
-        "SELECT current_schema() AS schema",
-      )) as [{ schema: string }];
-      const other = new pg.Client({
-        connectionString: process.env.TEST_DATABASE_URL,
-        options: `-c search_path=${schema}`,
-      });
-      await other.connect();
+      const other = await otherSession(hub);
       try {
         // Another writer gives the key to a customer and has not committed yet: ours finds no
         // holder, and its insert of the key waits on the other's row in the active-key index.
@@ -150,21 +155,58 @@ describe.each(engines.filter((engine) => engine.name === "postgres"))(
           api,
         );
         write.catch(() => undefined);
-        const [{ pid }] = (await other.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"))
-          .rows as [{ pid: number }];
-        await waitFor(async () => {
-          const { rows } = await other.query(
-            "SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))",
-            [pid],
-          );
-          return rows.length > 0;
-        });
+        await waitUntilWaitedOn(other);
         await other.query("COMMIT");
         const written = await write;
         expect(written.change).toBe("UPDATE");
         expect(written.customerID).toBe(taker.customerID);
         const state = await hub.customers.getState(taker.customerID);
         expect(state.individual.names.FIRST).toBe("Rae");
+      } finally {
+        await other.end();
+        await hub.close();
+      }
+    });
+    it("writes a request again that the database rolled back to break a deadlock", async () => {
+      const hub = await engine.freshHub();
+      const key = (typeCode: string) => ({ typeCode, alternateID: "CROSSED" });
+      const taker = await hub.customers.add({ alternateKeys: [key("XSTORE_ID")] }, api);
+      // Ours notices the deadlock first, and is the one rolled back.
+      const other = await otherSession(hub, "-c deadlock_timeout=60s");
+      try {
+        // Another writer gives the customer the two keys ours adds, in the other order: it
+        // holds the EMAIL key, ours takes the TWCUSTID key and waits for the EMAIL key.
+        await other.query("BEGIN");
+        await other.query(
+          "INSERT INTO customer_alternate_keys (customer_id, type_code, alternate_id) VALUES ($1, 'EMAIL', 'CROSSED')",
+          [taker.customerID],
+        );
+        await other.query(
+          `UPDATE customers SET record = jsonb_set(record::jsonb, '{alternateKeys}',
+                  record::jsonb->'alternateKeys' || '[{"typeCode": "EMAIL", "alternateID": "CROSSED"},
+                                                      {"typeCode": "TWCUSTID", "alternateID": "CROSSED"}]')::text
+            WHERE customer_id = $1::bigint`,
+          [taker.customerID],
+        );
+        const write = hub.customers.addOrUpdate(
+          {
+            alternateKeys: [key("TWCUSTID"), key("EMAIL")],
+            individual: { names: { FIRST: "Dee", LAST: "Lock" } },
+          },
+          api,
+        );
+        write.catch(() => undefined);
+        await waitUntilWaitedOn(other);
+        // The other writer now waits for ours: a deadlock, which PostgreSQL breaks.
+        await other.query(
+          "INSERT INTO customer_alternate_keys (customer_id, type_code, alternate_id) VALUES ($1, 'TWCUSTID', 'CROSSED')",
+          [taker.customerID],
+        );
+        await other.query("COMMIT");
+        // As if the other had come first: the keys are the customer's, which ours updates.
+        const written = await write;
+        expect(written).toMatchObject({ change: "UPDATE", customerID: taker.customerID });
+        expect((await hub.customers.getState(taker.customerID)).individual.names.FIRST).toBe("Dee");
       } finally {
         await other.end();
         await hub.close();

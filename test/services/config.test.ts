@@ -20,6 +20,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       port: 8080,
       recordCacheMb: 64,
+      drainSeconds: 0,
       preparedStatements: true,
     });
   });
@@ -40,6 +41,14 @@ describe("loadConfig", () => {
       file: { recordCacheMb: 256 },
       read: (config: ReturnType<typeof loadConfig>) => config.recordCacheMb,
       values: [0, 128, 256],
+    },
+    {
+      setting: "drainSeconds",
+      flag: { drainSeconds: "0" },
+      env: { CUSTHUB_DRAIN_SECONDS: "15" },
+      file: { drainSeconds: 30 },
+      read: (config: ReturnType<typeof loadConfig>) => config.drainSeconds,
+      values: [0, 15, 30],
     },
     {
       setting: "preparedStatements",
@@ -73,6 +82,10 @@ describe("loadConfig", () => {
       message: /--record-cache-mb must be a whole number of MiB, 0-65536, not "-1"/,
     },
     { given: { recordCacheMb: "1.5" }, message: /--record-cache-mb must be a whole number/ },
+    {
+      given: { drainSeconds: "5s" },
+      message: /--drain-seconds must be a whole number of seconds, 0-3600, not "5s"/,
+    },
     {
       given: { preparedStatements: "yes" },
       message: /preparedStatements must be true or false, not "yes"/,

@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { CustomerRequest } from "../../src/domain/requests.js";
-import type { ChangeContext } from "../../src/services/customers.js";
+import type { AlternateKeyInput, CustomerRequest } from "../../src/domain/requests.js";
+import type { ChangeContext, CustomerOperation } from "../../src/services/customers.js";
 import { readCustomerPending } from "../../src/store/outbox.js";
 import { engines } from "../support/databases.js";
 
 const api: ChangeContext = { actor: "tester", channel: "api" };
+
+const xstore = (alternateID: string, updateType?: "Old"): AlternateKeyInput => ({
+  typeCode: "XSTORE_ID",
+  alternateID,
+  ...(updateType ? { updateType } : {}),
+});
 
 /** The document's Add example (seeds/003), with its placeholders filled in. */
 const documentAdd: CustomerRequest = {
@@ -436,6 +442,49 @@ describe.each(engines)("customer service on $name", (engine) => {
     });
   });
 
+  it("fails an Update or a Delete that names no customer with CUSTOMER_NOT_FOUND saying so", async () => {
+    const hub = await engine.freshHub();
+    await hub.customers.add({ alternateKeys: [{ typeCode: "XSTORE_ID", alternateID: "N1" }] }, api);
+    // seeds/003 Update: "You must use <CustomerID> or <AlternateID> to identify the correct
+    // customer"; a key that is only to be added (New), deleted (DELETE) or set identifies no one.
+    const cases: [CustomerOperation, string][] = [
+      [
+        { action: "Update", request: { orgName: "x" } },
+        "The Update names no CustomerID and no alternate key (one without UpdateType, or Old) to find its customer by.",
+      ],
+      [
+        {
+          action: "Update",
+          request: {
+            alternateKeys: [
+              { typeCode: "XSTORE_ID", alternateID: "N1", updateType: "DELETE" },
+              { typeCode: "TWCUSTID", alternateID: "N2", updateType: "New" },
+            ],
+          },
+        },
+        "The Update names no CustomerID and no alternate key (one without UpdateType, or Old) to find its customer by.",
+      ],
+      [
+        { action: "Delete", request: {} },
+        "The Delete names no CustomerID and no alternate key to find its customer by.",
+      ],
+    ];
+    const outcomes = await hub.customers.applyBatch(
+      cases.map(([operation]) => operation),
+      api,
+    );
+    expect(outcomes.map((outcome) => (outcome.ok ? "ok" : outcome.error.code))).toEqual(
+      cases.map(() => "CUSTOMER_NOT_FOUND"),
+    );
+    expect(outcomes.map((outcome) => (outcome.ok ? "ok" : outcome.error.message))).toEqual(
+      cases.map(([, message]) => message),
+    );
+    expect((await hub.customers.getByAlternateKey("XSTORE_ID", "N1")).alternateKey).toEqual([
+      { typeCode: "XSTORE_ID", alternateID: "N1" },
+    ]);
+    await hub.close();
+  });
+
   it("checks custom attributes against their types, replaces their values, and refuses non-editable changes", async () => {
     const hub = await engine.freshHub();
     await hub.referenceData.addAttributeType({
@@ -627,6 +676,43 @@ describe.each(engines)("customer service on $name", (engine) => {
       "DELETE",
     ]);
     expect((await hub.customers.getByAlternateKey("XSTORE_ID", "B2")).orgName).toBe("second");
+  });
+
+  // A request waiting for an earlier one of its group (it names that one's customer by another
+  // key) goes after the group: a later request must not change, before it runs, a customer it names.
+  it.each([
+    {
+      case: "an Add held back behind a Delete does not take a key a later Delete frees",
+      requests: (first: string, second: string): CustomerOperation[] => [
+        { action: "Delete", request: { customerID: first } },
+        { action: "Add", request: { alternateKeys: [xstore("R2"), xstore("R1")] } },
+        { action: "Delete", request: { customerID: second } },
+      ],
+      expected: ["DELETE", "CUSTOMER_ALREADY_EXISTS", "DELETE"],
+    },
+    {
+      case: "an Update held back behind another finds its customer before a later Delete",
+      requests: (first: string, second: string): CustomerOperation[] => [
+        { action: "Update", request: { customerID: first, orgName: "First" } },
+        {
+          action: "Update",
+          request: { customerID: second, orgName: "Second", alternateKeys: [xstore("R1", "Old")] },
+        },
+        { action: "Delete", request: { alternateKeys: [xstore("R2")] } },
+      ],
+      expected: ["UPDATE", "UPDATE", "DELETE"],
+    },
+  ])("keeps a batch's order: $case", async ({ requests, expected }) => {
+    const hub = await engine.freshHub();
+    const first = await hub.customers.add({ alternateKeys: [xstore("R1")] }, api);
+    const second = await hub.customers.add({ alternateKeys: [xstore("R2")] }, api);
+    const outcomes = await hub.customers.applyBatch(
+      requests(first.customerID, second.customerID),
+      api,
+    );
+    expect(outcomes.map((outcome) => (outcome.ok ? outcome.change : outcome.error.code))).toEqual(
+      expected,
+    );
   });
 
   it("AddorUpdate keeps the keys its request includes and replaces the others of their type", async () => {

@@ -24,6 +24,8 @@ export interface ReceiverOptions {
   keepPayloads?: boolean;
   /** When refusing client credentials, repeat them in the error (a careless real server). */
   echoCredentialsInErrors?: boolean;
+  /** Repeat the bearer token presented in every answer of the messages endpoint (careless too). */
+  echoTokens?: boolean;
   /**
    * `full` (default) parses every payload as a receiver storing it would. `shallow` checks its
    * shape and reads the customer without parsing it whole: benchmarks use it so the simulator's
@@ -74,6 +76,8 @@ export class DataSyncReceiver {
   /** Requests refused for breaking the protocol: bad method, type, token or body. */
   readonly rejections: { status: number; reason: string }[] = [];
   readonly tokenRequests: TokenRequest[] = [];
+  /** Every access token issued, in order. */
+  readonly issuedTokens: string[] = [];
   /** Messages taken and not answered yet (held back, or hanging). */
   readonly inFlight: ReceivedMessage[] = [];
   /** Milliseconds every message answer waits (slows the receiver down). */
@@ -96,6 +100,7 @@ export class DataSyncReceiver {
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
       keepPayloads: options.keepPayloads ?? true,
       echoCredentialsInErrors: options.echoCredentialsInErrors ?? false,
+      echoTokens: options.echoTokens ?? false,
       payloadCheck: options.payloadCheck ?? "full",
     };
   }
@@ -177,6 +182,7 @@ export class DataSyncReceiver {
       return reply(response, 401, { error: "invalid_client", error_description: description });
     }
     const token = randomBytes(16).toString("hex");
+    this.issuedTokens.push(token);
     this.#tokens.set(token, Date.now() + this.#options.tokenLifetimeSeconds * 1000);
     reply(response, 200, {
       access_token: token,
@@ -194,9 +200,10 @@ export class DataSyncReceiver {
     }
     const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
     const expiresAt = token === undefined ? undefined : this.#tokens.get(token);
+    const echo = this.#options.echoTokens && token !== undefined ? ` (token ${token})` : "";
     if (expiresAt === undefined || expiresAt <= Date.now()) {
       response.setHeader("www-authenticate", 'Bearer error="invalid_token"');
-      return this.#reject(response, 401, "messages: no valid bearer token");
+      return this.#reject(response, 401, `messages: no valid bearer token${echo}`);
     }
     const parsed = parseMessages(body, this.#options.payloadCheck);
     if (typeof parsed === "string") return this.#reject(response, 400, parsed);
@@ -214,7 +221,7 @@ export class DataSyncReceiver {
     }
     this.inFlight.push(...received);
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    await this.#answer(response, received, behaviour);
+    await this.#answer(response, received, behaviour, echo);
     if (behaviour !== "hang") {
       for (const message of received) this.inFlight.splice(this.inFlight.indexOf(message), 1);
     }
@@ -224,6 +231,7 @@ export class DataSyncReceiver {
     response: ServerResponse,
     messages: ReceivedMessage[],
     behaviour: Behaviour,
+    echo = "",
   ): Promise<void> {
     const record = (outcome: number | "hang" | "drop"): void => {
       for (const message of messages) {
@@ -231,7 +239,7 @@ export class DataSyncReceiver {
       }
     };
     if (typeof behaviour === "object" && "later" in behaviour) {
-      return this.#answer(response, messages, await behaviour.later);
+      return this.#answer(response, messages, await behaviour.later, echo);
     }
     if (behaviour === "hang") return record("hang");
     if (behaviour === "drop") {
@@ -243,13 +251,13 @@ export class DataSyncReceiver {
       record(200);
       for (const message of messages) message.receivedAt = Date.now();
       this.accepted.push(...messages);
-      return reply(response, 200, { status: "received" });
+      return reply(response, 200, { status: `received${echo}` });
     }
     record(behaviour.status);
     reply(
       response,
       behaviour.status,
-      behaviour.body ?? { error: `told to answer ${behaviour.status}` },
+      behaviour.body ?? { error: `told to answer ${behaviour.status}${echo}` },
       behaviour.headers,
     );
   }

@@ -68,8 +68,10 @@ describe.each(engines.filter((engine) => engine.name === "postgres"))(
           }),
         );
       await Promise.all([lockBoth("a", 1, 2), lockBoth("b", 2, 1)]);
-      // The server rolled one of them back once; it ran again and took both locks.
-      expect(runs.a + runs.b).toBe(3);
+      // The server rolled at least one of them back and it ran again and took both locks. Under
+      // load both waits can reach the deadlock check together, and then both are rolled back once.
+      expect(runs.a + runs.b).toBeGreaterThanOrEqual(3);
+      expect(Math.max(runs.a, runs.b)).toBe(2);
       await hub.close();
     });
   },

@@ -33,3 +33,23 @@ export function runCli(
     else child.stdin?.end();
   });
 }
+
+/**
+ * Points the data sync at `receiver` through `custhub config set`, as a user would, with a run
+ * every second. `cli` runs a command on the data dir in question.
+ */
+export async function configureSyncThroughCli(
+  cli: (args: string[]) => Promise<CliResult>,
+  receiver: { messagesUrl: string; tokenUrl: string },
+): Promise<void> {
+  for (const [key, value] of [
+    ["DataSyncApiUrl", receiver.messagesUrl],
+    ["DataSyncTokenUrl", receiver.tokenUrl],
+    ["DataSyncCredentialKeyName", "datasync"],
+    ["DataSyncIntervalSeconds", "1"],
+    ["DataSyncEnabled", "true"],
+  ] as const) {
+    const set = await cli(["config", "set", key, value]);
+    if (set.code !== 0) throw new Error(`config set ${key} exited ${set.code}: ${set.stderr}`);
+  }
+}

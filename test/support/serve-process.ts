@@ -43,8 +43,11 @@ export async function startServe(
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   const pid = child.pid!;
+  // On a PostgreSQL server no lock or admin socket is taken: its log says when it serves.
+  const embedded = options.env?.DATABASE_URL === undefined;
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`custhub serve exited early:\n${output}`);
+    if (!embedded) return output.includes("custhub is serving");
     try {
       const lock = JSON.parse(readFileSync(lockFileOf(dataDir), "utf8")) as {
         pid: number;

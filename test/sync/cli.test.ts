@@ -136,6 +136,23 @@ describe.each(cliEngines)("custhub sync CLI on $name", (engine) => {
     ]);
   });
 
+  it("shows the schedule the job keeps: every DataSyncIntervalSeconds, or DataSyncCron when set", async () => {
+    expect((await cli(["sync", "status"])).stdout).toContain(
+      "data sync:    enabled, a run every 60 s in `custhub serve`",
+    );
+    await configure({ DataSyncCron: "*/5 * * * *" });
+    const status = await cli(["sync", "status"]);
+    expect(status.stdout).toContain(
+      "data sync:    enabled, runs at cron `*/5 * * * *` (UTC) in `custhub serve`",
+    );
+    expect(await json(["sync", "status"])).toMatchObject({
+      intervalSeconds: 60,
+      cron: "*/5 * * * *",
+    });
+    await configure({ DataSyncCron: "" });
+    expect(await json(["sync", "status"])).toMatchObject({ cron: null });
+  });
+
   it("never printed the client secret, in any output of any command", () => {
     expect(outputs.length).toBeGreaterThan(10);
     for (const output of outputs) expect(output).not.toContain(receiver.clientSecret);

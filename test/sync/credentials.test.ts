@@ -151,6 +151,55 @@ describe.each(engines)("the credential store on $name", (engine) => {
     });
   });
 
+  it("keeps the client ID without the spaces around it and the secret as given, on both ways of saving them", async () => {
+    type Values = { clientId: string; clientSecret: string };
+    const saveBy: Record<string, (sync: DataSync, values: Values) => Promise<unknown>> = {
+      "credentials set": (sync, values) => sync.saveCredentials(sysadmin, values),
+      "destinations credentials datasync": (sync, values) =>
+        sync.destinations.saveCredentials(sysadmin, "datasync", values),
+    };
+    const cases: { given: Values; kept?: Values }[] = [
+      // Spaces around a client ID are a paste's: it is kept without them.
+      {
+        given: { clientId: "  custhub-client\t", clientSecret: "s3cret" },
+        kept: { clientId: "custhub-client", clientSecret: "s3cret" },
+      },
+      // A secret is kept as given, every space of it, even one of spaces only.
+      {
+        given: { clientId: "custhub-client", clientSecret: "  spaced s3cret  " },
+        kept: { clientId: "custhub-client", clientSecret: "  spaced s3cret  " },
+      },
+      {
+        given: { clientId: "custhub-client", clientSecret: "   " },
+        kept: { clientId: "custhub-client", clientSecret: "   " },
+      },
+      // Nothing to save: refused.
+      { given: { clientId: "   ", clientSecret: "s3cret" } },
+      { given: { clientId: "custhub-client", clientSecret: "" } },
+    ];
+    for (const [way, save] of Object.entries(saveBy)) {
+      for (const { given, kept } of cases) {
+        const what = `${way} ${JSON.stringify(given)}`;
+        const far = await DataSyncReceiver.start(kept ?? {});
+        try {
+          const sync = await configureSync(hub, far);
+          if (!kept) {
+            await expect(save(sync, given), what).rejects.toMatchObject({
+              code: "INVALID_REQUEST",
+            });
+            continue;
+          }
+          await save(sync, given);
+          const sent = await sync.sendSample(sysadmin).catch((error: Error) => error.message);
+          expect(sent, what).toMatchObject({ accepted: true });
+          expect(far.tokenRequests, what).toEqual([{ authentication: "basic", granted: true }]);
+        } finally {
+          await far.close();
+        }
+      }
+    }
+  });
+
   it("lets sysadmin, or sysconfig with jobadmin, send the sample message", async () => {
     const sync = await configureSync(hub, receiver);
     expect(await sync.sendSample({ name: "ops", roles: ["sysconfig", "jobadmin"] })).toMatchObject({
@@ -199,5 +248,50 @@ describe.each(engines)("the credential store on $name", (engine) => {
     expect(lines.length).toBeGreaterThan(2);
     for (const secret of [receiver.clientSecret, "not-it"])
       expect(everything).not.toContain(secret);
+  });
+});
+
+describe.each(engines)("bearer tokens on $name", (engine) => {
+  it("never keeps or hands out a token the messages endpoint repeats in its answer", async () => {
+    const hub = await engine.freshHub();
+    const receiver = await DataSyncReceiver.start({ echoTokens: true });
+    try {
+      await hub.settings.set("DataSyncMaxAttempts", "2");
+      const sync = await configureSync(hub, receiver);
+      const sample = await sync.sendSample(sysadmin);
+      expect(sample).toMatchObject({ accepted: true, body: expect.stringContaining("received") });
+      // The next send meets an expired token (a 401 that repeats it), then is refused with the new one.
+      receiver.expireTokens();
+      const [refused, failing] = (await addCustomers(hub, ["Refused", "Failing"])) as [
+        string,
+        string,
+      ];
+      receiver.respondWith((message) =>
+        message.key === refused
+          ? { status: 400 }
+          : message.key === failing
+            ? { status: 500 }
+            : undefined,
+      );
+      await sync.runOnce(sysadmin);
+      // A manual run keeps each delivery's result, the receiver's words with it.
+      const manual = await sync.destinations.run(sysadmin, "datasync", { customers: [refused] });
+      expect(manual.run.outcome).toBe("failed");
+      const kept = [
+        JSON.stringify(sample),
+        JSON.stringify(manual),
+        JSON.stringify(await sync.status(sysadmin)),
+        JSON.stringify(await sync.deadLetters(sysadmin)),
+        JSON.stringify(await hub.db.query("SELECT * FROM data_sync_progress_queue")),
+        JSON.stringify(await hub.db.query("SELECT * FROM data_sync_dead_letters")),
+        JSON.stringify(await hub.db.query("SELECT * FROM sync_run_results")),
+      ].join("\n");
+      // The receiver's words are kept, without the tokens in them.
+      expect(kept.includes("told to answer 400 (token [redacted])")).toBe(true);
+      expect(receiver.issuedTokens.length).toBeGreaterThanOrEqual(2);
+      expect(receiver.issuedTokens.filter((token) => kept.includes(token))).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
   });
 });

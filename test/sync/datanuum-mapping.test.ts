@@ -11,6 +11,7 @@ import { toCustomerResponse } from "../../src/domain/customer-response.js";
 import { datanuumCustomerOf } from "../../src/sync/destinations/datanuum/mapping.js";
 import {
   parseDatanuumSettings,
+  parsePosRegisterField,
   type DatanuumSettings,
 } from "../../src/sync/destinations/datanuum/settings.js";
 import { DATANUUM_FIELDS } from "../simulators/datanuum-receiver.js";
@@ -131,6 +132,25 @@ const cases: [
     "5554440000",
   ],
   [
+    "mobile phone: no mobile, the primary fax passed over for the telephone that is not one",
+    "mobilePhone",
+    (s) =>
+      (s.individual.telephones = [phone("FAX", "5553330000", true), phone("HOME", "5551110000")]),
+    {},
+    "5551110000",
+  ],
+  [
+    "mobile phone: no mobile, the primary telephone invalid: the first valid one (the primary entry's rule)",
+    "mobilePhone",
+    (s) =>
+      (s.individual.telephones = [
+        phone("HOME", "0551110000", true, true, false),
+        phone("WORK", "5556660000"),
+      ]),
+    {},
+    "5556660000",
+  ],
+  [
     "email address: the primary one",
     "emailAddress",
     (s) =>
@@ -212,6 +232,13 @@ const cases: [
     "posRegisterCode",
     (s) => (s.alternateKeys = [{ typeCode: "POSREG", alternateID: "R1" }]),
     { posRegisterField: { kind: "alternateKey", typeCode: "POSREG" } },
+    "R1",
+  ],
+  [
+    "POS register from a configured alternate key written in lower case (type codes are kept in capitals)",
+    "posRegisterCode",
+    (s) => (s.alternateKeys = [{ typeCode: "POSREG", alternateID: "R1" }]),
+    { posRegisterField: parsePosRegisterField("alternateKey:posreg") },
     "R1",
   ],
   [

@@ -399,6 +399,22 @@ describe.each(engines)("destinations on $name", (engine) => {
     ]);
   });
 
+  it("keeps no part of the API key in a result, even where the kept 300 characters of an answer end inside it", async () => {
+    const sync = newDataSync(hub);
+    await configureDatanuum(sync.destinations, datanuum);
+    const [ann] = (await addCustomers(hub, ["Ann"])) as [string];
+    // A careless server repeating the key it was sent, just before the cut.
+    const body = `{"errors":[{"message":"${"x".repeat(260)} key ${datanuum.apiKey} refused"}]}`;
+    datanuum.override(() => ({ status: 500, body }));
+
+    const report = await sync.destinations.run(sysadmin, "datanuum", { customers: [ann] });
+    const [result] = report.results;
+    expect(result).toMatchObject({ uniqueId: ann, outcome: "failed", status: 500 });
+    expect(result?.error).toMatch(/^HTTP 500: \{"errors"/);
+    const shown = JSON.stringify(report);
+    expect(shown).not.toContain(datanuum.apiKey.slice(0, 6));
+  });
+
   it("queues nothing for chosen customers when the destination cannot be opened, so nothing goes twice later", async () => {
     const sync = newDataSync(hub);
     await configureDatanuum(sync.destinations, datanuum, { enable: false });
@@ -463,9 +479,15 @@ describe.each(engines)("destinations on $name", (engine) => {
       expect.objectContaining({ key: "posRegisterField", value: "customAttribute:POS_REGISTER" }),
     );
 
-    // The data-sync destination's settings are the documented DataSync* settings.
-    await destinations.setConfig(sysconfig, "datasync", "DataSyncApiUrl", receiver.messagesUrl);
+    // The data-sync destination's settings are the documented DataSync* settings; its URLs, which
+    // decide where the saved credentials go, are sysadmin's as the credentials are.
+    await expect(
+      destinations.setConfig(sysconfig, "datasync", "DataSyncApiUrl", receiver.messagesUrl),
+    ).rejects.toMatchObject({ code: "FORBIDDEN", details: { setting: "DataSyncApiUrl" } });
+    expect((await hub.settings.all()).DataSyncApiUrl).toBeNull();
+    await destinations.setConfig(sysadmin, "datasync", "DataSyncApiUrl", receiver.messagesUrl);
     expect((await hub.settings.all()).DataSyncApiUrl).toBe(receiver.messagesUrl);
+    await destinations.setConfig(sysconfig, "datasync", "DataSyncCredentialKeyName", "datasync");
     await destinations.setEnabled(sysconfig, "datasync", true);
     expect((await hub.settings.all()).DataSyncEnabled).toBe(true);
     await expect(destinations.setEnabled(jobadmin, "datasync", false)).rejects.toMatchObject({
@@ -500,6 +522,16 @@ describe.each(engines)("destinations on $name", (engine) => {
     await expect(
       destinations.addRewardConfig(sysadmin, { code: "123", apiUrl: datanuum.apiUrl, apiKey: "k" }),
     ).rejects.toMatchObject({ code: "INVALID_REQUEST", details: { field: "code" } });
+    // Requests go to {apiUrl}/customers/{code}: a query or fragment would swallow that path.
+    for (const apiUrl of [`${datanuum.apiUrl}?tenant=7`, `${datanuum.apiUrl}#v2`]) {
+      await expect(
+        destinations.addRewardConfig(sysadmin, { code: "Q", apiUrl, apiKey: "k" }),
+      ).rejects.toMatchObject({
+        code: "INVALID_REQUEST",
+        message: expect.stringContaining("no query or fragment"),
+        details: { field: "apiUrl" },
+      });
+    }
     await destinations.addRewardConfig(sysadmin, {
       code: "A",
       apiUrl: datanuum.apiUrl,

@@ -616,6 +616,27 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 1 });
   });
 
+  it("says once per pause that a paused destination has no scheduled run until the pause ends", async () => {
+    await configureSync(hub, receiver);
+    const said: string[] = [];
+    const log = (_fields: Record<string, unknown>, message: string) => void said.push(message);
+    const sync = newDataSync(hub, { logger: { info: () => undefined, warn: log, error: log } });
+    const pause = (reason: string, delayMs: number) =>
+      pauseDestination(hub.db, { destination: "datasync", delayMs, status: 429, reason });
+    await pause("first", 60_000);
+    for (let tick = 0; tick < 3; tick += 1) {
+      expect(await sync.destinations.runEnabled(sysadmin, { trigger: "schedule" })).toEqual([]);
+    }
+    await pause("second", 120_000);
+    await sync.destinations.runEnabled(sysadmin, { trigger: "schedule" });
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^datasync has no run until its pause ends at \S+ \(first\); `custhub destinations resume datasync` ends it now$/,
+      ),
+      expect.stringMatching(/^datasync has no run until its pause ends at \S+ \(second\);/),
+    ]);
+  });
+
   it("records time-outs and dropped connections as failures; a refused token stops the run without an attempt", async () => {
     const sync = await configureSync(hub, receiver, {
       tuning: { timeoutMs: 300, leaseSeconds: 5, retry: { baseMs: 60_000, maxMs: 60_000 } },

@@ -662,6 +662,46 @@ describe("NewBase destination against the simulator", () => {
     expect(JSON.stringify(echoed)).not.toContain("erin.private");
   });
 
+  it("names the key by type, never its value, when an update's refusal repeats the serial (SPEC 9)", async () => {
+    const serial = "frank.private@example.net";
+    seed(serial);
+    const destination = await open({ customerCodeKeyType: "EMAIL" });
+    const state = customer("9004");
+    state.alternateKeys = [{ typeCode: "EMAIL", alternateID: serial }];
+    receiver.respondWith((request) =>
+      request.table === "person" && request.operation === "update"
+        ? {
+            status: 500,
+            body: JSON.stringify({ error: { code: "E", message: `person of ${serial} locked` } }),
+          }
+        : undefined,
+    );
+    const result = await destination.deliver(rowOf(state));
+    expect(result).toMatchObject({ kind: "failed", status: 500 });
+    expect((result as { error: string }).error).toContain("person of [EMAIL key] locked");
+    expect(JSON.stringify(result)).not.toContain("frank.private");
+  });
+
+  it("keeps no part of the serial where the kept 300 characters of an answer end inside it", async () => {
+    const serial = "gina.private@example.net";
+    seed(serial);
+    const destination = await open({ customerCodeKeyType: "EMAIL" });
+    const state = customer("9005");
+    state.alternateKeys = [{ typeCode: "EMAIL", alternateID: serial }];
+    const opening = `{"error":{"code":"E","message":"for `;
+    const body = `${opening}${"x".repeat(300 - opening.length - 10)} ${serial} locked"}}`;
+    for (const operation of ["query", "update"]) {
+      receiver.respondWith((request) =>
+        request.operation === operation && request.table !== "contact"
+          ? { status: 500, body }
+          : undefined,
+      );
+      const result = await destination.deliver(rowOf(state));
+      expect(result).toMatchObject({ kind: "failed", status: 500 });
+      expect(JSON.stringify(result)).not.toContain("gina.pri");
+    }
+  });
+
   it("reads the serial from the configured alternate key, and rejects a customer without one", async () => {
     const { serial } = fresh();
     const ids = seed(`ALT-${serial}`);
@@ -698,6 +738,22 @@ describe("NewBase destination against the simulator", () => {
       expect(shown).not.toContain(Buffer.from(`${careless.username}:${wrong}`).toString("base64"));
     } finally {
       await careless.close();
+    }
+  });
+
+  it("keeps no part of the password where the kept 300 characters of an answer end inside it", async () => {
+    const destination = await open();
+    const basic = Buffer.from(`${receiver.username}:${receiver.password}`).toString("base64");
+    for (const secret of [receiver.password, basic]) {
+      // A careless server repeating what it was sent, just before the cut.
+      const opening = `{"error":{"code":"E","message":"with `;
+      const padding = "x".repeat(300 - opening.length - 10);
+      const body = `${opening}${padding}${secret} refused"}}`;
+      receiver.respondWith(() => ({ status: 500, body }));
+      const result = await destination.deliver(rowOf(customer()));
+      expect(result).toMatchObject({ kind: "failed", status: 500 });
+      expect((result as { error: string }).error).toMatch(/^NewBase contact query: HTTP 500: /);
+      expect(JSON.stringify(result)).not.toContain(secret.slice(0, 6));
     }
   });
 

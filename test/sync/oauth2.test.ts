@@ -4,6 +4,7 @@ import { HttpClient } from "../../src/sync/http/http-client.js";
 import { ClientCredentialsTokenSource, TokenCache } from "../../src/sync/oauth2.js";
 import { Secret } from "../../src/sync/secrets/secret.js";
 import { DataSyncReceiver, type ReceiverOptions } from "../simulators/datasync-receiver.js";
+import { EchoReceiver } from "../simulators/echo-receiver.js";
 
 describe("OAuth2 client credentials", () => {
   const opened: { receiver: DataSyncReceiver; http: HttpClient }[] = [];
@@ -135,6 +136,48 @@ describe("OAuth2 client credentials", () => {
     expect(failure?.message).not.toContain("wrong-secret-123");
     expect(failure?.message).not.toContain(receiver.clientId);
     expect(JSON.stringify(failure)).not.toContain("wrong-secret-123");
+  });
+
+  // 401: basic refused, then the form refused, repeated. 503: no second try, the Basic header
+  // repeated. A secret with characters form and URI encoding change is sent other than it is.
+  it.each([
+    { status: 401, sent: "the form" },
+    { status: 503, sent: "the Basic header" },
+  ])("keeps the secret out of a refusal that repeats $sent it was sent in", async ({ status }) => {
+    const echo = await new EchoReceiver("unused").start();
+    const http = new HttpClient({
+      connections: 2,
+      connectTimeoutMs: 1000,
+      responseTimeoutMs: 1000,
+    });
+    echo.tokenStatus = status;
+    const [clientId, clientSecret] = ["client one", "s3cr+et/ == x&y"];
+    const source = new ClientCredentialsTokenSource({
+      tokenUrl: new URL(echo.tokenUrl),
+      credentials: { clientId: new Secret(clientId), clientSecret: new Secret(clientSecret) },
+      http,
+    });
+    const failure = await source.token().then(
+      () => null,
+      (error: unknown) => error as Error & { code: string },
+    );
+    await http.close();
+    await echo.stop();
+    expect(failure?.code).toBe("TOKEN_REQUEST_FAILED");
+    expect(failure?.message).toContain(`answered ${status} (invalid_client: not `);
+    const text = JSON.stringify({ message: failure?.message, ...failure });
+    for (const form of [
+      clientSecret,
+      new URLSearchParams({ clientSecret }).toString().slice("clientSecret=".length),
+      encodeURIComponent(clientSecret),
+      Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
+        "base64",
+      ),
+      clientId,
+      new URLSearchParams({ clientId }).toString().slice("clientId=".length),
+    ]) {
+      expect(text, form).not.toContain(form);
+    }
   });
 
   it("reports an unreachable token endpoint", async () => {

@@ -167,6 +167,18 @@ describe("SocialHub mapping (seeds/004 Properties)", () => {
       expected: "1 Main St, Solon, OH, US",
     },
     {
+      property: "Customer Address: a country code kept in lower case, in capitals (shared rules)",
+      change: (s) => (s.individual.addresses[0]!.country = "us"),
+      read: (m) => m.body.address,
+      expected: "1 Main St, Solon, OH, US",
+    },
+    {
+      property: "Customer Address: a country name, as given",
+      change: (s) => (s.individual.addresses[0]!.country = "United States"),
+      read: (m) => m.body.address,
+      expected: "1 Main St, Solon, OH, United States",
+    },
+    {
       property: "Customer Receive SMS Flag: consent by the Phone preference",
       read: (m) => m.body.receiveSmsFlag,
       expected: 1,
@@ -432,6 +444,30 @@ describe("SocialHub destination against the simulator", () => {
     const result = await destination.deliver(rowOf(customer("1004")));
     expect(result).toMatchObject({ kind: "failed", status: 500 });
     expect((result as { error: string }).error).toMatch(/internal error/);
+  });
+
+  it.each([
+    ["an empty body", "", 'SocialHub update: malformed answer (HTTP 200 without a "code")'],
+    [
+      "a body that is not JSON",
+      "<html>ok</html>",
+      'SocialHub update: malformed answer (HTTP 200 without a "code"): <html>ok</html>',
+    ],
+    [
+      "JSON without a code",
+      '{"msg":"ok"}',
+      'SocialHub update: malformed answer (HTTP 200 without a "code"): {"msg":"ok"}',
+    ],
+  ])("fails an HTTP 200 with %s, saying that its code is missing", async (_case, body, error) => {
+    receiver.seed("1009");
+    receiver.respondWith(() => ({ status: 200, body }));
+    const destination = await open();
+    expect(await destination.deliver(rowOf(customer("1009")))).toEqual({
+      kind: "failed",
+      status: 200,
+      error,
+      retryAfterMs: null,
+    });
   });
 
   it("fails with 401 on a wrong API key, and never shows the key", async () => {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { SETTINGS, SETTING_KEYS } from "../../domain/settings.js";
 import { withHub } from "../context.js";
 import { printResult, table } from "../output.js";
+import { cliActor } from "./sync.js";
 
 const show = (value: unknown): string => (value === null ? "(not set)" : String(value));
 
@@ -28,7 +29,7 @@ export function registerConfig(program: Command): void {
     .description("change one setting")
     .action(async (key: string, raw: string, options: { json?: boolean }, command: Command) => {
       await withHub(command, options, async (hub) => {
-        const value = await hub.settings.set(key, raw);
+        const value = await hub.settings.change(cliActor, key, raw);
         printResult(options, { key, value }, () => `${key} = ${show(value)}`);
       });
     });

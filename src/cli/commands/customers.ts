@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { toCustomerResponse, type CustomerResponse } from "../../domain/customer-response.js";
 import { CusthubError } from "../../domain/errors.js";
 import { withHub } from "../context.js";
+import type { CustomerErasure } from "../../services/data-subject.js";
 import { customerIdArgument } from "../customer-id.js";
 import { io } from "../io.js";
 import { printResult, table } from "../output.js";
@@ -148,12 +149,31 @@ export function registerCustomers(program: Command): void {
     .action(async (customerID: string, options: { json?: boolean }, command: Command) => {
       await withHub(command, options, async (hub) => {
         const erased = await hub.customers.erase(customerID, { actor: "cli", channel: "cli" });
-        printResult(
-          options,
-          erased,
-          () =>
-            `erased the personal data of customer ${erased.customerID}${erased.queued ? "; CUSTOMERDEL queued" : ""}`,
-        );
+        printResult(options, erased, () => erasureText(erased));
       });
     });
+}
+
+/**
+ * What an erasure did, and what it left for the operator: the customer its data was merged into,
+ * and the import files on disk that custhub does not edit (docs/customer-record.md "Data-subject
+ * requests").
+ */
+function erasureText(erased: CustomerErasure): string {
+  const lines = [
+    `erased the personal data of customer ${erased.customerID}${erased.queued ? "; CUSTOMERDEL queued" : ""}`,
+  ];
+  if (erased.mergedCustomers.length > 0)
+    lines.push(`also erased the customers merged into it: ${erased.mergedCustomers.join(", ")}`);
+  if (erased.mergedInto !== null)
+    lines.push(
+      `it was merged into customer ${erased.mergedInto}, which holds its data too: erase that one as well`,
+    );
+  if (erased.importFiles.length > 0) {
+    lines.push(
+      "these import files may still hold its data (custhub keeps them as received; delete or redact them yourself):",
+      ...erased.importFiles.map((file) => `  ${file.path}`),
+    );
+  }
+  return lines.join("\n");
 }

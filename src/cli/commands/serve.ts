@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
 import { startIncomingWatcher, type Watcher } from "../../ingest/incoming-watcher.js";
+import { stopReasonForLog } from "../../ingest/xml-blocks.js";
 import { describeConfig } from "../../services/config.js";
 import type { Config } from "../../services/config.js";
 import type { DataDirLock } from "../../services/data-dir-lock.js";
@@ -16,6 +17,7 @@ interface ServeOptions {
   host?: string;
   port?: string;
   recordCacheMb?: string;
+  drainSeconds?: string;
   watch?: boolean;
 }
 
@@ -31,6 +33,10 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
     .option(
       "--record-cache-mb <MiB>",
       "memory for customer records kept for reads (default 64, or CUSTHUB_RECORD_CACHE_MB; 0: none)",
+    )
+    .option(
+      "--drain-seconds <seconds>",
+      "on SIGINT/SIGTERM, keep serving this long with /readyz failing (default 0, or CUSTHUB_DRAIN_SECONDS)",
     )
     .option("--watch", "import the files dropped into <data>/incoming/<fileset>/, each once")
     .action(async (options: ServeOptions, command: Command) => {
@@ -50,14 +56,35 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
       // is open is reported below, not as an unhandled rejection (a stack trace and exit 1).
       ready.catch(() => undefined);
       let closing: Promise<void> | undefined;
-      /** Closes what is open, once, whether on SIGINT/SIGTERM or because the start failed. */
-      const closeAll = (): Promise<void> =>
+      /** Ends the drain early (a second signal). */
+      let endDrain: (() => void) | undefined;
+      /** Keeps the listener open `seconds` with /readyz failing, so a load balancer drains. */
+      const drain = (seconds: number): Promise<void> | undefined =>
+        seconds > 0
+          ? new Promise((resolve) => {
+              const timer = setTimeout(resolve, seconds * 1000);
+              endDrain = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            })
+          : undefined;
+      /**
+       * Closes what is open, once, whether on SIGINT/SIGTERM (after `drainSeconds`) or because the
+       * start failed.
+       */
+      const closeAll = (drainSeconds = 0): Promise<void> =>
         (closing ??= (async () => {
           // The file in hand is imported to its end; close() then waits for requests in flight.
           // The sync run in progress ends gracefully: deliveries in flight finish and are
           // recorded, unsent claimed rows are freed at once, before the hub closes.
           // Forwarded commands in hand (an import) end as the file in hand does.
-          await Promise.all([watcher?.stop(), scheduler?.stop(), admin?.close()]);
+          await Promise.all([
+            watcher?.stop(),
+            scheduler?.stop(),
+            admin?.close(),
+            drain(drainSeconds),
+          ]);
           await app?.close();
           if (hub) await hub.close();
           else lock?.release();
@@ -97,6 +124,7 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
           logger: true,
           dataDir: config.dataDir,
           dataSync: openDataSync(hub, command),
+          stopping: () => closing !== undefined,
         });
         app = server;
         log.error = (fields, message) => server.log.error(fields, message);
@@ -114,7 +142,7 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
                 // A file that could not be read to its end is moved to failed/: say so, and why.
                 if (summary.error) {
                   server.log.warn(
-                    { ...fields, error: summary.error.message },
+                    { ...fields, error: stopReasonForLog(summary.error.message) },
                     `stopped importing ${summary.file}`,
                   );
                 } else server.log.info(fields, `imported ${summary.file}`);
@@ -133,13 +161,25 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
                 ),
             })
           : undefined;
+        // From the first signal on, /readyz answers 503 while the work in hand ends. Handlers
+        // stay installed: a second signal must not kill the process mid-record (SIGKILL does).
         const stop = (signal: string): void => {
-          if (closing) return;
-          server.log.info({ signal }, "shutting down: finishing requests in flight");
-          void closeAll();
+          if (closing) {
+            endDrain?.();
+            server.log.warn(
+              { signal },
+              "already shutting down: finishing the work in hand (SIGKILL stops at once)",
+            );
+            return;
+          }
+          server.log.info(
+            { signal, drainSeconds: config.drainSeconds },
+            "shutting down: finishing requests in flight",
+          );
+          void closeAll(config.drainSeconds);
         };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
         await server.listen({ host: config.host, port: config.port });
         server.log.info(describeConfig(config), "custhub is serving");
         // The data-sync job on its schedule (DataSyncIntervalSeconds), while DataSyncEnabled.

@@ -74,12 +74,12 @@ export function deadLetterTable(
 /**
  * Warnings for people on stderr; nothing with --json, where stdout carries the one document. A
  * failed delivery is named by its message, customer, status and code, as the logs name it (the
- * receiver's words are in `dead-letters list`).
+ * receiver's words are in `dead-letters list`); a run that could not start, by why (`error`).
  */
 function stderrLogger(options: JsonOption): SyncLogger | undefined {
   if (options.json) return undefined;
   const line = (level: string) => (fields: Record<string, unknown>, message: string) => {
-    const { messageId, customerID, status, code } = fields;
+    const { messageId, customerID, status, code, error } = fields;
     const parts = [
       messageId === undefined ? null : `message ${String(messageId)}`,
       typeof customerID === "string" ? `customer ${customerID}` : null,
@@ -87,7 +87,8 @@ function stderrLogger(options: JsonOption): SyncLogger | undefined {
       typeof code === "string" ? code : null,
     ].filter((part) => part !== null);
     const context = parts.length === 0 ? "" : ` (${parts.join(", ")})`;
-    io().stderr.write(`${level}: ${message}${context}\n`);
+    const why = typeof error === "string" ? `: ${error}` : "";
+    io().stderr.write(`${level}: ${message}${why}${context}\n`);
   };
   return { info: () => undefined, warn: line("warning"), error: line("error") };
 }
@@ -104,8 +105,13 @@ function describeStatus(status: SyncStatus): string {
       : `not saved (${status.credentials.mapName}/${status.credentials.keyName})`
     : "DataSyncCredentialKeyName is not set";
   const queues = status.queues;
+  // DataSyncCron, when set, replaces the interval (src/sync/scheduler.ts).
+  const schedule =
+    status.cron === null
+      ? `a run every ${status.intervalSeconds} s`
+      : `runs at cron \`${status.cron}\` (UTC)`;
   return [
-    `data sync:    ${status.enabled ? "enabled" : "disabled"}, a run every ${status.intervalSeconds} s in \`custhub serve\``,
+    `data sync:    ${status.enabled ? "enabled" : "disabled"}, ${schedule} in \`custhub serve\``,
     `endpoint:     ${status.apiUrl ?? "(DataSyncApiUrl not set)"}`,
     `token:        ${status.tokenUrl ?? "(DataSyncTokenUrl not set)"}`,
     `credentials:  ${credentials}`,
@@ -155,7 +161,7 @@ export function registerSync(program: Command): void {
     .command("run")
     .option(
       "--once",
-      "one run, then exit (without it: a run every DataSyncIntervalSeconds until SIGINT/SIGTERM)",
+      "one run, then exit (without it: runs every DataSyncIntervalSeconds, or at DataSyncCron's times, until SIGINT/SIGTERM)",
     )
     .option("--json", "print one JSON document")
     .description("deliver the queued changes to DataSyncApiUrl; exit 1 when a run failed")

@@ -3,11 +3,13 @@ import type { NameLocation } from "../customer.js";
 /**
  * Everything a name may keep: letters (any script, with their combining marks), whitespace, and the
  * punctuation seeds/003 spares — `(`, `-`, `)` and the apostrophe, typed straight or typographic.
+ * The hyphen may be Unicode's own (U+2010) or its non-breaking form (U+2011), as word processors
+ * write it: dropped, `Anne‐Marie` would become `Annemarie`.
  */
-const KEPT_IN_NAMES = /[\p{L}\p{M}\s()\-'’‘]/u;
+const KEPT_IN_NAMES = /[\p{L}\p{M}\s()\-\u2010\u2011'’‘]/u;
 
 /** A word starts at the beginning of the name and after a space, a hyphen or an opening parenthesis. */
-const STARTS_NEXT_WORD = new Set([" ", "-", "("]);
+const STARTS_NEXT_WORD = new Set([" ", "-", "\u2010", "\u2011", "("]);
 
 /** A single letter (with any combining marks): what a middle initial looks like. */
 const SINGLE_LETTER = /^\p{L}\p{M}*$/u;

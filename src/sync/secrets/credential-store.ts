@@ -31,6 +31,41 @@ export interface CredentialDescription extends CredentialLocation {
   updatedAt: string | null;
 }
 
+/** A credential field as the store keeps it (`CredentialFieldSpec` of a destination). */
+export interface CredentialField {
+  name: string;
+  /** A secret (client secret, password, API key), or a name (client ID, username). */
+  secret: boolean;
+}
+
+/**
+ * What is kept of a field's value, the same on every way of saving it: a secret exactly as given
+ * (a space may be part of it, and a secret of spaces is still one), a name without the spaces
+ * around it (a paste's, never the name's, and a token endpoint refuses a client ID sent with
+ * them). Null when nothing is left to keep: an empty secret, a name of spaces.
+ *
+ * @example
+ * keptValue("  custhub-client ", false) // => "custhub-client"
+ * keptValue("  s3cret ", true)          // => "  s3cret "
+ */
+export function keptValue(value: string, secret: boolean): string | null {
+  const kept = secret ? value : value.trim();
+  return kept === "" ? null : kept;
+}
+
+/** The fields of `spec` given, each as `keptValue` keeps it; one with nothing left is left out. */
+function keptFields(
+  fields: Readonly<Record<string, string>>,
+  spec: readonly CredentialField[],
+): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const { name, secret } of spec) {
+    const value = keptValue(fields[name] ?? "", secret);
+    if (value !== null) kept[name] = value;
+  }
+  return kept;
+}
+
 const SEAL_VERSION = "v1";
 const NONCE_BYTES = 12;
 
@@ -40,11 +75,14 @@ export class CredentialStore {
     private readonly masterKey: MasterKeySource,
   ) {}
 
+  /** The data-sync client credentials, kept as `saveFields` keeps the `datasync` destination's. */
   async save(
     location: CredentialLocation,
     credentials: { clientId: string; clientSecret: string },
   ): Promise<CredentialDescription> {
-    if (credentials.clientId.trim() === "" || credentials.clientSecret === "") {
+    const clientId = keptValue(credentials.clientId, false);
+    const clientSecret = keptValue(credentials.clientSecret, true);
+    if (clientId === null || clientSecret === null) {
       // seeds/001: "The Save button is enabled when both the Client ID and the Secret have been entered."
       throw new CusthubError(
         "INVALID_REQUEST",
@@ -53,10 +91,7 @@ export class CredentialStore {
       );
     }
     const key = loadMasterKey(this.masterKey, { create: true });
-    const plaintext = JSON.stringify({
-      clientId: credentials.clientId.trim(),
-      clientSecret: credentials.clientSecret,
-    });
+    const plaintext = JSON.stringify({ clientId, clientSecret });
     const updatedAt = await writeSealedCredential(this.db, {
       ...location,
       encryptedValue: seal(key, plaintext, associatedData(location)),
@@ -66,34 +101,36 @@ export class CredentialStore {
   }
 
   /**
-   * Saves a record of fields (every one of `required` non-empty, no others than `allowed`);
-   * returns where, never what.
+   * Saves a record of fields, every one of `spec` needed and no other, each kept as `keptValue`
+   * says; returns where, never what.
    */
   async saveFields(
     location: CredentialLocation,
     fields: Readonly<Record<string, string>>,
-    spec: { required: readonly string[]; allowed: readonly string[] },
+    spec: readonly CredentialField[],
   ): Promise<CredentialDescription> {
-    const unknown = Object.keys(fields).filter((name) => !spec.allowed.includes(name));
+    const names = spec.map((field) => field.name);
+    const unknown = Object.keys(fields).filter((name) => !names.includes(name));
     if (unknown.length > 0) {
       throw new CusthubError(
         "INVALID_REQUEST",
-        `Unknown credential field ${unknown.join(", ")}: the fields are ${spec.allowed.join(", ")}.`,
-        { field: unknown[0], fields: [...spec.allowed] },
+        `Unknown credential field ${unknown.join(", ")}: the fields are ${names.join(", ")}.`,
+        { field: unknown[0], fields: names },
       );
     }
-    const missing = spec.required.filter((name) => (fields[name] ?? "").trim() === "");
+    const kept = keptFields(fields, spec);
+    const missing = names.filter((name) => kept[name] === undefined);
     if (missing.length > 0) {
       throw new CusthubError(
         "INVALID_REQUEST",
         `Credential field ${missing.join(", ")} is needed.`,
-        { field: missing[0], fields: [...spec.required] },
+        { field: missing[0], fields: names },
       );
     }
     const key = loadMasterKey(this.masterKey, { create: true });
     const updatedAt = await writeSealedCredential(this.db, {
       ...location,
-      encryptedValue: seal(key, JSON.stringify(fields), associatedData(location)),
+      encryptedValue: seal(key, JSON.stringify(kept), associatedData(location)),
       masterKeyId: key.id,
     });
     return { ...location, saved: true, updatedAt };

@@ -10,6 +10,7 @@ import type { ClaimedRow } from "../../../store/sync-queue.js";
 import type { DeliveryResult, Destination, DestinationDefinition } from "../../destination.js";
 import { retryAfterMs } from "../../backoff.js";
 import { HttpClient } from "../../http/http-client.js";
+import { REDACTED } from "../../secrets/secret.js";
 import { refusedDelivery } from "../refusal.js";
 import { DatanuumClient } from "./client.js";
 import { datanuumCustomerOf, parseQueuedCustomer } from "./mapping.js";
@@ -51,10 +52,8 @@ class DatanuumDestination implements Destination {
       if (answer.status === 200 || answer.status === 201) {
         return { kind: "delivered", status: answer.status };
       }
-      const error = `HTTP ${answer.status}${excerpt(answer.body)}`.replaceAll(
-        this.apiKey,
-        "[redacted]",
-      );
+      // The key out before the answer is cut: a cut inside it would keep its first characters.
+      const error = `HTTP ${answer.status}${excerpt(answer.body.replaceAll(this.apiKey, REDACTED))}`;
       return refusedDelivery(answer.status, error, retryAfterMs(answer));
     } catch (error) {
       if (isCusthubError(error) && error.code === "DELIVERY_FAILED") {

@@ -6,7 +6,7 @@
  */
 import { CusthubError } from "../../../domain/errors.js";
 import type { CustomerResponse } from "../../../domain/customer-response.js";
-import { preferred, sendableContacts, text } from "../customer-record.js";
+import { customerCodeOf, preferred, sendableContacts, text } from "../customer-record.js";
 import type { DatanuumSettings, PosRegisterField } from "./settings.js";
 
 export interface DatanuumCustomer {
@@ -93,10 +93,10 @@ function mobilePhoneOf(contact: Contact, types: readonly string[]): string | nul
     const found = ofType.find((phone) => phone.primaryFlag === "true") ?? ofType[0];
     if (found) return text(found.phoneNumber);
   }
-  const primary = phones.find(
-    (phone) => phone.primaryFlag === "true" && (phone.typeCode ?? "").toUpperCase() !== "FAX",
-  );
-  return text(primary?.phoneNumber);
+  // Else "the primary valid non-fax one" as docs/connectors.md reads "primary": the primary
+  // among them, else the first; a fax or invalid primary telephone does not hide the others.
+  const notFax = phones.filter((phone) => (phone.typeCode ?? "").toUpperCase() !== "FAX");
+  return text(preferred(notFax)?.phoneNumber);
 }
 
 /** seeds/000: "Invalid or missing POS register references are handled gracefully": null. */
@@ -108,7 +108,8 @@ function posRegisterOf(record: CustomerResponse, field: PosRegisterField): strin
       return text(attribute?.attributeValue[0]);
     }
     case "alternateKey":
-      return text(record.alternateKey.find((key) => key.typeCode === field.typeCode)?.alternateID);
+      // Type codes are kept in capitals; the setting may be written in any case.
+      return text(customerCodeOf(record, field.typeCode));
     case "retailStoreID":
       return text(record.retailStoreID);
     case "homeRetailStoreID":

@@ -37,7 +37,7 @@ export const DATANUUM_SETTINGS: readonly DestinationSettingSpec[] = [
   {
     key: "mobilePhoneTypes",
     description:
-      "telephone type codes taken as the mobile phone, comma-separated, in order of preference; else the primary telephone that is not a FAX",
+      "telephone type codes taken as the mobile phone, comma-separated, in order of preference; else the primary (else the first) valid telephone that is not a FAX",
     defaultValue: "MOBILE,CELL",
   },
 ];

@@ -41,7 +41,9 @@ export class DataSyncDestination implements Destination {
       credentials: options.credentials,
       http: this.#http,
     });
-    this.#client = new DataSyncClient(options.settings.apiUrl, this.#tokens, this.#http);
+    this.#client = new DataSyncClient(options.settings.apiUrl, this.#tokens, this.#http, [
+      options.credentials.clientSecret,
+    ]);
   }
 
   /** Sends one message as it is (Send Sample Message) and returns the receiver's answer. */
@@ -88,10 +90,12 @@ export class DataSyncDestination implements Destination {
 export const datasyncDestination: DestinationDefinition<DataSyncSettings> = {
   name: "datasync",
   description: "the data-sync endpoint of seeds/001: Table H-5 messages, OAuth2 client credentials",
+  // Marked where the hub settings are described (`sendsCredentials`), so marked here too.
   settings: DATASYNC_SETTING_KEYS.map((key) => ({
     key,
     description: SETTINGS[key].description,
     defaultValue: SETTINGS[key].default === null ? null : String(SETTINGS[key].default),
+    ...("sendsCredentials" in SETTINGS[key] ? { sendsCredentials: true as const } : {}),
   })),
   credentialFields: [
     { name: "clientId", description: "the OAuth2 client ID", secret: false },

@@ -21,6 +21,14 @@ export type NewbaseOutcome<T> =
    */
   | { ok: false; status: number | null; error: string; retryAfterMs?: number | null };
 
+/**
+ * What else a call keeps out of its error besides the credentials (the serial when it is an
+ * alternate key's value), applied before the answer is cut: a cut inside a value keeps its start.
+ */
+export type Hide = (text: string) => string;
+
+const hideNothing: Hide = (text) => text;
+
 export interface NewbaseCredentials {
   username: Secret;
   password: Secret;
@@ -47,8 +55,9 @@ export class NewbaseClient {
     table: NewbaseTable,
     filter: Record<string, string | number>,
     fields: readonly string[],
+    hide: Hide = hideNothing,
   ): Promise<NewbaseOutcome<Row[]>> {
-    const answer = await this.#post(`${table}/query`, { filter, fields });
+    const answer = await this.#post(`${table}/query`, { filter, fields }, hide);
     if (!answer.ok) return answer;
     const rows = (answer.value as { rows?: unknown }).rows;
     if (!Array.isArray(rows) || rows.some((row) => typeof row !== "object" || row === null)) {
@@ -62,15 +71,16 @@ export class NewbaseClient {
     table: NewbaseTable,
     id: number,
     values: ColumnValues,
+    hide: Hide = hideNothing,
   ): Promise<NewbaseOutcome<number>> {
-    const answer = await this.#post(`${table}/update`, { id, values });
+    const answer = await this.#post(`${table}/update`, { id, values }, hide);
     if (!answer.ok) return answer;
     const updated = (answer.value as { updated?: unknown }).updated;
     if (typeof updated !== "number") return malformed(`${table} update`, "no updated count");
     return { ok: true, value: updated };
   }
 
-  async #post(path: string, body: unknown): Promise<NewbaseOutcome<object>> {
+  async #post(path: string, body: unknown, hide: Hide): Promise<NewbaseOutcome<object>> {
     const url = new URL(path, this.baseUrl);
     const what = path.replace("/", " ");
     let answer;
@@ -86,12 +96,13 @@ export class NewbaseClient {
       );
     } catch (error) {
       if (isCusthubError(error) && error.code === "DELIVERY_FAILED") {
-        return { ok: false, status: null, error: `NewBase ${what}: ${error.message}` };
+        return { ok: false, status: null, error: `NewBase ${what}: ${hide(error.message)}` };
       }
       throw error;
     }
     if (answer.status !== 200) {
-      const excerpt = this.#redact(answer.body.trim().slice(0, ERROR_BODY_CHARS));
+      // Redacted before it is cut: a cut inside a secret would keep its first characters.
+      const excerpt = hide(this.#redact(answer.body.trim())).slice(0, ERROR_BODY_CHARS);
       return {
         ok: false,
         status: answer.status,

@@ -17,7 +17,7 @@ import type {
 import { customerRecordOf } from "../customer-record.js";
 import { HttpClient } from "../../http/http-client.js";
 import { refusedDelivery, withoutCustomerCode } from "../refusal.js";
-import { NewbaseClient, type NewbaseOutcome, type Row } from "./client.js";
+import { NewbaseClient, type Hide, type NewbaseOutcome, type Row } from "./client.js";
 import {
   ADDRESS_TYPES,
   newbaseCustomerOf,
@@ -81,25 +81,22 @@ export class NewbaseDestination implements Destination {
         error: `Customer ${record.customerID} has no ${this.settings.customerCodeKeyType} alternate key: it has no NewBase customer code (serial)`,
       };
     }
-    const lookup = await this.#lookUp(customer.serial, record.customerID);
-    if (!lookup.ok) {
-      return refusedDelivery(
-        lookup.status,
-        withoutCustomerCode(lookup.error, customer.serial, this.settings.customerCodeKeyType),
-        lookup.retryAfterMs ?? null,
-      );
-    }
+    // NewBase may repeat the serial in any refusal, a look-up's or an update's (SPEC 9).
+    const hide: Hide = (text) =>
+      withoutCustomerCode(text, customer.serial, this.settings.customerCodeKeyType);
+    const refused = (failure: Extract<NewbaseOutcome<unknown>, { ok: false }>): DeliveryResult =>
+      refusedDelivery(failure.status, failure.error, failure.retryAfterMs ?? null);
+    const lookup = await this.#lookUp(customer.serial, record.customerID, hide);
+    if (!lookup.ok) return refused(lookup);
     const updates = planUpdates(customer, lookup.value);
     const outcomes = await Promise.all(
       updates.map(async (update) => ({
         update,
-        outcome: await this.#client.update(update.table, update.id, update.values),
+        outcome: await this.#client.update(update.table, update.id, update.values, hide),
       })),
     );
     for (const { update, outcome } of outcomes) {
-      if (!outcome.ok) {
-        return refusedDelivery(outcome.status, outcome.error, outcome.retryAfterMs ?? null);
-      }
+      if (!outcome.ok) return refused(outcome);
       if (outcome.value !== 1) {
         return {
           kind: "failed",
@@ -125,12 +122,17 @@ export class NewbaseDestination implements Destination {
   }
 
   /** The ids of the customer's NewBase records (seeds/002 "Data Source Configuration"). */
-  async #lookUp(serial: string, customerID: string): Promise<NewbaseOutcome<NewbaseLookup>> {
-    const contacts = await this.#client.query("contact", { serial }, [
-      "k_contact_id",
-      "k_organisation_id",
-      "k_person_id",
-    ]);
+  async #lookUp(
+    serial: string,
+    customerID: string,
+    hide: Hide,
+  ): Promise<NewbaseOutcome<NewbaseLookup>> {
+    const contacts = await this.#client.query(
+      "contact",
+      { serial },
+      ["k_contact_id", "k_organisation_id", "k_person_id"],
+      hide,
+    );
     if (!contacts.ok) return contacts;
     if (contacts.value.length !== 1) {
       const code =
@@ -167,23 +169,25 @@ export class NewbaseDestination implements Destination {
       personReachabilities,
       contactReachabilities,
     ] = await Promise.all([
-      this.#client.query("debtor", { k_organisation_id: organisationId }, ["k_debtor_id"]),
+      this.#client.query("debtor", { k_organisation_id: organisationId }, ["k_debtor_id"], hide),
       personId === null
         ? none
         : this.#client.query(
             "address",
             { k_person_id: personId, type_address: ADDRESS_TYPES.visit },
             addressFields,
+            hide,
           ),
       this.#client.query(
         "address",
         { k_organisation_id: organisationId, type_address: ADDRESS_TYPES.delivery },
         addressFields,
+        hide,
       ),
       personId === null
         ? none
-        : this.#client.query("reachability", { k_person_id: personId }, reachabilityFields),
-      this.#client.query("reachability", { k_contact_id: contactId }, reachabilityFields),
+        : this.#client.query("reachability", { k_person_id: personId }, reachabilityFields, hide),
+      this.#client.query("reachability", { k_contact_id: contactId }, reachabilityFields, hide),
     ]);
     for (const outcome of [
       debtors,

@@ -77,6 +77,8 @@ export const NEWBASE_SETTINGS: readonly DestinationSettingSpec[] = [
     key: "baseUrl",
     description: "The NewBase API root URL, e.g. https://erp.example.com/newbase/api/v1.",
     defaultValue: null,
+    // The username and password (HTTP Basic) go here: changing it is sysadmin's, as saving them is.
+    sendsCredentials: true,
   },
   {
     key: "customerCodeKeyType",

@@ -69,10 +69,15 @@ export class SocialhubClient {
     // A refusal inside an HTTP 200 carries its status as the code.
     const status =
       answer.status === 200 && code !== null && /^\d{3}$/.test(code) ? Number(code) : answer.status;
+    // An HTTP 200 whose answer has no code says nothing of the update: say so, not just "HTTP 200".
+    const what =
+      answer.status === 200 && code === null
+        ? 'malformed answer (HTTP 200 without a "code")'
+        : `HTTP ${answer.status}`;
     return {
       ok: false,
       status,
-      error: `SocialHub update: HTTP ${answer.status}${excerpt ? `: ${excerpt}` : ""}`,
+      error: `SocialHub update: ${what}${excerpt ? `: ${excerpt}` : ""}`,
       retryAfterMs: retryAfterMs(answer),
     };
   }

@@ -101,7 +101,8 @@ function birthdayOf(birthDate: string | null): string | null {
 
 /**
  * The full address on one line: street lines, apartment, city, territory and country, joined
- * with ", ". The postal code has its own field.
+ * with ", ". The postal code has its own field. A country code goes in capitals, as to the other
+ * connectors (custhub keeps the country as given, "us"); a country name stays as given.
  */
 function fullAddressOf(address: AddressEntry | null): string {
   if (address === null) return "";
@@ -113,11 +114,16 @@ function fullAddressOf(address: AddressEntry | null): string {
     address.apartmentNumber,
     address.city,
     address.territory,
-    address.country,
+    countryOf(address.country),
   ]
     .map((part) => text(part))
     .filter((part): part is string => part !== null)
     .join(", ");
+}
+
+function countryOf(country: string | null): string | null {
+  const given = text(country);
+  return given !== null && /^[A-Za-z]{2,3}$/.test(given) ? given.toUpperCase() : given;
 }
 
 /**

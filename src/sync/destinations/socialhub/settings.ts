@@ -18,6 +18,8 @@ export const SOCIALHUB_SETTINGS: readonly DestinationSettingSpec[] = [
     key: "baseUrl",
     description: "The SocialHub open API root URL, e.g. https://s1.socialhub.ai/openapi-prod.",
     defaultValue: null,
+    // The API key goes here: changing it is sysadmin's, as saving it is.
+    sendsCredentials: true,
   },
   {
     key: "customerCodeKeyType",
