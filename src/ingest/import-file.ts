@@ -8,11 +8,9 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import {
   createReadStream,
-  closeSync,
   constants,
   copyFileSync,
   createWriteStream,
-  openSync,
   mkdirSync,
   rmSync,
   statSync,
@@ -20,7 +18,7 @@ import {
 } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
 import { GROUP_SIZE, type CustomerOperation } from "../services/customers.js";
 import type { Hub } from "../services/hub.js";
@@ -41,6 +39,17 @@ import type { MergeRequest } from "../services/customer-merge.js";
 import { blockAction, customerOperation, mergeRequest } from "./customer-block.js";
 import { reviewCodes } from "./error-tables.js";
 import { boundHeap } from "./full-collection.js";
+import {
+  discardNamed,
+  failuresName,
+  freshTemporary,
+  hasLeftovers,
+  isTemporaryPath,
+  publish,
+  replace,
+  sweepLeftovers,
+  temporaryPath,
+} from "./import-files.js";
 import { cardAssociation } from "./instrument-block.js";
 import {
   childNamed,
@@ -118,30 +127,21 @@ function checkFileset(fileset: string): string {
   return fileset;
 }
 
-/** `name` in `folder` with the import id added to its stem: `stem-<id>.ext`. */
-function idPath(folder: string, name: string, importId: string): string {
-  const extension = extname(name);
-  return join(folder, `${name.slice(0, name.length - extension.length)}-${importId}${extension}`);
-}
+export { failuresName };
 
 /**
- * Takes a file name in `folder` for this import: `name`, or `stem-<id>.ext` when that is taken,
- * created empty there and then, so that two imports running at once never pick the same one.
+ * Removes what runs of imports of this file that died left in `complete/` (docs/import.md, "What
+ * a crash leaves"), before the file is imported again: each import no live process runs.
  */
-function reservePath(folder: string, name: string, importId: string): string {
-  for (const path of [join(folder, name), idPath(folder, name, importId)]) {
-    try {
-      closeSync(openSync(path, "wx"));
-      return path;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+async function sweepDeadRuns(
+  hub: Hub,
+  fields: { fileName: string; fileset: string },
+  dataDir: string,
+): Promise<void> {
+  for (const found of await hub.imports.ofFile(fields)) {
+    if (!hasLeftovers(found, dataDir)) continue;
+    await hub.imports.whileNotRunning(found.row.id, (now) => sweepLeftovers(now, dataDir));
   }
-  throw new CusthubError(
-    "GENERAL_ERROR",
-    `Both ${name} and its name with the import id ${importId} are taken in ${folder}.`,
-    { folder, name, importId },
-  );
 }
 
 /** The summary of an import that completed earlier, as its run reported it. */
@@ -203,30 +203,27 @@ export function safeName(fileName: string): string {
 }
 
 /**
- * The failures file's name: "_failures appended to the original filename" (seeds/003), before its
- * extension, which is kept as written when it is `.xml` in any case (`Batch.XML` gives
- * `Batch_failures.XML`) and is `.xml` otherwise, for what the file holds is XML.
+ * Writes failed blocks, as well-formed XML inside the file's own root element, under a temporary
+ * name: the file takes its name in failed/ only when it is whole (`publish`).
  */
-export function failuresName(fileName: string): string {
-  const extension = extname(fileName);
-  const stem = fileName.slice(0, fileName.length - extension.length);
-  return `${stem}_failures${/^\.xml$/i.test(extension) ? extension : ".xml"}`;
-}
-
-/** Writes failed blocks, as well-formed XML inside the file's own root element. */
 class FailuresFile {
   private stream: WriteStream | undefined;
+  readonly temporary: string;
 
   constructor(
-    readonly path: string,
+    private readonly folder: string,
+    private readonly fileName: string,
+    private readonly importId: string,
     private readonly head: () => XmlFileHead | undefined,
-  ) {}
+  ) {
+    this.temporary = temporaryPath(folder, failuresName(fileName), importId);
+  }
 
   async add(source: string): Promise<void> {
     if (!this.stream) {
       const head = this.head();
-      // The import took the name when it started (`reservePath`): the empty file is its own.
-      this.stream = createWriteStream(this.path);
+      // A resumed run writes the file anew: what an earlier run wrote may be cut short.
+      this.stream = createWriteStream(freshTemporary(this.temporary), { flags: "wx" });
       this.stream.write(
         `<?xml version="1.0" encoding="UTF-8"?>\n${head?.rootTag ?? "<Customers>"}\n`,
       );
@@ -234,21 +231,29 @@ class FailuresFile {
     if (!this.stream.write(`  ${source}\n`)) await once(this.stream, "drain");
   }
 
-  get written(): boolean {
-    return this.stream !== undefined;
-  }
-
   /**
-   * Closes the file. When no block failed the import's empty file is removed, unless the import
-   * stops unfinished: a run that resumes it keeps the name.
+   * Ends the file and gives it its name, or puts it in the place of `earlier`, the file an
+   * earlier run of the import wrote; null when no block failed, and there is none.
    */
-  async close({ unfinished = false } = {}): Promise<void> {
+  async close(earlier: string | null): Promise<string | null> {
     if (!this.stream) {
-      if (!unfinished) rmSync(this.path, { force: true });
-      return;
+      if (earlier !== null) rmSync(earlier, { force: true });
+      return null;
     }
     this.stream.end(`</${this.head()?.rootName ?? "Customers"}>\n`);
     await once(this.stream, "finish");
+    return earlier !== null
+      ? replace(this.temporary, earlier)
+      : publish(this.temporary, this.folder, failuresName(this.fileName), this.importId);
+  }
+
+  /** Stops writing, for a run that stops unfinished: the next run writes the file anew. */
+  async discard(): Promise<void> {
+    if (this.stream) {
+      this.stream.end();
+      await finished(this.stream).catch(() => undefined);
+    }
+    rmSync(this.temporary, { force: true });
   }
 }
 
@@ -307,6 +312,7 @@ export async function importFile(
   const failedDir = join(options.dataDir, "complete", fileset, "failed");
   mkdirSync(archivedDir, { recursive: true });
   mkdirSync(failedDir, { recursive: true });
+  await sweepDeadRuns(hub, { fileName, fileset }, options.dataDir);
 
   if (options.resumeUnfinished && typeof input === "string") {
     const unfinished = await hub.imports.unfinished({
@@ -327,15 +333,17 @@ export async function importFile(
   const claim = await hub.imports.start({ fileName, fileset, channel: options.channel });
   const { importId } = claim;
   // "A complete copy of the incoming request is placed in the /complete/[Fileset Name]/archived
-  // directory" — copied first, then read from the copy, so an upload is read from disk once.
+  // directory" — copied first, then read from the copy, so an upload is read from disk once. The
+  // copy takes its name only when it is whole: a crash mid-way leaves no archived file.
+  const archiveTemporary = temporaryPath(archivedDir, fileName, importId);
   let archivedPath: string | undefined;
   const source = typeof input === "string" ? createReadStream(input) : input.stream;
   try {
-    archivedPath = reservePath(archivedDir, fileName, importId);
-    await pipeline(source, createWriteStream(archivedPath));
+    await pipeline(source, createWriteStream(archiveTemporary, { flags: "wx" }));
+    archivedPath = publish(archiveTemporary, archivedDir, fileName, importId);
   } catch (error) {
     // An upload cut off mid-way, a full disk: nothing was applied; the import says why.
-    if (archivedPath !== undefined) rmSync(archivedPath, { force: true });
+    discardNamed(archiveTemporary, { folder: archivedDir, name: fileName, importId });
     const message = `The file could not be received: ${toError(error).message}`;
     await hub.imports
       .finish(importId, {
@@ -348,19 +356,20 @@ export async function importFile(
       .finally(() => claim.release());
     throw new CusthubError("INVALID_REQUEST", message, { file: fileName }, { cause: error });
   }
-  let failuresFile: string | undefined;
+  // Where the failures are written; the file takes its name when it is whole, or the one with the
+  // import id when another import's file has it by then (docs/import.md, "Name clashes").
+  const failuresFile = temporaryPath(failedDir, failuresName(fileName), importId);
   try {
-    // Taken now, though written only at the first failed block: another import of a file by the
-    // same name, running at the same time, takes the other name (docs/import.md, "Name clashes").
-    failuresFile = reservePath(failedDir, failuresName(fileName), importId);
     await hub.imports.located(importId, { sourcePath: archivedPath, failuresFile });
   } catch (error) {
-    // Unrecorded, the copies could never be resumed from: the caller keeps the file instead.
+    // Unrecorded, the copy could never be resumed from: the caller keeps the file instead.
     rmSync(archivedPath, { force: true });
-    if (failuresFile !== undefined) rmSync(failuresFile, { force: true });
+    rmSync(archiveTemporary, { force: true });
     await claim.release();
     throw error;
   }
+  // Recorded: the copy's temporary name, kept till now as the trail of an unrecorded copy, goes.
+  rmSync(archiveTemporary, { force: true });
   return runImport(
     hub,
     {
@@ -371,6 +380,8 @@ export async function importFile(
       sourcePath: archivedPath,
       failuresFile,
       applied: new Map(),
+      earlierFailures: null,
+      earlierFailedCopy: null,
     },
     options,
   );
@@ -389,6 +400,13 @@ export async function resumeImport(
 ): Promise<ImportSummary> {
   const reopened = await hub.imports.reopen(importId);
   const { row } = reopened;
+  try {
+    // What the run that died left: this run writes it anew.
+    sweepLeftovers(reopened, options.dataDir);
+  } catch (error) {
+    await reopened.claim.release();
+    throw error;
+  }
   return runImport(
     hub,
     {
@@ -399,6 +417,12 @@ export async function resumeImport(
       sourcePath: reopened.sourcePath,
       failuresFile: reopened.failuresFile,
       applied: reopened.applied,
+      // Written again by this run, in the same place: an import keeps one of each.
+      earlierFailures:
+        row.failuresPath ??
+        // An import recorded by an earlier version took its failures file's name at its start.
+        (isTemporaryPath(reopened.failuresFile) ? null : reopened.failuresFile),
+      earlierFailedCopy: row.failedFilePath,
     },
     { ...options, channel: row.channel as ImportOptions["channel"] },
   );
@@ -415,6 +439,9 @@ interface ImportRun {
   failuresFile: string;
   /** Blocks an earlier run applied (resumed runs); empty for a new import. */
   applied: ReadonlyMap<number, AppliedBlock>;
+  /** The failures file and malformed file's copy an earlier run wrote: this run replaces them. */
+  earlierFailures: string | null;
+  earlierFailedCopy: string | null;
 }
 
 async function runImport(
@@ -460,8 +487,7 @@ async function applyFile(
   const totalBytes = statSync(archivedPath).size;
 
   let head: XmlFileHead | undefined;
-  // A resumed run writes the file again from its start: the first run's may be cut short.
-  const failures = new FailuresFile(run.failuresFile, () => head);
+  const failures = new FailuresFile(failedDir, fileName, importId, () => head);
   const progress: ImportProgress = { total: 0, succeeded: 0, failed: 0, warnings: 0, byAction: {} };
   const reader = createReadStream(archivedPath);
   let fileError: ImportSummary["error"] = null;
@@ -527,7 +553,7 @@ async function applyFile(
     if (!(error instanceof XmlFileError)) {
       await writing.catch(() => undefined);
       reader.destroy();
-      await failures.close({ unfinished: true }).catch(() => undefined);
+      await failures.discard().catch(() => undefined);
       await hub.imports.finish(importId, {
         status: "failed",
         error: {
@@ -560,14 +586,17 @@ async function applyFile(
   // The embedded database has no autovacuum, and a server's comes too late for the searches
   // right after a large import.
   await hub.customers.refreshStatistics(progress.succeeded - applied.size);
+  const failedTemporary = temporaryPath(failedDir, fileName, importId);
   if (fileError) {
     // The file goes to failed/ (SPEC 4), and its archived copy stays: "A complete copy of the
     // incoming request is placed in the /complete/[Fileset Name]/archived directory" (seeds/003).
-    failedFilePath = reservePath(failedDir, fileName, importId);
-    copyFileSync(archivedPath, failedFilePath, constants.COPYFILE_FICLONE);
+    copyFileSync(archivedPath, freshTemporary(failedTemporary), constants.COPYFILE_FICLONE);
+    failedFilePath =
+      run.earlierFailedCopy !== null
+        ? replace(failedTemporary, run.earlierFailedCopy)
+        : publish(failedTemporary, failedDir, fileName, importId);
   }
-  await failures.close();
-  const failuresPath = failures.written ? failures.path : null;
+  const failuresPath = await failures.close(run.earlierFailures);
   await hub.imports.finish(importId, {
     status: fileError ? "failed" : "completed",
     error: fileError,
@@ -575,6 +604,9 @@ async function applyFile(
     failedFilePath,
     failuresPath,
   });
+  // Recorded: the temporary names, kept till now as the trail of unrecorded files, go.
+  rmSync(failures.temporary, { force: true });
+  rmSync(failedTemporary, { force: true });
   return {
     importId,
     file: fileName,

@@ -6,6 +6,7 @@ import {
   allocateImportId,
   failRunningImport,
   findCompletedImport,
+  findImportsOfFile,
   findUnfinishedImport,
   finishImport,
   insertImport,
@@ -20,13 +21,14 @@ import {
   runningImports,
   type AppliedBlock,
   type ImportEnd,
+  type ImportFiles,
   type ImportProgress,
   type ImportRow,
   type ImportStop,
   type ReviewRow,
 } from "../store/imports.js";
 
-export type { AppliedBlock, ImportProgress, ImportRow, ImportStop, ReviewRow };
+export type { AppliedBlock, ImportFiles, ImportProgress, ImportRow, ImportStop, ReviewRow };
 
 /** Review rows read at a time. */
 const REVIEW_PAGE = 2000;
@@ -173,6 +175,30 @@ export class ImportService {
     } catch (error) {
       await claim.release();
       throw error;
+    }
+  }
+
+  /** The imports of this file a run that died may have left files of (`findImportsOfFile`). */
+  ofFile(fields: { fileName: string; fileset: string }): Promise<ImportFiles[]> {
+    return findImportsOfFile(this.db, fields);
+  }
+
+  /**
+   * Runs `work` on the import, as recorded now, while no run of it can start: under its claim.
+   * Resolves false, without running `work`, when a live run holds the claim.
+   */
+  async whileNotRunning(
+    importId: string,
+    work: (found: ImportFiles) => void | Promise<void>,
+  ): Promise<boolean> {
+    const claim = await this.#claim(importId);
+    if (!claim) return false;
+    try {
+      const found = await readImportFiles(this.db, importId);
+      if (found) await work(found);
+      return true;
+    } finally {
+      await claim.release();
     }
   }
 

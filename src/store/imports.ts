@@ -308,6 +308,32 @@ export async function readImportFiles(
     : null;
 }
 
+/**
+ * The imports of this file (fileset and name, by any channel) a run that died may have left
+ * temporary files of: each that did not complete, and the newest, whose run may have died right
+ * after it ended.
+ */
+export async function findImportsOfFile(
+  db: Queryable,
+  fields: { fileName: string; fileset: string },
+): Promise<ImportFiles[]> {
+  const rows = await db.query<
+    ImportRecord & { source_path: string | null; failures_file: string | null }
+  >(
+    `SELECT ${IMPORT_COLUMNS}, source_path, failures_file FROM imports
+      WHERE file_name = $1 AND fileset = $2
+        AND (status <> 'completed'
+             OR id = (SELECT max(id) FROM imports WHERE file_name = $1 AND fileset = $2))
+      ORDER BY imports.id`,
+    [fields.fileName, fields.fileset],
+  );
+  return rows.map((row) => ({
+    row: toImport(row),
+    sourcePath: row.source_path,
+    failuresFile: row.failures_file,
+  }));
+}
+
 /** The newest import of this file (fileset, name, channel) that completed, if any. */
 export async function findCompletedImport(
   db: Queryable,
