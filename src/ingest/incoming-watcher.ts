@@ -9,7 +9,9 @@
  * interrupted run applied are not applied again (docs/import.md, "Interrupted imports"); if its
  * import had completed, it is let go. A file whose import failed before it recorded its copy of
  * the file (the database unreachable, a full disk) stays in `.processing/` and is tried again,
- * less and less often: nothing else holds it.
+ * less and less often: nothing else holds it. The import's own files under `complete/` are
+ * written under hidden temporary names and named when whole (`import-files.ts`); they are never
+ * in `incoming/`, and a name starting with `.` is never taken there.
  * Polling, not fs.watch: it behaves the same on every file system, network shares included.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
@@ -17,6 +19,7 @@ import { join } from "node:path";
 import { toError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
 import { DEFAULT_FILESET, importFile, isFilesetName, type ImportSummary } from "./import-file.js";
+import { syncFolder } from "./import-files.js";
 
 export interface WatcherOptions {
   dataDir: string;
@@ -133,6 +136,10 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
         } catch {
           continue; // Taken or removed meanwhile.
         }
+        // On the disk before the import starts: after a power cut the file is found in hand, where
+        // its import is taken up, not in the folder again, where it would be imported anew.
+        syncFolder(processing);
+        syncFolder(folder);
         await importOne(fileset, claimed, name, false);
       }
     }
