@@ -25,6 +25,7 @@ import { installErrorReplies } from "./error-replies.js";
 import { registerImportRoutes } from "./imports.js";
 import { registerNoteRoutes } from "./notes.js";
 import { installRequestChecks } from "./request-checks.js";
+import { BODY_DEADLINES, installBodyDeadlines, type BodyDeadlines } from "./body-deadlines.js";
 import { AccessLog, loggerOptions, type LogDestination } from "./log-redaction.js";
 import { HttpMetrics, type DatabaseFigures } from "./metrics.js";
 import { collectRoutes, registerOpenApiRoutes } from "./openapi.js";
@@ -51,6 +52,8 @@ export interface ServerOptions {
    * the listener stays open for the work in hand, so a load balancer stops sending new requests.
    */
   stopping?: () => boolean;
+  /** How long request bodies may take to arrive (tests shorten them): BODY_DEADLINES. */
+  bodyDeadlines?: BodyDeadlines;
 }
 
 /** The largest body any route takes whole; imports stream theirs and are not bound by it. */
@@ -99,6 +102,8 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     logController: new AccessLog(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
   });
+  // First: it counts the handlers of every route registered after it.
+  installBodyDeadlines(app, options.bodyDeadlines ?? BODY_DEADLINES);
   installErrorReplies(app);
   installRequestChecks(app);
   const routes = collectRoutes(app);

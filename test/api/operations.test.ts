@@ -3,6 +3,7 @@ import type { OpenApiDocument } from "../../src/api/openapi.js";
 import { engines } from "../support/databases.js";
 import { routesOf, startServer, type ErrorBody, type RunningServer } from "./helpers.js";
 import { openApiProblems } from "./openapi-checks.js";
+import { stalledBody } from "../support/slow-body.js";
 
 interface LogLine {
   level: number;
@@ -98,6 +99,56 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
     // The structure OpenAPI 3.0 asks for: path templates and their parameters, unique
     // operationIds, every $ref resolving, its schema rules beyond JSON Schema.
     expect(openApiProblems(document)).toEqual([]);
+  });
+
+  it("cuts with a 408 a request body that stops arriving, and one that trickles too slowly; a body in time is answered", async () => {
+    const lines: string[] = [];
+    server = await startServer(engine, {
+      logStream: { write: (line) => void lines.push(line) },
+      bodyDeadlines: {
+        idleMs: 400,
+        slowAfterMs: 1_000,
+        minBytesPerSecond: 200,
+        closingGraceMs: 60_000,
+        checkEveryMs: 50,
+      },
+    });
+    const headers = {
+      authorization: `Bearer ${server.keys.operator}`,
+      "content-type": "application/json",
+    };
+    const deadline = (ms: number) =>
+      new Promise<"late">((resolve) => setTimeout(resolve, ms, "late").unref());
+
+    const stopped = await stalledBody(server.base, "/api/v1/customers", headers, '{"orgName":');
+    expect(await Promise.race([stopped.closed, deadline(10_000)])).toMatch(
+      /^HTTP\/1\.1 408 Request Timeout\r\n/,
+    );
+
+    // A space every 100 ms: never idle for 400 ms, but 10 bytes/s where 200 are asked.
+    const trickle = await stalledBody(server.base, "/api/v1/customers", headers, "{");
+    let sent = 0;
+    const pace = setInterval(() => {
+      if (sent++ < 200 && !trickle.socket.destroyed) trickle.socket.write(" ");
+    }, 100);
+    try {
+      expect(await Promise.race([trickle.closed, deadline(10_000)])).toMatch(
+        /^HTTP\/1\.1 408 Request Timeout\r\n/,
+      );
+    } finally {
+      clearInterval(pace);
+    }
+    expect(sent).toBeGreaterThanOrEqual(5);
+
+    const added = await server.call("POST", "/api/v1/customers", {
+      key: "operator",
+      json: { orgName: "In Time Ltd" },
+    });
+    expect(added.status).toBe(201);
+    const cuts = lines
+      .map((line) => JSON.parse(line) as LogLine)
+      .filter((line) => line.msg === "request body cut: it did not arrive in time");
+    expect(cuts.map((line) => line.reason)).toEqual(["nothing arrived", "arriving too slowly"]);
   });
 
   it("serves a browsable page of the document with no external assets", async () => {
