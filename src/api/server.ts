@@ -80,7 +80,12 @@ const readiness: Record<number, ReplyDeclaration> = {
     "Not ready: the figures when the database answered, none when it did not or the process is shutting down",
     closedObject(
       {
-        status: oneOfText(["migrations pending", "database unreachable", "shutting down"]),
+        status: oneOfText([
+          "migrations pending",
+          "database newer than custhub",
+          "database unreachable",
+          "shutting down",
+        ]),
         ...healthFields,
       },
       ["database", "migration", "latestMigration", "customers", "queues"],
@@ -149,6 +154,15 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
       if (options.stopping?.()) return reply.status(503).send({ status: "shutting down" });
       try {
         const health = await hub.health();
+        if (health.migration > health.latestMigration) {
+          // A newer custhub migrated the database while this one ran: only the newer one knows
+          // its schema, and the figures name both migrations.
+          app.log.warn(
+            { migration: health.migration, latestMigration: health.latestMigration },
+            "not ready: a newer custhub has migrated the database; run the newer custhub",
+          );
+          return reply.status(503).send({ status: "database newer than custhub", ...health });
+        }
         const ready = health.migration === health.latestMigration;
         return reply
           .status(ready ? 200 : 503)

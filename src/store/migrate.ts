@@ -6,6 +6,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { CusthubError } from "../domain/errors.js";
 import type { Database } from "./database.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
@@ -37,8 +38,24 @@ export interface MigrationReport {
   current: number;
 }
 
+const numbered = (id: number): string => String(id).padStart(4, "0");
+
+/**
+ * Refuses a database a newer custhub has migrated: this one does not know its schema, and would
+ * read and write it as if it were its own.
+ */
+export function checkNotNewer(migration: number, latestMigration: number): void {
+  if (migration <= latestMigration) return;
+  throw new CusthubError(
+    "GENERAL_ERROR",
+    `The database is at migration ${numbered(migration)}, newer than the latest this custhub knows, ${numbered(latestMigration)}: a newer custhub has migrated it. Run the newer custhub: this one does not know that schema and changes nothing in it.`,
+    { migration, latestMigration },
+  );
+}
+
 export async function migrate(db: Database): Promise<MigrationReport> {
   const migrations = await listMigrations();
+  checkNotNewer(await currentMigration(db), migrations.at(-1)?.id ?? 0);
   const applied: string[] = [];
   for (const migration of migrations) {
     const ran = await db.transaction(async (tx) => {
@@ -59,7 +76,7 @@ export async function migrate(db: Database): Promise<MigrationReport> {
       ]);
       return true;
     });
-    if (ran) applied.push(`${String(migration.id).padStart(4, "0")}_${migration.name}`);
+    if (ran) applied.push(`${numbered(migration.id)}_${migration.name}`);
   }
   return { applied, current: migrations.at(-1)?.id ?? 0 };
 }

@@ -151,6 +151,26 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
     expect(cuts.map((line) => line.reason)).toEqual(["nothing arrived", "arriving too slowly"]);
   });
 
+  it("fails /readyz naming both migrations once a newer custhub has migrated the database it runs on", async () => {
+    const lines: string[] = [];
+    server = await startServer(engine, { logStream: { write: (line) => void lines.push(line) } });
+    const { latestMigration } = await server.hub.health();
+    expect((await server.call("GET", "/readyz")).status).toBe(200);
+    await server.hub.db.query("INSERT INTO custhub_migrations (id, name) VALUES ($1, 'newer')", [
+      latestMigration + 1,
+    ]);
+    const reply = await server.call<Record<string, unknown>>("GET", "/readyz");
+    expect(reply.status).toBe(503);
+    expect(reply.body).toMatchObject({
+      status: "database newer than custhub",
+      migration: latestMigration + 1,
+      latestMigration,
+    });
+    expect(lines.map((line) => (JSON.parse(line) as LogLine).msg)).toContain(
+      "not ready: a newer custhub has migrated the database; run the newer custhub",
+    );
+  });
+
   it("serves a browsable page of the document with no external assets", async () => {
     server = await startServer(engine);
     const reply = await server.call<string>("GET", "/api/v1/docs");

@@ -8,6 +8,8 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { lockFileOf } from "../../src/services/data-dir-lock.js";
+import { openHub } from "../../src/services/hub.js";
+import { listMigrations } from "../../src/store/migrate.js";
 import { CLI, runCli, type CliResult } from "../support/cli.js";
 import { exited, killServers, startServe } from "../support/serve-process.js";
 import { tempDir } from "../support/temp-dirs.js";
@@ -98,4 +100,27 @@ describe("custhub serve that cannot start", () => {
       await new Promise((resolve) => taken.close(resolve));
     }
   }, 60_000);
+
+  it("exits 1 with one line naming both migrations, as every command does, on a database a newer custhub migrated", async () => {
+    const dir = tempDir();
+    const migrated = await runCli(["--data", dir, "migrate"]);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const latest = (await listMigrations()).at(-1)!.id;
+    const hub = await openHub({ dataDir: dir, databaseUrl: undefined });
+    try {
+      await hub.db.query("INSERT INTO custhub_migrations (id, name) VALUES ($1, 'newer')", [
+        latest + 1,
+      ]);
+    } finally {
+      await hub.close();
+    }
+    const pad = (id: number) => String(id).padStart(4, "0");
+    const line = new RegExp(
+      `^error GENERAL_ERROR: The database is at migration ${pad(latest + 1)}, newer than the latest this custhub knows, ${pad(latest)}: .*Run the newer custhub`,
+    );
+    expectOneErrorLine(await serveThatEnds(["--data", dir, "serve", "--port", "0"]), 1, line);
+    expect(existsSync(lockFileOf(dir))).toBe(false);
+    expectOneErrorLine(await runCli(["--data", dir, "config", "list"]), 1, line);
+    expectOneErrorLine(await runCli(["--data", dir, "migrate"]), 1, line);
+  }, 120_000);
 });

@@ -74,6 +74,32 @@ describe.each(engines)("migrations on $name", (engine) => {
     expect((await hub.health()).migration).toBe(latest);
   });
 
+  it("refuses a database a newer custhub migrated, naming both migrations, and applies nothing", async () => {
+    const hub = await engine.freshHub();
+    const latest = await latestMigration();
+    const newer = latest + 1;
+    await hub.db.query(
+      "INSERT INTO custhub_migrations (id, name) VALUES ($1, 'from_a_newer_one')",
+      [newer],
+    );
+    const pad = (id: number) => String(id).padStart(4, "0");
+    const refusal = await migrate(hub.db).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toMatchObject({
+      code: "GENERAL_ERROR",
+      message: expect.stringMatching(
+        new RegExp(
+          `database is at migration ${pad(newer)}, newer than the latest this custhub knows, ${pad(latest)}: .*Run the newer custhub`,
+        ),
+      ),
+      details: { migration: newer, latestMigration: latest },
+    });
+    expect(await migrationCount(hub.db)).toBe((await listMigrations()).length + 1);
+    expect(await hub.health()).toMatchObject({ migration: newer, latestMigration: latest });
+  });
+
   it("runs migrate twice at once on a migrated hub safely", async () => {
     const hub = await engine.freshHub();
     const latest = await latestMigration();
