@@ -79,8 +79,12 @@ describe.each(engines)("the data-sync schedule on $name", (engine) => {
     await waitFor(async () => receiver.acceptedFor(cy).length === 1, 15_000);
     await waitFor(async () => runs.length >= 2);
     // No run but the first until the cron is cleared, then one a second: never back to back.
+    // A start is when the run's record was written, some queries after the schedule's own start:
+    // on a loaded machine those queries can take a few hundred ms longer for one run than for the
+    // next, so two starts a second apart can be recorded well under a second apart. Runs back to
+    // back follow each other within the time of an empty run.
     const starts = runs.map((run) => new Date(run.startedAt).getTime());
     const gaps = starts.slice(1).map((start, index) => start - starts[index]!);
-    expect(gaps.filter((gap) => gap < 900)).toEqual([]);
+    expect(gaps.filter((gap) => gap < 500)).toEqual([]);
   });
 });
