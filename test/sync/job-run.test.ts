@@ -639,7 +639,9 @@ describe.each(engines)("data-sync job on $name", (engine) => {
 
   it("records time-outs and dropped connections as failures; a refused token stops the run without an attempt", async () => {
     const sync = await configureSync(hub, receiver, {
-      tuning: { timeoutMs: 300, leaseSeconds: 5, retry: { baseMs: 60_000, maxMs: 60_000 } },
+      // The hanging request waits this long; the fine one must be answered within it, which a
+      // loaded machine can miss when it is a fraction of a second.
+      tuning: { timeoutMs: 2_000, retry: { baseMs: 60_000, maxMs: 60_000 } },
     });
     const [slow, dropped, fine] = (await addCustomers(hub, ["Slow", "Dropped", "Fine"])) as [
       string,
@@ -680,10 +682,16 @@ describe.each(engines)("data-sync job on $name", (engine) => {
     const sync = await configureSync(hub, receiver);
     const customers = await addCustomers(hub, ["A", "B"]);
     await movePendingBatch(hub.db, 10, await pendingHighWater(hub.db));
-    // A worker that claimed both rows and died.
-    expect(await claimDeliverable(hub.db, "dead-worker", 10, 1)).toHaveLength(2);
+    // A worker that claimed both rows and died. Its lease is long: however slowly this machine
+    // gets to the run below, the lease still holds then.
+    expect(await claimDeliverable(hub.db, "dead-worker", 10, 600)).toHaveLength(2);
     expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 0 });
-    await waitFor(async () => !(await progressRows(hub)).some((row) => row.leased), 5_000);
+    expect((await progressRows(hub)).map((row) => row.leased)).toEqual([true, true]);
+    // The lease ends (moved to the past here, rather than waited out).
+    await hub.db.query(
+      "UPDATE data_sync_progress_queue SET lease_until = now() - interval '1 second'",
+    );
+    expect((await progressRows(hub)).some((row) => row.leased)).toBe(false);
     expect(await sync.runOnce(sysadmin)).toMatchObject({ outcome: "succeeded", delivered: 2 });
     expect(receiver.accepted.map((message) => message.key)).toEqual(customers);
   });
