@@ -51,7 +51,7 @@ describe.runIf(serverUrl)("custhub imports resume after a kill on postgres", () 
           .query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.import_applied_blocks`)
           .catch(() => ({ rows: [{ n: 0 }] }));
         return rows[0]!.n > 0;
-      }, 30_000);
+      }, 60_000);
       child.kill("SIGKILL");
       await exited;
 

@@ -125,7 +125,7 @@ describe.each(cliEngines)("custhub serve's log carries no canary, on $name", (en
           ["data-sync", "datanuum", "newbase", "socialhub"].every((name) =>
             serve.output().includes(`"${name} run finished"`),
           ),
-        20_000,
+        60_000,
       );
 
       // A batch file dropped into incoming/: failing blocks, then malformed XML.
@@ -133,7 +133,7 @@ describe.each(cliEngines)("custhub serve's log carries no canary, on $name", (en
       mkdirSync(incoming, { recursive: true });
       writeFileSync(join(incoming, ".sweep.xml"), droppedFile);
       renameSync(join(incoming, ".sweep.xml"), join(incoming, "sweep.xml"));
-      await waitFor(async () => serve.output().includes("stopped importing"), 20_000);
+      await waitFor(async () => serve.output().includes("stopped importing"), 60_000);
 
       // Commands beside it, with personal values and secrets on their command lines.
       const file = join(tempDir(), "sweep.xml");

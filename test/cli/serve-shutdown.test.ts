@@ -119,7 +119,7 @@ describe.each(where)("custhub serve on $name, stopping", ({ database }) => {
       await receiver.close();
       await drop();
     }
-  }, 120_000);
+  });
 
   it("with --drain-seconds, keeps serving with /readyz failing for that long when nothing is in hand; a second signal ends the wait", async () => {
     const { env, drop } = await database();
@@ -139,7 +139,7 @@ describe.each(where)("custhub serve on $name, stopping", ({ database }) => {
       killServers();
       await drop();
     }
-  }, 120_000);
+  });
 });
 
 describe.each(where)(
@@ -197,7 +197,7 @@ describe.each(where)(
         killServers();
         await drop();
       }
-    }, 120_000);
+    });
   },
 );
 
@@ -252,5 +252,5 @@ describe.runIf(serverUrl)("custhub serve on postgres, stopping with an import in
       await holder.end().catch(() => undefined);
       await created.drop();
     }
-  }, 120_000);
+  });
 });

@@ -73,7 +73,7 @@ describe("custhub serve that cannot start", () => {
       stderr: badConfig.stderr,
     });
     expect(existsSync(lockFileOf(dir))).toBe(false);
-  }, 60_000);
+  });
 
   it("exits 1 with one line naming the holder on a data dir another server serves", async () => {
     const dir = tempDir();
@@ -85,7 +85,7 @@ describe("custhub serve that cannot start", () => {
       new RegExp(`^error GENERAL_ERROR: .*in use by process ${server.pid}`),
     );
     expect(await server.stop()).toBe(0);
-  }, 120_000);
+  });
 
   it("exits 1 with one line, and stops its watcher, when its port is taken", async () => {
     const taken = createServer();
@@ -99,7 +99,7 @@ describe("custhub serve that cannot start", () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
-  }, 60_000);
+  });
 
   it("exits 1 with one line naming both migrations, as every command does, on a database a newer custhub migrated", async () => {
     const dir = tempDir();
@@ -122,5 +122,5 @@ describe("custhub serve that cannot start", () => {
     expect(existsSync(lockFileOf(dir))).toBe(false);
     expectOneErrorLine(await runCli(["--data", dir, "config", "list"]), 1, line);
     expectOneErrorLine(await runCli(["--data", dir, "migrate"]), 1, line);
-  }, 120_000);
+  });
 });

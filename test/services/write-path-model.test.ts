@@ -529,7 +529,7 @@ describe.each(engines)("the write path against one-by-one application on $name",
       ),
       { numRuns: runsOn(engine) },
     );
-  }, 120_000);
+  });
 });
 
 describe.each(engines)("the write path with writers at once on $name", (engine) => {
@@ -561,5 +561,5 @@ describe.each(engines)("the write path with writers at once on $name", (engine) 
       }),
       { numRuns: runsOn(engine) },
     );
-  }, 120_000);
+  });
 });

@@ -76,7 +76,7 @@ describe.each(cliEngines)("sync worker processes on $name", (engine) => {
       return added;
     });
     const first = startCli(["sync", "run", "--once"], store.env);
-    await waitFor(async () => killed.accepted.length >= 30, 30_000, 10);
+    await waitFor(async () => killed.accepted.length >= 30, 60_000, 10);
     first.child.kill("SIGKILL");
     expect(await first.exit).toBe("SIGKILL");
     // What the killed worker sent before it died is still being answered (10 ms each).
@@ -87,7 +87,7 @@ describe.each(cliEngines)("sync worker processes on $name", (engine) => {
     // The killed worker's claimed rows come back when their lease (5 s) ends.
     const second = startCli(["sync", "run"], store.env);
     const distinct = (): number => new Set(killed.accepted.map((message) => message.uniqueId)).size;
-    await waitFor(async () => distinct() === messages, 40_000);
+    await waitFor(async () => distinct() === messages, 120_000);
     second.child.kill("SIGTERM");
     expect(await second.exit).toBe(0);
     expect(second.output()).toMatch(/run \d+ succeeded/);
@@ -136,7 +136,7 @@ describe.each(cliEngines)("sync worker processes on $name", (engine) => {
       return addCustomers(hub, ["Served1", "Served2"]);
     });
     const serve = startCli(["serve", "--port", "0"], store.env);
-    await waitFor(async () => receiver.accepted.length === 2, 30_000);
+    await waitFor(async () => receiver.accepted.length === 2, 60_000);
     serve.child.kill("SIGTERM");
     expect(await serve.exit).toBe(0);
     expect(receiver.accepted.map((message) => message.key)).toEqual(customers);
