@@ -22,8 +22,10 @@ export function runCli(
     const child = execFile(
       process.execPath,
       [CLI, ...args],
-      // Room for a long output (a large import's review) beside execFile's 1 MiB default.
-      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      // Room for a long output (a large import's review) beside execFile's 1 MiB default. The
+      // timeout ends a command that hangs, well before the test's own; an import of thousands of
+      // blocks on a loaded machine can take most of a minute.
+      { env: { PATH: process.env.PATH, ...env }, timeout: 240_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
