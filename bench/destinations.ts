@@ -32,7 +32,7 @@ import { toCustomerResponse } from "../src/domain/customer-response.js";
 import type { Actor } from "../src/domain/roles.js";
 import type { Database } from "../src/store/database.js";
 import { enqueueCustomerChanges } from "../src/store/outbox.js";
-import type { JobRun } from "../src/store/sync-queue.js";
+import type { JobRun } from "../src/store/sync-job-runs.js";
 import { DataSync } from "../src/sync/data-sync.js";
 import { destinationNamed } from "../src/sync/destinations/index.js";
 import { DataSyncReceiver } from "../test/simulators/datasync-receiver.js";

@@ -13,7 +13,7 @@ import {
 } from "../store/migrate.js";
 import { countCustomers, CUSTOMERS_TABLE } from "../store/customers.js";
 import { queueDepths } from "../store/outbox.js";
-import { destinationQueueStats, type DestinationQueueStats } from "../store/sync-queue.js";
+import { destinationQueueStats, type DestinationQueueStats } from "../store/sync-queue-depths.js";
 import type { Config } from "./config.js";
 import { acquireDataDirLock, lockStateOf, type DataDirLock } from "./data-dir-lock.js";
 import { CustomerService } from "./customers.js";

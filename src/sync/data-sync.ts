@@ -12,17 +12,14 @@ import { assertAllowed, CREDENTIALS_PERMISSION, type Actor } from "../domain/rol
 import { shortestLeaseSeconds, type Settings } from "../domain/settings.js";
 import { SAMPLE_MESSAGE, type DataSyncMessage } from "../domain/sync-messages.js";
 import type { Hub } from "../services/hub.js";
+import { destinationPause, type DestinationPause } from "../store/sync-pauses.js";
 import {
-  destinationPause,
   listDeadLetters,
-  listJobRuns,
   requeueDeadLetters,
-  syncQueueDepths,
   type DeadLetter,
-  type DestinationPause,
-  type JobRun,
-  type SyncQueueDepths,
-} from "../store/sync-queue.js";
+} from "../store/sync-dead-letters.js";
+import { listJobRuns, type JobRun } from "../store/sync-job-runs.js";
+import { syncQueueDepths, type SyncQueueDepths } from "../store/sync-queue-depths.js";
 import type { DestinationDefinition } from "./destination.js";
 import { DestinationService } from "./destinations-service.js";
 import {

@@ -6,7 +6,7 @@
  * claims rows and hands each to `deliver`.
  */
 import type { Queryable } from "../store/database.js";
-import type { ClaimedRow } from "../store/sync-queue.js";
+import type { ClaimedRow } from "../store/sync-deliveries.js";
 import type { CredentialLocation } from "./secrets/credential-store.js";
 import type { Secret } from "./secrets/secret.js";
 

@@ -28,24 +28,26 @@ import {
 import {
   activePauses,
   destinationPause,
-  destinationQueueStats,
+  resumeDestination,
+  type DestinationPause,
+} from "../store/sync-pauses.js";
+import { destinationQueueStats, syncQueueDepths } from "../store/sync-queue-depths.js";
+import {
   finishJobRun,
   getJobRun,
   lastJobRuns,
-  listDeadLetters,
   listJobRuns,
   listRunResults,
-  queueManualUpdates,
-  requeueDeadLetters,
-  resumeDestination,
   startJobRun,
-  syncQueueDepths,
-  type DeadLetter,
-  type DestinationPause,
   type JobRun,
-  type ManualUpdate,
   type StoredRunResult,
-} from "../store/sync-queue.js";
+} from "../store/sync-job-runs.js";
+import {
+  listDeadLetters,
+  requeueDeadLetters,
+  type DeadLetter,
+} from "../store/sync-dead-letters.js";
+import { queueManualUpdates, type ManualUpdate } from "../store/sync-queue.js";
 import { tuningOf } from "./data-sync.js";
 import type { Destination, DestinationDefinition } from "./destination.js";
 import {

@@ -6,7 +6,7 @@
  *
  * The run is a small pipeline, so that the receiver, not the database, sets the pace:
  * - claims take due rows under a lease, only the oldest row of each customer
- *   (src/store/sync-queue.ts), so one customer's messages never overtake each other; a claim
+ *   (src/store/sync-deliveries.ts), so one customer's messages never overtake each other; a claim
  *   tops the rows in hand up to four times the concurrency when they fall to twice it, so the
  *   deliveries never wait for one;
  * - deliveries run `concurrency` at a time over one keep-alive pool;
@@ -24,21 +24,21 @@ import { toError } from "../domain/errors.js";
 import type { Database } from "../store/database.js";
 import {
   claimDeliverable,
-  destinationPause,
-  dropExpiredHolds,
-  finishJobRun,
-  heartbeatJobRun,
-  movePendingBatch,
-  pendingHighWater,
-  reclaimQueueSpace,
   recordOutcomes,
-  startJobRun,
   type ClaimedRow,
   type DeliveryOutcomes,
+} from "../store/sync-deliveries.js";
+import { destinationPause } from "../store/sync-pauses.js";
+import { dropExpiredHolds, reclaimQueueSpace } from "../store/sync-queue-upkeep.js";
+import {
+  finishJobRun,
+  heartbeatJobRun,
+  startJobRun,
   type JobRun,
   type JobRunCounts,
   type RunResultOutcome,
-} from "../store/sync-queue.js";
+} from "../store/sync-job-runs.js";
+import { movePendingBatch, pendingHighWater } from "../store/sync-queue.js";
 import { honourRetryAfter, retryDelayMs } from "./backoff.js";
 import type { DeliveryResult, Destination } from "./destination.js";
 import { silentLogger, type JobTuning, type SyncLogger } from "./types.js";

@@ -13,7 +13,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { nextCronTime, type CronSchedule } from "../domain/cron.js";
 import { toError } from "../domain/errors.js";
-import type { JobRun } from "../store/sync-queue.js";
+import type { JobRun } from "../store/sync-job-runs.js";
 import type { SyncLogger } from "./types.js";
 
 export interface ScheduleSettings {

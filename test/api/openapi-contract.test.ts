@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { OpenApiDocument } from "../../src/api/openapi.js";
 import { ROLES, type Role } from "../../src/domain/roles.js";
-import { pauseDestination } from "../../src/store/sync-queue.js";
+import { pauseDestination } from "../../src/store/sync-pauses.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
 import { DatanuumReceiver } from "../simulators/datanuum-receiver.js";
 import { cutOffImport } from "../support/cut-off-import.js";

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { openHub } from "../../src/services/hub.js";
-import { pauseDestination } from "../../src/store/sync-queue.js";
+import { pauseDestination } from "../../src/store/sync-pauses.js";
 import { CLI, runCli, type CliResult } from "../support/cli.js";
 import { exited, killServers, startServe } from "../support/serve-process.js";
 import { createServerDatabase, serverUrl } from "../support/server-database.js";

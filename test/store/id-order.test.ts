@@ -6,7 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { insertRewardConfig, listRewardConfigs } from "../../src/store/destinations.js";
-import { finishJobRun, lastJobRuns, listJobRuns, startJobRun } from "../../src/store/sync-queue.js";
+import {
+  finishJobRun,
+  lastJobRuns,
+  listJobRuns,
+  startJobRun,
+} from "../../src/store/sync-job-runs.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
 

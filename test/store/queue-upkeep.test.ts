@@ -4,7 +4,7 @@
  * everything ever queued (docs/sync.md, "Queue upkeep on the embedded database").
  */
 import { describe, expect, it } from "vitest";
-import { QUEUE_VACUUM_ROWS, reclaimQueueSpace } from "../../src/store/sync-queue.js";
+import { QUEUE_VACUUM_ROWS, reclaimQueueSpace } from "../../src/store/sync-queue-upkeep.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";
 

@@ -9,13 +9,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Hub } from "../../src/services/hub.js";
-import { listDeadLetters, listRunResults } from "../../src/store/sync-queue.js";
+import { listDeadLetters } from "../../src/store/sync-dead-letters.js";
+import { listRunResults } from "../../src/store/sync-job-runs.js";
 import { tuningOf } from "../../src/sync/data-sync.js";
 import type { DeliveryResult, Destination } from "../../src/sync/destination.js";
 import { DataSyncDestination } from "../../src/sync/destinations/datasync/datasync-destination.js";
 import { runSyncJob } from "../../src/sync/job-run.js";
 import { Secret } from "../../src/sync/secrets/secret.js";
-import type { ClaimedRow } from "../../src/store/sync-queue.js";
+import type { ClaimedRow } from "../../src/store/sync-deliveries.js";
 import { DataSyncReceiver, type Behaviour } from "../simulators/datasync-receiver.js";
 import { engines } from "../support/databases.js";
 import type { JobTuning, SyncLogger } from "../../src/sync/types.js";

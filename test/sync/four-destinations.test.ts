@@ -12,7 +12,7 @@ import type { Actor } from "../../src/domain/roles.js";
 import type { CustomerRequest } from "../../src/domain/requests.js";
 import type { Hub } from "../../src/services/hub.js";
 import type { DataSync } from "../../src/sync/data-sync.js";
-import type { JobRun } from "../../src/store/sync-queue.js";
+import type { JobRun } from "../../src/store/sync-job-runs.js";
 import type { JobTuning } from "../../src/sync/types.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
 import { DatanuumReceiver } from "../simulators/datanuum-receiver.js";

@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openHub, type Hub } from "../../src/services/hub.js";
 import { movePendingBatch, pendingHighWater } from "../../src/store/sync-queue.js";
-import { claimDeliverable, pauseDestination } from "../../src/store/sync-queue.js";
+import { claimDeliverable } from "../../src/store/sync-deliveries.js";
+import { pauseDestination } from "../../src/store/sync-pauses.js";
 import { engines } from "../support/databases.js";
 import { waitFor } from "../support/wait.js";
 import { DataSyncReceiver, type Behaviour } from "../simulators/datasync-receiver.js";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { emptyCustomer, type CustomerState } from "../../src/domain/customer.js";
 import { toCustomerResponse } from "../../src/domain/customer-response.js";
 import { isCusthubError } from "../../src/domain/errors.js";
-import type { ClaimedRow } from "../../src/store/sync-queue.js";
+import type { ClaimedRow } from "../../src/store/sync-deliveries.js";
 import type { Destination, DeliveryResult } from "../../src/sync/destination.js";
 import {
   newbaseCustomerOf,

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openHub, type Hub } from "../../src/services/hub.js";
-import type { JobRun } from "../../src/store/sync-queue.js";
+import type { JobRun } from "../../src/store/sync-job-runs.js";
 import type { SyncScheduler } from "../../src/sync/scheduler.js";
 import { DataSyncReceiver } from "../simulators/datasync-receiver.js";
 import { engines } from "../support/databases.js";

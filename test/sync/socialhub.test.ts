@@ -6,7 +6,7 @@ import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { emptyCustomer, type CustomerState } from "../../src/domain/customer.js";
 import { toCustomerResponse } from "../../src/domain/customer-response.js";
-import type { ClaimedRow } from "../../src/store/sync-queue.js";
+import type { ClaimedRow } from "../../src/store/sync-deliveries.js";
 import type { Destination } from "../../src/sync/destination.js";
 import {
   socialhubMessageOf,

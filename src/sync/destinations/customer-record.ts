@@ -4,7 +4,7 @@
  * preferred entry, and trimmed text.
  */
 import type { CustomerResponse } from "../../domain/customer-response.js";
-import type { ClaimedRow } from "../../store/sync-queue.js";
+import type { ClaimedRow } from "../../store/sync-deliveries.js";
 
 /** The record a row carries, or why it cannot be read. */
 export function customerRecordOf(row: ClaimedRow): CustomerResponse | string {

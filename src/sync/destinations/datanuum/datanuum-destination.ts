@@ -6,7 +6,7 @@
  * response results and any errors").
  */
 import { CusthubError, isCusthubError } from "../../../domain/errors.js";
-import type { ClaimedRow } from "../../../store/sync-queue.js";
+import type { ClaimedRow } from "../../../store/sync-deliveries.js";
 import type { DeliveryResult, Destination, DestinationDefinition } from "../../destination.js";
 import { retryAfterMs } from "../../backoff.js";
 import { HttpClient } from "../../http/http-client.js";

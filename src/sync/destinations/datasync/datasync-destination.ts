@@ -1,7 +1,7 @@
 /** The data-sync endpoint as a `Destination`: its settings, mapping and client put together. */
 import { isCusthubError } from "../../../domain/errors.js";
 import type { DataSyncMessage } from "../../../domain/sync-messages.js";
-import type { ClaimedRow } from "../../../store/sync-queue.js";
+import type { ClaimedRow } from "../../../store/sync-deliveries.js";
 import type { DestinationDefinition, Destination, DeliveryResult } from "../../destination.js";
 import { retryAfterMs } from "../../backoff.js";
 import { HttpClient, type HttpAnswer } from "../../http/http-client.js";

@@ -7,7 +7,7 @@
  * a DELETE is skipped. Wire: docs/connectors.md.
  */
 import { CusthubError } from "../../../domain/errors.js";
-import type { ClaimedRow } from "../../../store/sync-queue.js";
+import type { ClaimedRow } from "../../../store/sync-deliveries.js";
 import type {
   DeliveryResult,
   Destination,
