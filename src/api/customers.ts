@@ -1,6 +1,6 @@
 /** Customer routes: read one by customerID, look up by alternate key, search with paging (SPEC 10). */
 import type { FastifyInstance } from "fastify";
-import { MAX_ALTERNATE_ID_LENGTH } from "../domain/apply-request.js";
+import { MAX_ALTERNATE_ID_LENGTH } from "../domain/request-keys.js";
 import { CusthubError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
 import { customerPageSchema, customerRecordSchema } from "./schemas/customer-record.js";

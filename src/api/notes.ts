@@ -10,7 +10,7 @@
  * both be answered 201, and the Update path still stores it only once.
  */
 import type { FastifyInstance } from "fastify";
-import { sameNoteType } from "../domain/apply-request.js";
+import { sameNoteType } from "../domain/apply-lists.js";
 import type { CustomerState } from "../domain/customer.js";
 import { CusthubError } from "../domain/errors.js";
 import type { NoteAction, NoteInput } from "../domain/requests.js";

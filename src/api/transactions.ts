@@ -4,7 +4,7 @@
  * the parts custhub reads and lets the rest through, kept as given.
  */
 import type { FastifyInstance } from "fastify";
-import { MAX_ALTERNATE_ID_LENGTH } from "../domain/apply-request.js";
+import { MAX_ALTERNATE_ID_LENGTH } from "../domain/request-keys.js";
 import { MAX_AMOUNT, MAX_LINE_ITEMS, MAX_QUANTITY } from "../domain/transactions.js";
 import type { Hub } from "../services/hub.js";
 import { changeContextOf } from "./customer-writes.js";

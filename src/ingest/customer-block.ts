@@ -190,7 +190,7 @@ function customerRequest(block: XmlElement): CustomerRequest {
       };
     });
     // One attribute named in several elements holds all their values: the rules gather them
-    // (apply-request.ts), for every channel.
+    // (apply-lists.ts), for every channel.
     request.customAttributes = given;
   }
   const notes = containerOf(block, "CustomerNotes");

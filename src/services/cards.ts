@@ -31,7 +31,7 @@ import {
 import { loadCustomerForUpdate } from "../store/customer-lock.js";
 import { findKeyHolders, keyId, loadCustomers } from "../store/customers.js";
 import { unknownKeyTypes } from "../store/reference-data.js";
-import { unknownKeyTypeNote } from "../domain/apply-request.js";
+import { unknownKeyTypeNote } from "../domain/request-keys.js";
 import { retryingDeadlocks, type Database } from "../store/database.js";
 import {
   dataSyncEnabled,

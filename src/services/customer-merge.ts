@@ -18,7 +18,7 @@ import { canonicalCustomerID } from "../domain/customer.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";
 import { readWriteReference, unknownKeyTypes } from "../store/reference-data.js";
-import { unknownKeyTypeNote } from "../domain/apply-request.js";
+import { unknownKeyTypeNote } from "../domain/request-keys.js";
 import { moveTransactions } from "../store/transactions.js";
 import {
   allocateCustomerIds,

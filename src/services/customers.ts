@@ -24,12 +24,11 @@ import {
   applyUpdate,
   createCustomer,
   deactivateCustomer,
-  identifyingKeys,
   mergeAddOrUpdate,
-  requestedAlternateKeys,
   type ApplyContext,
   type Applied,
 } from "../domain/apply-request.js";
+import { identifyingKeys, requestedAlternateKeys } from "../domain/request-keys.js";
 import {
   canonicalCustomerID,
   fateOf,

@@ -4,7 +4,7 @@
  * rather than a change silently not made. `nullable` (an Ajv keyword that is also OpenAPI 3.0's)
  * marks the fields that `null` clears (requests.ts: null = cleared, absent = left as it is).
  */
-import { MAX_ALTERNATE_ID_LENGTH } from "../../domain/apply-request.js";
+import { MAX_ALTERNATE_ID_LENGTH } from "../../domain/request-keys.js";
 import { NAME_LOCATIONS } from "../../domain/customer.js";
 import { SETTINGS } from "../../domain/settings.js";
 
