@@ -3,12 +3,13 @@
  * become one new customer. The new record takes its identity and contact data from the source,
  * the alternate keys, attributes, cards and notes of every duplicate, the earliest and latest
  * dates, and the sums of the activity totals. The duplicates stay, inactive, pointing at it.
+ * The merge configuration is read in merge-rules.ts, the "Customer Merge Override" applied in
+ * merge-override.ts.
  */
 import type { Applied } from "./apply-request.js";
 import { contentKey, type EntryKind } from "./contact-entries.js";
 import {
   emptyCustomer,
-  fateOf,
   type ActivitySummary,
   type Address,
   type ContactEntryFlags,
@@ -17,163 +18,7 @@ import {
   type Telephone,
 } from "./customer.js";
 import { CusthubError } from "./errors.js";
-
-/** How a kind of contact data is taken: the source's, the first duplicate that has some, or all. */
-export type EntryMergeRule = "SOURCE" | "BEST_MATCH" | "ALL";
-
-/** The merge configuration options of seeds/003, as settings. */
-export interface MergeRules {
-  contactPermissions: "SOURCE" | "YES" | "NO";
-  dateOfBirth: "SOURCE" | "BEST_MATCH";
-  emailAddress: EntryMergeRule;
-  homeLocation: "SOURCE" | "BEST_MATCH";
-  mailAddress: EntryMergeRule;
-  phoneNumbers: EntryMergeRule;
-  /** "Duplicate Customer Merge Limit": most records merged into one. */
-  mergeLimit: number;
-  /** "Duplicate Customer Rules": the criteria that pick a source when none is given, in order. */
-  duplicateRules: DuplicateRule[];
-  /** "Customer Merge - Attributes": attribute names (upper case) whose one holder's values win. */
-  preferredAttributes: string[];
-  /** "Customer Merge Override": what to do in each of the document's scenarios. */
-  override: MergeOverride;
-}
-
-export interface MergeOverride {
-  notFound: "FAIL" | "SKIP";
-  hasCards: "MERGE" | "SKIP" | "FAIL";
-  hasTransactions: "MERGE" | "SKIP" | "FAIL";
-  sourceNotMergeable: "FAIL" | "CHOOSE";
-}
-
-/** One customer a merge request names, as found (undefined: no active customer matches). */
-export interface MergeParticipant {
-  /** `source`, or `target N`. */
-  role: string;
-  /** How the request named it, for messages: `customerID 12`, `alternate key EMAIL a@b.c`. */
-  described: string;
-  customer: CustomerState | undefined;
-}
-
-/** A customer the override rules left out of the merge, and why. */
-export interface SkippedParticipant {
-  role: string;
-  customerID: string | null;
-  reason: "NOT_FOUND" | "HAS_CARDS" | "HAS_TRANSACTIONS";
-  /** The party as the request named it: `target 2 CustomerID 1001`, `source EMAIL key`, ... */
-  named: string;
-}
-
-/**
- * Applies "Customer Merge Override" (seeds/003) to the customers a merge request names: a target
- * not found is refused or left out; a customer holding cards or with transactions is merged, left
- * out or refused; a source that cannot be merged (not found, or left out) is refused or replaced
- * by one of the targets chosen by the Duplicate Customer Rules. custhub holds no promotion
- * responses, so the document's fourth scenario never arises. Returns who is merged; throws
- * `CUSTOMER_NOT_FOUND` or `MERGE_CUSTOMER_CREATION_EXCEPTION` naming the customer at fault.
- *
- * @example
- * // override.hasCards = "SKIP": a target holding a card stays as it is; the others merge.
- */
-export function applyMergeOverride(
-  participants: readonly MergeParticipant[],
-  rules: MergeRules,
-): { source: CustomerState | null; targets: CustomerState[]; skipped: SkippedParticipant[] } {
-  const skipped: SkippedParticipant[] = [];
-  let source: CustomerState | null = null;
-  const targets: CustomerState[] = [];
-  for (const participant of participants) {
-    const isSource = participant.role === "source";
-    const reason = exclusionOf(participant, rules.override);
-    if (reason === null) {
-      if (isSource) source = participant.customer!;
-      else targets.push(participant.customer!);
-      continue;
-    }
-    // A FAIL rule for cards or transactions refuses the whole merge, whoever holds them; a source
-    // that cannot be merged (not found, or left out) is refused or replaced as its own rule says.
-    const refused = isSource
-      ? rules.override.sourceNotMergeable === "FAIL" ||
-        (reason !== "NOT_FOUND" && ruleOf(reason, rules.override) === "FAIL")
-      : ruleOf(reason, rules.override) === "FAIL";
-    if (refused) throw refusal(participant, reason);
-    skipped.push({
-      role: participant.role,
-      customerID: participant.customer?.customerID ?? null,
-      reason,
-      named: participant.described,
-    });
-  }
-  if ((source ? 1 : 0) + targets.length < 2) {
-    throw new CusthubError(
-      "MERGE_CUSTOMER_CREATION_EXCEPTION",
-      `Nothing left to merge once the Customer Merge Override left out ${skipped
-        .map((s) => `the ${s.role} (${s.reason})`)
-        .join(", ")}.`,
-      { skipped },
-    );
-  }
-  return { source, targets, skipped };
-}
-
-function refusal(
-  participant: MergeParticipant,
-  reason: SkippedParticipant["reason"],
-): CusthubError {
-  if (reason === "NOT_FOUND") {
-    // Named by the CustomerID of a customer no longer active: say what became of it, so a file
-    // imported again after its merge can be told from a wrong ID.
-    const gone = participant.customer;
-    const fate = gone ? `: it ${fateOf(gone)}` : "";
-    return new CusthubError(
-      "CUSTOMER_NOT_FOUND",
-      `No active customer matches the ${participant.described}${fate}.`,
-      { role: participant.role },
-    );
-  }
-  const customerID = participant.customer!.customerID;
-  return new CusthubError(
-    "MERGE_CUSTOMER_CREATION_EXCEPTION",
-    `The ${participant.role} (customer ${customerID}) ${reason === "HAS_CARDS" ? "holds cards" : "has transactions"}, and the Customer Merge Override ${participant.role === "source" ? "cannot merge it" : "refuses such a merge"}.`,
-    { role: participant.role, customerID, reason },
-  );
-}
-
-function exclusionOf(
-  participant: MergeParticipant,
-  override: MergeOverride,
-): SkippedParticipant["reason"] | null {
-  const customer = participant.customer;
-  if (!customer?.active) return "NOT_FOUND";
-  if (override.hasCards !== "MERGE" && customer.cards.length > 0) return "HAS_CARDS";
-  if (override.hasTransactions !== "MERGE" && hasTransactions(customer)) return "HAS_TRANSACTIONS";
-  return null;
-}
-
-function ruleOf(reason: SkippedParticipant["reason"], override: MergeOverride): string {
-  return reason === "HAS_CARDS"
-    ? override.hasCards
-    : reason === "HAS_TRANSACTIONS"
-      ? override.hasTransactions
-      : override.notFound;
-}
-
-function hasTransactions(customer: CustomerState): boolean {
-  return (
-    Number(customer.lifetimeActivitySummary.totalTransactionCount) > 0 ||
-    customer.firstPurchaseDate !== null
-  );
-}
-
-export const DUPLICATE_RULES = [
-  "LAST_ACTIVITY",
-  "HAS_CARD",
-  "HAS_EMAIL",
-  "HAS_PHONE",
-  "HAS_ADDRESS",
-  "HAS_ATTRIBUTES",
-] as const;
-export type DuplicateRule = (typeof DUPLICATE_RULES)[number];
+import type { DuplicateRule, EntryMergeRule, MergeRules } from "./merge-rules.js";
 
 export interface MergeResult {
   merged: Applied;
@@ -465,50 +310,4 @@ function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
     seen.add(k);
     return true;
   });
-}
-
-/** The merge rules from the settings (seeds/003 "Customer Merge" configuration). */
-export function mergeRulesFrom(settings: {
-  CustomerMergeContactPermissions: string | null;
-  CustomerMergeDateOfBirth: string | null;
-  CustomerMergeEmailAddress: string | null;
-  CustomerMergeHomeLocation: string | null;
-  CustomerMergeMailAddress: string | null;
-  CustomerMergePhoneNumbers: string | null;
-  DuplicateCustomerMergeLimit: number;
-  DuplicateCustomerRules: string | null;
-  CustomerMergeAttributes: string | null;
-  CustomerMergeOverrideNotFound: string | null;
-  CustomerMergeOverrideHasCards: string | null;
-  CustomerMergeOverrideHasTransactions: string | null;
-  CustomerMergeOverrideSourceNotMergeable: string | null;
-}): MergeRules {
-  // The settings were checked against their choices when they were set.
-  return {
-    contactPermissions: (settings.CustomerMergeContactPermissions ??
-      "SOURCE") as MergeRules["contactPermissions"],
-    dateOfBirth: (settings.CustomerMergeDateOfBirth ?? "BEST_MATCH") as MergeRules["dateOfBirth"],
-    emailAddress: (settings.CustomerMergeEmailAddress ?? "SOURCE") as EntryMergeRule,
-    homeLocation: (settings.CustomerMergeHomeLocation ?? "SOURCE") as MergeRules["homeLocation"],
-    mailAddress: (settings.CustomerMergeMailAddress ?? "SOURCE") as EntryMergeRule,
-    phoneNumbers: (settings.CustomerMergePhoneNumbers ?? "SOURCE") as EntryMergeRule,
-    mergeLimit: settings.DuplicateCustomerMergeLimit,
-    duplicateRules: (settings.DuplicateCustomerRules ?? DUPLICATE_RULES.join(","))
-      .split(",")
-      .filter((rule): rule is DuplicateRule =>
-        (DUPLICATE_RULES as readonly string[]).includes(rule),
-      ),
-    preferredAttributes: (settings.CustomerMergeAttributes ?? "")
-      .split(",")
-      .map((name) => name.trim().toUpperCase())
-      .filter((name) => name !== ""),
-    override: {
-      notFound: (settings.CustomerMergeOverrideNotFound ?? "FAIL") as MergeOverride["notFound"],
-      hasCards: (settings.CustomerMergeOverrideHasCards ?? "MERGE") as MergeOverride["hasCards"],
-      hasTransactions: (settings.CustomerMergeOverrideHasTransactions ??
-        "MERGE") as MergeOverride["hasTransactions"],
-      sourceNotMergeable: (settings.CustomerMergeOverrideSourceNotMergeable ??
-        "FAIL") as MergeOverride["sourceNotMergeable"],
-    },
-  };
 }

@@ -5,7 +5,7 @@
  */
 import { parseCron } from "./cron.js";
 import { CusthubError } from "./errors.js";
-import { DUPLICATE_RULES } from "./merge.js";
+import { DUPLICATE_RULES } from "./merge-rules.js";
 import { assertAllowed, CREDENTIALS_PERMISSION, type Actor, type Permission } from "./roles.js";
 
 type SettingKind = "boolean" | "url" | "text" | "integer" | "choice" | "list" | "cron";

@@ -8,12 +8,11 @@
 import { CusthubError } from "../domain/errors.js";
 import {
   applyMergeOverride,
-  chooseSource,
-  mergeCustomers,
   type MergeParticipant,
-  type MergeRules,
   type SkippedParticipant,
-} from "../domain/merge.js";
+} from "../domain/merge-override.js";
+import { chooseSource, mergeCustomers } from "../domain/merge.js";
+import type { MergeRules } from "../domain/merge-rules.js";
 import { canonicalCustomerID } from "../domain/customer.js";
 import type { CustomerResponse } from "../domain/customer-response.js";
 import { moveCards } from "../store/cards.js";

@@ -19,7 +19,7 @@ import { WriteCoalescer } from "./write-coalescer.js";
 import { savingFailed, sqlStateOf } from "./database-failures.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
 import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
-import { mergeRulesFrom } from "../domain/merge.js";
+import { mergeRulesFrom } from "../domain/merge-rules.js";
 import {
   applyUpdate,
   createCustomer,

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { emptyCustomer, type CustomerState } from "../../src/domain/customer.js";
-import {
-  applyMergeOverride,
-  chooseSource,
-  mergeCustomers,
-  mergeRulesFrom,
-  type MergeRules,
-} from "../../src/domain/merge.js";
+import { applyMergeOverride } from "../../src/domain/merge-override.js";
+import { chooseSource, mergeCustomers } from "../../src/domain/merge.js";
+import { mergeRulesFrom, type MergeRules } from "../../src/domain/merge-rules.js";
 import { resolveSettings } from "../../src/domain/settings.js";
 
 const rules: MergeRules = mergeRulesFrom(resolveSettings(new Map()));
