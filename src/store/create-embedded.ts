@@ -5,7 +5,7 @@
  *
  *   node create-embedded.js DATA_DIR TEMPLATE
  */
-import { startEmbedded } from "./database.js";
+import { startEmbedded } from "./embedded-database.js";
 
 const [dataDir, template] = process.argv.slice(2);
 if (dataDir === undefined || template === undefined) {

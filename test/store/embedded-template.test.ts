@@ -5,8 +5,12 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startEmbedded, writeEmbeddedTemplate, wrapEmbedded } from "../../src/store/database.js";
-import type * as DatabaseModule from "../../src/store/database.js";
+import {
+  startEmbedded,
+  writeEmbeddedTemplate,
+  wrapEmbedded,
+} from "../../src/store/embedded-database.js";
+import type * as DatabaseModule from "../../src/store/embedded-database.js";
 import { migrate } from "../../src/store/migrate.js";
 import { tempDir } from "../support/temp-dirs.js";
 
@@ -44,9 +48,9 @@ describe("the embedded database's template", () => {
   });
 
   it("makes a new data dir in a process of its own when run from the compiled code", async () => {
-    // dist/ is built before the tests (npm test's pretest); its database module finds the script.
+    // dist/ is built before the tests (npm test's pretest); its embedded-database module finds the script.
     const compiled = (await import(
-      new URL("../../dist/store/database.js", import.meta.url).href
+      new URL("../../dist/store/embedded-database.js", import.meta.url).href
     )) as typeof DatabaseModule;
     const dir = tempDir();
     const template = join(dir, "template.tar.gz");

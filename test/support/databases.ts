@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll } from "vitest";
-import { startEmbedded, wrapEmbedded } from "../../src/store/database.js";
+import { startEmbedded, wrapEmbedded } from "../../src/store/embedded-database.js";
 import { Hub, openHub } from "../../src/services/hub.js";
 
 export interface Engine {

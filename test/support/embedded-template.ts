@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeEmbeddedTemplate } from "../../src/store/database.js";
+import { writeEmbeddedTemplate } from "../../src/store/embedded-database.js";
 
 export default async function setup(): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), "custhub-template-"));
