@@ -51,13 +51,15 @@ import {
   loadCustomers,
   loadResponseText,
   readHistory,
+  type HistoryEntry,
+  type StoredCustomer,
+} from "../store/customers.js";
+import {
   analyzedCustomers,
   refreshStatistics,
   staleAfter,
   statisticsStale,
-  type HistoryEntry,
-  type StoredCustomer,
-} from "../store/customers.js";
+} from "../store/customer-statistics.js";
 import { isDeadlock, type Database, type Queryable } from "../store/database.js";
 import { readStoredSettings, readWriteReference } from "../store/reference-data.js";
 

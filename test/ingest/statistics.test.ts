@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importFile } from "../../src/ingest/import-file.js";
 import type { Hub } from "../../src/services/hub.js";
-import { EMBEDDED_STATISTICS_TARGET } from "../../src/store/customers.js";
+import { EMBEDDED_STATISTICS_TARGET } from "../../src/store/customer-statistics.js";
 import { engines } from "../support/databases.js";
 import { tempDir } from "../support/temp-dirs.js";
 
