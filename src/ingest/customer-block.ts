@@ -1,27 +1,25 @@
 /**
  * A `<Customer>` block as a typed request: the XML elements and attributes of seeds/003 (Add,
  * Add or Update, Update, Delete, home location) mapped onto `CustomerRequest`. Elements the
- * document does not list, and `<ActivitySummary>`, are ignored as the document says.
+ * document does not list, and `<ActivitySummary>`, are ignored as the document says. The
+ * `<Individual>` element is read in individual-block.ts; the value conventions both share
+ * (empty is absent, flags, UpdateType) are in block-fields.ts.
  */
 import { CusthubError } from "../domain/errors.js";
 import {
   holdsCustomerData,
-  parseNameLocation,
-  type AddressInput,
   type AlternateKeyInput,
   type AlternateKeyUpdateType,
   type ContactPreferenceInput,
   type CustomerRequest,
-  type EmailInput,
-  type EntryUpdateType,
-  type IndividualInput,
   type NoteAction,
   type NoteInput,
-  type TelephoneInput,
 } from "../domain/requests.js";
 import type { MergeParty, MergeRequest } from "../services/customer-merge.js";
 import type { CustomerAction, CustomerOperation } from "../services/customers.js";
-import { childrenNamed, onlyChild, repeatedElement, type XmlElement } from "./xml-blocks.js";
+import { childrenNamed, onlyChild, type XmlElement } from "./xml-blocks.js";
+import { containerOf, flag, textOf } from "./block-fields.js";
+import { individualInput } from "./individual-block.js";
 
 const ACTIONS: Record<string, CustomerAction> = {
   add: "Add",
@@ -69,42 +67,6 @@ export function customerOperation(block: XmlElement): CustomerOperation {
     );
   }
   return { action, request };
-}
-
-/** Text of a child element; `undefined` when absent (an empty element counts as absent). */
-function textOf(parent: XmlElement | undefined, name: string): string | undefined {
-  const text = parent && onlyChild(parent, name)?.text;
-  return text === undefined || text === "" ? undefined : text;
-}
-
-/**
- * A container (`<ContactInformation>`, `<CustomerNotes>`, `<PersonalSummary>`, ...) written once
- * or more: all its children as one element, so that a second one adds what it holds instead of
- * being dropped. A value given in two of them is still refused, by `textOf`.
- */
-function containerOf(parent: XmlElement, name: string): XmlElement | undefined {
-  const all = childrenNamed(parent, name);
-  if (all.length <= 1) return all[0];
-  return { ...all[0]!, children: all.flatMap((container) => container.children) };
-}
-
-function flag(raw: string | undefined, where: string): boolean | undefined {
-  if (raw === undefined || raw.trim() === "") return undefined;
-  const word = raw.trim().toLowerCase();
-  if (word === "true" || word === "yes" || word === "y" || word === "1") return true;
-  if (word === "false" || word === "no" || word === "n" || word === "0") return false;
-  throw new CusthubError("INVALID_REQUEST", `${where} must be true or false.`, { field: where });
-}
-
-function entryUpdateType(raw: string | undefined, where: string): EntryUpdateType | undefined {
-  if (raw === undefined || raw.trim() === "") return undefined;
-  const types: Record<string, EntryUpdateType> = { old: "Old", new: "New", set: "Set" };
-  const type = types[raw.trim().toLowerCase()];
-  if (!type)
-    throw new CusthubError("INVALID_REQUEST", `${where} UpdateType must be Old, New or Set.`, {
-      field: where,
-    });
-  return type;
 }
 
 function customerRequest(block: XmlElement): CustomerRequest {
@@ -225,89 +187,6 @@ function alternateKeys(block: XmlElement): AlternateKeyInput[] {
       alternateID: textOf(key, "AlternateID") ?? null,
       updateType,
     };
-  });
-}
-
-function individualInput(individual: XmlElement): IndividualInput {
-  const input: IndividualInput = {
-    suffix: textOf(individual, "Suffix"),
-    salutation: textOf(individual, "Salutation"),
-    nickName: textOf(individual, "NickName") ?? textOf(individual, "Nickname"),
-  };
-  const names = containerOf(individual, "Name");
-  if (names) {
-    input.names = {};
-    const seen = new Map<string, XmlElement>();
-    for (const name of childrenNamed(names, "Name")) {
-      const location = parseNameLocation(name.attributes.Location, `<Name> (line ${name.line})`);
-      const earlier = seen.get(location);
-      if (earlier) throw repeatedElement(names, `names with Location="${location}"`, earlier, name);
-      seen.set(location, name);
-      input.names[location] = name.text === "" ? undefined : name.text;
-    }
-  }
-  const contact = containerOf(individual, "ContactInformation");
-  if (contact) {
-    input.addresses = childrenNamed(contact, "Address").map(addressInput);
-    input.emails = childrenNamed(contact, "EMail").map(emailInput);
-    input.telephones = childrenNamed(contact, "Telephone").map(telephoneInput);
-  }
-  const summary = containerOf(individual, "PersonalSummary");
-  if (summary) {
-    input.genderType = textOf(summary, "GenderType");
-    input.birthDate = textOf(summary, "BirthDate");
-    input.anniversary = textOf(summary, "Anniversary");
-    input.maritalStatusCode = textOf(summary, "MaritalStatusCode");
-    input.ethnicity = textOf(summary, "Ethnicity");
-    input.rent = flag(textOf(summary, "Rent"), "Rent");
-    input.languageCode = textOf(summary, "LanguageCode");
-  }
-  const profile = containerOf(individual, "SocioEconomicProfile");
-  if (profile) {
-    input.highestEducationalLevelName = textOf(profile, "HighestEducationalLevelName");
-    input.annualIncomeAmount = textOf(profile, "AnnualIncomeAmount");
-    input.netWorth = textOf(profile, "NetWorth");
-  }
-  return input;
-}
-
-function entryFlags(element: XmlElement) {
-  const where = `<${element.name}> (line ${element.line})`;
-  return {
-    updateType: entryUpdateType(element.attributes.UpdateType, where),
-    typeCode: element.attributes.TypeCode,
-    primaryFlag: flag(element.attributes.PrimaryFlag, `${where} PrimaryFlag`),
-    validFlag: flag(element.attributes.ValidFlag, `${where} ValidFlag`),
-    label: element.attributes.Label,
-    contactPreferenceCode: element.attributes.ContactPreferenceCode,
-  };
-}
-
-// `Object.assign` onto the flags rather than `{ ...flags, more }`: V8 (Node 20) adds properties to
-// a spread copy slowly, about a microsecond each, and these run for every entry of every block.
-function addressInput(element: XmlElement): AddressInput {
-  return Object.assign(entryFlags(element), {
-    addressLine1: textOf(element, "AddressLine1"),
-    addressLine2: textOf(element, "AddressLine2"),
-    addressLine3: textOf(element, "AddressLine3"),
-    addressLine4: textOf(element, "AddressLine4"),
-    apartmentNumber: textOf(element, "ApartmentNumber"),
-    city: textOf(element, "City"),
-    territory: textOf(element, "Territory"),
-    postalCode: textOf(element, "PostalCode"),
-    county: textOf(element, "County"),
-    country: textOf(element, "Country"),
-  });
-}
-
-function emailInput(element: XmlElement): EmailInput {
-  return Object.assign(entryFlags(element), { emailAddress: textOf(element, "EMailAddress") });
-}
-
-function telephoneInput(element: XmlElement): TelephoneInput {
-  return Object.assign(entryFlags(element), {
-    phoneNumber: textOf(element, "PhoneNumber"),
-    extension: textOf(element, "Extension"),
   });
 }
 
