@@ -1,10 +1,10 @@
 /**
  * Destination routes (SPEC 7): list the destinations, enable and disable them, show and change
  * their settings, save their credentials, run one now (also for chosen customers), read its runs
- * and dead letters; and Datanuum's reward-points configurations (seeds/000). Any API key reaches
- * them; the permissions of src/domain/roles.ts then decide, as they do for the CLI: configuring
- * needs `sysadmin` or `sysconfig` (as the data-sync settings), credentials `sysadmin`, runs and
- * re-queues `sysadmin` or `jobadmin`, reading any role.
+ * and dead letters; Datanuum's reward-points configurations (seeds/000) are registered with them
+ * from reward-configs.ts. Any API key reaches them; the permissions of src/domain/roles.ts then
+ * decide, as they do for the CLI: configuring needs `sysadmin` or `sysconfig` (as the data-sync
+ * settings), credentials `sysadmin`, runs and re-queues `sysadmin` or `jobadmin`, reading any role.
  */
 import type { FastifyInstance } from "fastify";
 import { CusthubError } from "../domain/errors.js";
@@ -37,6 +37,7 @@ import {
 } from "./sync.js";
 import { actorOf } from "./auth.js";
 import type { GuardedParameters } from "./route-options.js";
+import { registerRewardConfigRoutes } from "./reward-configs.js";
 
 const nameParams = {
   type: "object",
@@ -96,32 +97,6 @@ const runBody = {
       maxItems: 1000,
     },
   },
-} as const;
-
-const configParams = {
-  type: "object",
-  additionalProperties: false,
-  required: ["config"],
-  properties: { config: { type: "string", minLength: 1, maxLength: 64 } },
-} as const;
-
-const rewardConfigBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["code", "apiUrl", "apiKey"],
-  properties: {
-    code: { type: "string", minLength: 1, maxLength: 64 },
-    apiUrl: { type: "string", minLength: 1, maxLength: 2000 },
-    apiKey: { type: "string", minLength: 1, maxLength: 4096 },
-    enabled: { type: "boolean" },
-  },
-} as const;
-
-const apiKeyBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["apiKey"],
-  properties: { apiKey: { type: "string", minLength: 1, maxLength: 4096 } },
 } as const;
 
 const summarySchema = component(
@@ -188,21 +163,7 @@ const runReportSchema = closedObject({
   ),
 });
 
-const rewardConfigSchema = component(
-  "RewardConfig",
-  closedObject({
-    id: text,
-    code: text,
-    apiUrl: text,
-    enabled: boolean,
-    createdAt: text,
-    updatedAt: text,
-    credentials: credentialStateSchema,
-  }),
-);
-
 const unknownDestination = failures("DESTINATION_NOT_FOUND");
-const unknownConfig = failures("REWARD_CONFIG_NOT_FOUND");
 
 /** The destination settings their saved credentials are sent by (DestinationService.setConfig). */
 function credentialSettingsOf(
@@ -436,80 +397,5 @@ export function registerDestinationRoutes(
       return destinations.requeue(actorOf(request.actor), request.params.name, all ? "all" : ids!);
     },
   );
-
-  // Datanuum's reward-points configurations (seeds/000 "RewardPointsConfig").
-  api.get(
-    "/datanuum/configs",
-    {
-      config: needs("viewSyncStatus"),
-      schema: {
-        summary: "Datanuum reward-points configurations",
-        tags,
-        response: { 200: answer("Every configuration; never a key", listOf(rewardConfigSchema)) },
-      },
-    },
-    async (request) => destinations.listRewardConfigs(actorOf(request.actor)),
-  );
-  api.post<{ Body: { code: string; apiUrl: string; apiKey: string; enabled?: boolean } }>(
-    "/datanuum/configs",
-    {
-      config: needs("configureDestinations", "saveSyncCredentials"),
-      bodyLimit: 16 * 1024,
-      schema: {
-        summary: "Add a Datanuum reward-points configuration with its API key (sysadmin)",
-        tags,
-        body: rewardConfigBody,
-        response: {
-          201: answer("Added; its key is never shown", rewardConfigSchema),
-          ...failures("ALREADY_EXISTS"),
-        },
-      },
-    },
-    async (request, reply) => {
-      const created = await destinations.addRewardConfig(actorOf(request.actor), request.body);
-      return reply.status(201).send(created);
-    },
-  );
-  for (const [verb, enabled] of [
-    ["enable", true],
-    ["disable", false],
-  ] as const) {
-    api.post<{ Params: { config: string } }>(
-      `/datanuum/configs/:config/${verb}`,
-      {
-        config: needs("configureDestinations"),
-        schema: {
-          summary: `${verb === "enable" ? "Enable" : "Disable"} a reward-points configuration, by code or id`,
-          tags,
-          params: configParams,
-          response: { 200: answer("The configuration", rewardConfigSchema), ...unknownConfig },
-        },
-      },
-      async (request) =>
-        destinations.setRewardConfigEnabled(actorOf(request.actor), request.params.config, enabled),
-    );
-  }
-  api.put<{ Params: { config: string }; Body: { apiKey: string } }>(
-    "/datanuum/configs/:config/credentials",
-    {
-      config: needs("saveSyncCredentials"),
-      bodyLimit: 16 * 1024,
-      schema: {
-        summary: "Replace a reward-points configuration's API key (sysadmin); never returned",
-        tags,
-        params: configParams,
-        body: apiKeyBody,
-        response: {
-          200: answer("Saved: where, and since when", credentialStateSchema),
-          ...unknownConfig,
-        },
-      },
-    },
-    async (request) =>
-      destinations.saveRewardConfigKey(
-        actorOf(request.actor),
-        request.params.config,
-        request.body.apiKey,
-      ),
-  );
+  registerRewardConfigRoutes(api, destinations, tags);
 }
