@@ -18,7 +18,12 @@
  * separate connections, on PGlite they take turns.
  *
  * A run works one destination's rows (`destination.name`); its moves fan each pending row out to
- * every enabled destination (`fanOut`), so any destination's run feeds them all.
+ * every enabled destination (`fanOut`), so any destination's run feeds them all. How a failed
+ * delivery is told and worded is in delivery-failures.ts.
+ *
+ * Longer than STYLE 10's ~400 lines, on purpose: most of it is `JobRunner`, one pipeline whose
+ * claim, move, flush and dispatch share the rows in hand, the outcomes waiting to be written, the
+ * counts and the wake-ups; cut apart, each part would reach into the others' state.
  */
 import { toError } from "../domain/errors.js";
 import type { Database } from "../store/database.js";
@@ -40,6 +45,13 @@ import {
 } from "../store/sync-job-runs.js";
 import { movePendingBatch, pendingHighWater } from "../store/sync-queue.js";
 import { honourRetryAfter, retryDelayMs } from "./backoff.js";
+import {
+  asksToSlowDown,
+  describeFailure,
+  failureCode,
+  subjectOf,
+  type Failure,
+} from "./delivery-failures.js";
 import type { DeliveryResult, Destination } from "./destination.js";
 import { silentLogger, type JobTuning, type SyncLogger } from "./types.js";
 
@@ -516,65 +528,10 @@ class JobRunner {
   }
 }
 
-type Failure = Extract<DeliveryResult, { kind: "failed" | "rejected" }>;
-
 type EndReason = "fatal" | "stopped" | "time" | "paused";
-
-/**
- * A receiver asking the sender, not the message, to wait: a 429 (too many requests, with or
- * without Retry-After), or a Retry-After of some time on a 503 (`retryAfterMs` reads it on those
- * two only; a 503 saying "retry now" is an outage, not a request to slow down).
- */
-function asksToSlowDown(result: Failure): boolean {
-  if (result.kind !== "failed") return false;
-  return result.status === 429 || (result.retryAfterMs ?? 0) > 0;
-}
 
 function pauseText(until: string, reason: string): string {
   return `destination paused until ${until}: ${reason}`;
-}
-
-/**
- * A log's code for a failed delivery: the receiver answered something else than success, no
- * answer came (`DELIVERY_FAILED`, as `HttpClient` names a transport failure), or the message can
- * never be sent (dead-lettered at once).
- */
-function failureCode(result: Failure): string {
-  if (result.kind === "rejected") return "DELIVERY_REJECTED";
-  return result.status === null ? "DELIVERY_FAILED" : "DELIVERY_REFUSED";
-}
-
-/** The customer a row is about, and the transaction for a transaction's row, for log lines. */
-function subjectOf(row: ClaimedRow): { customerID: string | null; transactionID?: string } {
-  if (row.objName !== "Transaction") return { customerID: row.uniqueId };
-  // A transaction is ordered under its customer, or under itself when it has none.
-  const customerID = row.orderingKey === row.uniqueId ? null : row.orderingKey;
-  return { customerID, transactionID: row.uniqueId };
-}
-
-/**
- * A failed delivery as the run record (and the line logged when the run ends) names it: the
- * message, its customer, the receiver's status. The receiver's words stay out: they may echo the
- * customer's data, and the run record is shown to every role, logged, and not erased with a
- * customer. They are kept with the message instead (its progress row, dead letter and run result),
- * which goes with the customer. Only a delivery that got no answer says why in words: that error
- * is custhub's own account of the request (refused, timed out, dropped).
- */
-function describeFailure(row: ClaimedRow, result: Failure): string {
-  const { customerID, transactionID } = subjectOf(row);
-  const about =
-    transactionID === undefined
-      ? `customer ${customerID ?? "-"}`
-      : `transaction ${transactionID}${customerID === null ? "" : ` of customer ${customerID}`}`;
-  const status = result.status ?? null;
-  const answer = status === null ? "" : ` (HTTP ${status})`;
-  const what =
-    result.kind === "rejected"
-      ? `can never be sent${answer}, see its dead letter`
-      : status === null
-        ? result.error
-        : `HTTP ${status}`;
-  return `message ${row.messageId} (${about}): ${what}`;
 }
 
 function emptyOutcomes(): DeliveryOutcomes {
