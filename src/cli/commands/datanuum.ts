@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { CusthubError } from "../../domain/errors.js";
-import type { RewardConfig } from "../../sync/destinations-service.js";
+import type { RewardConfig } from "../../sync/reward-config-service.js";
 import { withHub } from "../context.js";
 import { io } from "../io.js";
 import { fail, printResult, table } from "../output.js";

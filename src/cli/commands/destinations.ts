@@ -9,10 +9,10 @@ import { CusthubError } from "../../domain/errors.js";
 import type { Hub } from "../../services/hub.js";
 import type {
   DestinationConfigView,
-  DestinationRunReport,
   DestinationService,
   DestinationSummary,
 } from "../../sync/destinations-service.js";
+import type { DestinationRunReport } from "../../sync/destination-runs.js";
 import { destinationNamed } from "../../sync/destinations/index.js";
 import type { JobRun } from "../../sync/data-sync.js";
 import { withHub } from "../context.js";
