@@ -68,6 +68,20 @@ describe.each(cliEngines)("custhub CLI on $name", (engine) => {
     expect(await json("migrate")).toMatchObject({ applied: [], current: first.current });
   });
 
+  it("says in words which migrations it applied to a new database", async () => {
+    const fresh = await engine.setUp();
+    try {
+      const result = await runCli(["migrate"], fresh.env);
+      expect(result.code).toBe(0);
+      const latest = (await listMigrations()).at(-1)!;
+      expect(result.stdout).toContain("applied 0001_customer_master, ");
+      expect(result.stdout).toContain(`; database is at migration ${latest.id}`);
+      expect(result.stdout).not.toContain("database is current");
+    } finally {
+      await fresh.tearDown();
+    }
+  });
+
   it("gets and sets settings, refusing unknown keys and bad values with exit code 2", async () => {
     expect(await json("config", "get", "DataSyncCredentialMapName")).toEqual({
       key: "DataSyncCredentialMapName",

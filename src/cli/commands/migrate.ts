@@ -21,9 +21,9 @@ export function registerMigrate(program: Command): void {
           database: health.database,
         };
         printResult(options, result, () =>
-          report.applied.length === 0
+          result.applied.length === 0
             ? `database is current (migration ${health.migration})`
-            : `applied ${report.applied.join(", ")}; database is at migration ${health.migration}`,
+            : `applied ${result.applied.join(", ")}; database is at migration ${health.migration}`,
         );
       });
     });
