@@ -8,11 +8,15 @@
  * A body is cut (`408`, the connection closed) when it sends nothing for `idleMs`; when, once
  * `slowAfterMs` have passed, it has arrived slower on average than `minBytesPerSecond`; and, when
  * the server closes (after the work in hand), when it is still arriving `closingGraceMs` later.
+ * Node bounds a request's headers (60 s, looked at every 30 s) only while the server listens: a
+ * connection still sending its headers when the server closes is closed `closingGraceMs` later too,
+ * else a client that never ends its headers would hold the close for as long as it liked.
  * A request whose body was cut has its handler end as for a client that went away (an import is
  * recorded as a file that could not be received); the server's close waits for those handlers
  * before it resolves, so that they end before the database closes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 
 export interface BodyDeadlines {
@@ -61,6 +65,12 @@ export function installBodyDeadlines(app: FastifyInstance, deadlines: BodyDeadli
   /** The handlers running now, and who waits for them to be none. */
   let handling = 0;
   let idle: (() => void) | undefined;
+  /** Every open connection, with how many of its requests are in hand (headers in, not answered). */
+  const connections = new Map<Socket, number>();
+  app.server.on("connection", (socket: Socket) => {
+    connections.set(socket, 0);
+    socket.once("close", () => connections.delete(socket));
+  });
 
   const cut = (body: Arriving, reason: string, now: number): void => {
     arriving.delete(body);
@@ -104,7 +114,24 @@ export function installBodyDeadlines(app: FastifyInstance, deadlines: BodyDeadli
         cut(body, "arriving too slowly", now);
       }
     }
-    if (arriving.size === 0 && timer) {
+    if (closingSince !== undefined && now - closingSince >= deadlines.closingGraceMs) {
+      // Idle connections were closed with the listener, and each answer sent while closing
+      // closes its own: one left with no request in hand is still sending a request's headers.
+      for (const [socket, inHand] of connections) {
+        if (inHand > 0 || socket.destroyed) continue;
+        connections.delete(socket);
+        app.log.warn(
+          {
+            receivedBytes: socket.bytesRead,
+            reason: "request headers still arriving as the server closes",
+          },
+          "connection closed: its request did not arrive in time",
+        );
+        socket.write(REQUEST_TIMEOUT);
+        socket.destroy();
+      }
+    }
+    if (arriving.size === 0 && closingSince === undefined && timer) {
       clearInterval(timer);
       timer = undefined;
     }
@@ -127,6 +154,15 @@ export function installBodyDeadlines(app: FastifyInstance, deadlines: BodyDeadli
 
   app.addHook("onRequest", (request, reply, done) => {
     const { raw } = request;
+    const { socket } = raw;
+    const inHand = connections.get(socket);
+    if (inHand !== undefined) {
+      connections.set(socket, inHand + 1);
+      reply.raw.once("close", () => {
+        const count = connections.get(socket);
+        if (count !== undefined) connections.set(socket, count - 1);
+      });
+    }
     if (!raw.complete && hasBody(raw)) {
       const now = Date.now();
       const bytes = raw.socket.bytesRead;
@@ -153,6 +189,7 @@ export function installBodyDeadlines(app: FastifyInstance, deadlines: BodyDeadli
 
   app.addHook("preClose", (done) => {
     closingSince = Date.now();
+    timer ??= setInterval(check, deadlines.checkEveryMs).unref();
     done();
   });
 

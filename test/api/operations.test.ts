@@ -1,9 +1,11 @@
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { OpenApiDocument } from "../../src/api/openapi.js";
 import { engines } from "../support/databases.js";
 import { routesOf, startServer, type ErrorBody, type RunningServer } from "./helpers.js";
 import { openApiProblems } from "./openapi-checks.js";
 import { stalledBody } from "../support/slow-body.js";
+import { waitFor } from "../support/wait.js";
 
 interface LogLine {
   level: number;
@@ -149,6 +151,44 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
       .map((line) => JSON.parse(line) as LogLine)
       .filter((line) => line.msg === "request body cut: it did not arrive in time");
     expect(cuts.map((line) => line.reason)).toEqual(["nothing arrived", "arriving too slowly"]);
+  });
+
+  it("closes, once the closing grace has passed, a connection whose request headers never end", async () => {
+    const lines: string[] = [];
+    server = await startServer(engine, {
+      logStream: { write: (line) => void lines.push(line) },
+      bodyDeadlines: {
+        idleMs: 60_000,
+        slowAfterMs: 60_000,
+        minBytesPerSecond: 1,
+        closingGraceMs: 200,
+        checkEveryMs: 50,
+      },
+    });
+    const url = new URL(server.base);
+    const socket = connect(Number(url.port), url.hostname);
+    let answered = "";
+    socket.on("data", (chunk: Buffer) => (answered += chunk.toString("utf8")));
+    socket.on("error", () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    // One request answered, then the start of a second whose headers never end, sent together:
+    // once the first is answered, the server has read the second's start too. Node bounds
+    // headers only while the server listens; a closing server must not wait for them forever.
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n");
+    try {
+      await waitFor(async () => answered.includes('{"status":"ok"}'));
+      const closing = server.close();
+      server = undefined;
+      const late = new Promise<"late">((resolve) => setTimeout(resolve, 10_000, "late").unref());
+      expect(await Promise.race([closing.then(() => "closed"), late])).toBe("closed");
+      await closed;
+    } finally {
+      socket.destroy();
+    }
+    expect(answered).toMatch(/\r\n\r\n\{"status":"ok"\}HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(
+      lines.some((line) => (JSON.parse(line) as LogLine).msg.startsWith("connection closed")),
+    ).toBe(true);
   });
 
   it("fails /readyz naming both migrations once a newer custhub has migrated the database it runs on", async () => {
