@@ -26,6 +26,12 @@ export interface Config {
    * connection; off behind a pooler that cannot (docs/storage.md, "Prepared statements").
    */
   preparedStatements: boolean;
+  /**
+   * `CUSTHUB_MASTER_KEY`, the key the saved credentials are encrypted with, when set; else the
+   * key file in the data dir is used (docs/sync.md). Only from the environment: a secret kept
+   * in the configuration file would sit beside what it protects. Never logged.
+   */
+  masterKey: string | undefined;
 }
 
 export interface ConfigOverrides {
@@ -199,6 +205,7 @@ export function loadConfig(
       yesNo(env.CUSTHUB_PREPARED_STATEMENTS, "CUSTHUB_PREPARED_STATEMENTS") ??
       yesNo(file.preparedStatements, "preparedStatements") ??
       DEFAULTS.preparedStatements,
+    masterKey: env.CUSTHUB_MASTER_KEY,
   };
 }
 

@@ -22,6 +22,7 @@ describe("loadConfig", () => {
       recordCacheMb: 64,
       drainSeconds: 0,
       preparedStatements: true,
+      masterKey: undefined,
     });
   });
 
@@ -108,15 +109,26 @@ describe("loadConfig", () => {
     );
   });
 
-  it("describes itself with the database password masked", () => {
+  it("takes the master key from the environment alone, and describes itself without it", () => {
+    const key = "ab".repeat(32);
+    expect(loadConfig({ configFile: withFile({}) }, { CUSTHUB_MASTER_KEY: key }).masterKey).toBe(
+      key,
+    );
+    expect(() => loadConfig({ configFile: withFile({ masterKey: key }) }, {})).toThrow(
+      /has unknown keys: masterKey/,
+    );
+  });
+
+  it("describes itself with the database password and the master key masked", () => {
     const config = loadConfig(
       { configFile: withFile({}), databaseUrl: "postgres://app:s3cret@db.example:5432/hub" },
-      {},
+      { CUSTHUB_MASTER_KEY: "cd".repeat(32) },
     );
     expect(describeConfig(config)).toMatchObject({
       database: "postgres://app:****@db.example:5432/hub",
       recordCacheMb: 64,
     });
     expect(JSON.stringify(describeConfig(config))).not.toContain("s3cret");
+    expect(JSON.stringify(describeConfig(config))).not.toContain("cdcd");
   });
 });

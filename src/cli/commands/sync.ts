@@ -14,7 +14,7 @@ import {
   type SampleAnswer,
   type SyncStatus,
 } from "../../sync/data-sync.js";
-import { MASTER_KEY_ENV, masterKeyFileOf } from "../../sync/secrets/master-key.js";
+import { masterKeyFileOf } from "../../sync/secrets/master-key.js";
 import type { SyncLogger } from "../../sync/types.js";
 import { configOf, withHub } from "../context.js";
 import { io } from "../io.js";
@@ -31,7 +31,7 @@ export function openDataSync(hub: Hub, command: Command, logger?: SyncLogger): D
   const config = configOf(command);
   return new DataSync(hub, {
     masterKey: {
-      fromEnvironment: process.env[MASTER_KEY_ENV],
+      fromEnvironment: config.masterKey,
       keyFile: masterKeyFileOf(config.dataDir),
     },
     ...(logger ? { logger } : {}),
