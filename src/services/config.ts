@@ -139,7 +139,7 @@ function wholeNumber(
   return number;
 }
 
-const port = (value: unknown): number | undefined => wholeNumber(value, "port", 65535);
+const port = (value: unknown, name: string): number | undefined => wholeNumber(value, name, 65535);
 
 /** Most memory the record cache may be given: 64 GiB. */
 const MOST_RECORD_CACHE_MB = 65_536;
@@ -189,7 +189,11 @@ export function loadConfig(
       text(env.HOST, "HOST") ??
       text(file.host, "host") ??
       DEFAULTS.host,
-    port: port(overrides.port) ?? port(env.PORT) ?? port(file.port) ?? DEFAULTS.port,
+    port:
+      port(overrides.port, "--port") ??
+      port(env.PORT, "PORT") ??
+      port(file.port, "port") ??
+      DEFAULTS.port,
     recordCacheMb:
       megabytes(overrides.recordCacheMb, "--record-cache-mb") ??
       megabytes(env.CUSTHUB_RECORD_CACHE_MB, "CUSTHUB_RECORD_CACHE_MB") ??

@@ -53,7 +53,7 @@ describe("custhub serve that cannot start", () => {
   it("exits 2 with one line for a bad port or configuration value, as other commands do", async () => {
     const dir = tempDir();
     const badPort = await serveThatEnds(["--data", dir, "serve"], { PORT: "70000" });
-    expectOneErrorLine(badPort, 2, /^error INVALID_REQUEST: port must be a whole number/);
+    expectOneErrorLine(badPort, 2, /^error INVALID_REQUEST: PORT must be a whole number/);
 
     const config = join(dir, "custhub.config.json");
     writeFileSync(config, JSON.stringify({ recordCacheMb: -5 }));

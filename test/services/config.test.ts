@@ -76,8 +76,8 @@ describe("loadConfig", () => {
   });
 
   it.each([
-    { given: { port: "80a" }, message: /port must be a whole number 0-65535, not "80a"/ },
-    { given: { port: 70000 }, message: /port must be a whole number 0-65535/ },
+    { given: { port: "80a" }, message: /^--port must be a whole number 0-65535, not "80a"/ },
+    { given: { port: 70000 }, message: /^--port must be a whole number 0-65535/ },
     {
       given: { recordCacheMb: "-1" },
       message: /--record-cache-mb must be a whole number of MiB, 0-65536, not "-1"/,
@@ -93,6 +93,15 @@ describe("loadConfig", () => {
     },
   ])("refuses $given, naming the setting", ({ given, message }) => {
     expect(() => loadConfig({ ...given, configFile: withFile({}) }, {})).toThrow(message);
+  });
+
+  it("names where a bad port came from: the flag, PORT or the file's port", () => {
+    expect(() => loadConfig({ configFile: withFile({}) }, { PORT: "70000" })).toThrow(
+      /^PORT must be a whole number 0-65535, not "70000"/,
+    );
+    expect(() => loadConfig({ configFile: withFile({ port: -1 }) }, {})).toThrow(
+      /^port must be a whole number 0-65535, not -1/,
+    );
   });
 
   it("refuses a config file with unknown keys or that is not a JSON object, naming it", () => {
