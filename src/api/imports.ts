@@ -1,7 +1,8 @@
 /** Import routes: a batch file posted as the body, and the batch import review (SPEC 4, 10). */
 import type { FastifyInstance } from "fastify";
 import { Readable } from "node:stream";
-import { importFile, resumeImport } from "../ingest/import-file.js";
+import { importFile } from "../ingest/import-file.js";
+import { resumeImport } from "../ingest/resume-import.js";
 import type { Hub } from "../services/hub.js";
 import { reviewJson } from "../services/imports.js";
 import { mediaTypeOf, replyUnsupportedBodyType } from "./error-replies.js";

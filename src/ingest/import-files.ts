@@ -7,18 +7,23 @@
  * until the database records the file's name: a crash in between leaves the trail by which the
  * next run tells the file as one nobody recorded, and removes it (`sweepLeftovers`).
  */
+import { createHash } from "node:crypto";
 import {
   closeSync,
+  createReadStream,
   fsyncSync,
   linkSync,
   lstatSync,
   openSync,
   renameSync,
   rmSync,
+  statSync,
   type Stats,
 } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { CusthubError } from "../domain/errors.js";
+import type { Hub } from "../services/hub.js";
 import type { ImportFiles } from "../services/imports.js";
 
 /**
@@ -212,4 +217,37 @@ export function sweepLeftovers(found: ImportFiles, dataDir: string): void {
   for (const { folder, name, temporary } of temporariesOf(found, dataDir)) {
     discardNamed(temporary, { folder, name, importId: found.row.id }, recorded);
   }
+}
+
+/**
+ * Removes what runs of imports of this file that died left in `complete/` (docs/import.md, "What
+ * a crash leaves"), before the file is imported again: each import no live process runs.
+ */
+export async function sweepDeadRuns(
+  hub: Hub,
+  fields: { fileName: string; fileset: string },
+  dataDir: string,
+): Promise<void> {
+  for (const found of await hub.imports.ofFile(fields)) {
+    if (!hasLeftovers(found, dataDir)) continue;
+    await hub.imports.whileNotRunning(found.row.id, (now) => sweepLeftovers(now, dataDir));
+  }
+}
+
+/** Whether two files hold the same bytes (sizes first, then SHA-256 digests, streamed). */
+export async function sameContent(a: string, b: string): Promise<boolean> {
+  const size = (path: string): number | null => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return null;
+    }
+  };
+  if (size(a) === null || size(a) !== size(b)) return false;
+  const digest = async (path: string): Promise<string> => {
+    const hash = createHash("sha256");
+    await pipeline(createReadStream(path), hash);
+    return hash.digest("hex");
+  };
+  return (await digest(a)) === (await digest(b));
 }

@@ -18,7 +18,9 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { join } from "node:path";
 import { toError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
-import { DEFAULT_FILESET, importFile, isFilesetName, type ImportSummary } from "./import-file.js";
+import { importFile } from "./import-file.js";
+import { DEFAULT_FILESET, isFilesetName } from "./import-names.js";
+import type { ImportSummary } from "./import-run.js";
 import { syncFolder } from "./import-files.js";
 
 export interface WatcherOptions {

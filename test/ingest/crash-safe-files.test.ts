@@ -9,7 +9,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "n
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
-import { importFile, type ImportSummary } from "../../src/ingest/import-file.js";
+import { importFile } from "../../src/ingest/import-file.js";
+import type { ImportSummary } from "../../src/ingest/import-run.js";
 import { startIncomingWatcher } from "../../src/ingest/incoming-watcher.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines, type Engine } from "../support/databases.js";

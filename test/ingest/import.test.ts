@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { failuresName, importFile, safeName } from "../../src/ingest/import-file.js";
+import { importFile } from "../../src/ingest/import-file.js";
+import { failuresName } from "../../src/ingest/import-files.js";
+import { safeName } from "../../src/ingest/import-names.js";
 import { readBlocks } from "../../src/ingest/xml-blocks.js";
 import type { Hub } from "../../src/services/hub.js";
 import { engines } from "../support/databases.js";

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startIncomingWatcher } from "../../src/ingest/incoming-watcher.js";
-import type { ImportSummary } from "../../src/ingest/import-file.js";
+import type { ImportSummary } from "../../src/ingest/import-run.js";
 import type { Hub } from "../../src/services/hub.js";
 import { cutOffImport } from "../support/cut-off-import.js";
 import { engines } from "../support/databases.js";

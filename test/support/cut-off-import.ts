@@ -1,6 +1,7 @@
 /** An import that stops after its first group, as if its process died there: for resume tests. */
 import { expect } from "vitest";
-import { importFile, type ImportOptions } from "../../src/ingest/import-file.js";
+import { importFile } from "../../src/ingest/import-file.js";
+import type { ImportOptions } from "../../src/ingest/import-run.js";
 import type { Hub } from "../../src/services/hub.js";
 
 export async function cutOffImport(

@@ -1,10 +1,7 @@
 import cliProgress from "cli-progress";
-import {
-  importFile,
-  resumeImport,
-  type ImportProgressEvent,
-  type ImportSummary,
-} from "../../ingest/import-file.js";
+import { importFile } from "../../ingest/import-file.js";
+import type { ImportProgressEvent, ImportSummary } from "../../ingest/import-run.js";
+import { resumeImport } from "../../ingest/resume-import.js";
 import type { Hub } from "../../services/hub.js";
 import { reviewJson, type ImportRow, type ReviewRow } from "../../services/imports.js";
 import { InvalidArgumentError, type Command } from "commander";
