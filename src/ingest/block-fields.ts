@@ -5,7 +5,7 @@
  */
 import { CusthubError } from "../domain/errors.js";
 import type { EntryUpdateType } from "../domain/requests.js";
-import { childrenNamed, onlyChild, type XmlElement } from "./xml-blocks.js";
+import { childrenNamed, onlyChild, type XmlElement } from "./xml-elements.js";
 
 /** Text of a child element; `undefined` when absent (an empty element counts as absent). */
 export function textOf(parent: XmlElement | undefined, name: string): string | undefined {

@@ -17,7 +17,7 @@ import {
 } from "../domain/requests.js";
 import type { MergeParty, MergeRequest } from "../services/customer-merge.js";
 import type { CustomerAction, CustomerOperation } from "../services/customers.js";
-import { childrenNamed, onlyChild, type XmlElement } from "./xml-blocks.js";
+import { childrenNamed, onlyChild, type XmlElement } from "./xml-elements.js";
 import { containerOf, flag, textOf } from "./block-fields.js";
 import { individualInput } from "./individual-block.js";
 

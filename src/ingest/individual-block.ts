@@ -9,7 +9,7 @@ import {
   type IndividualInput,
   type TelephoneInput,
 } from "../domain/requests.js";
-import { childrenNamed, repeatedElement, type XmlElement } from "./xml-blocks.js";
+import { childrenNamed, repeatedElement, type XmlElement } from "./xml-elements.js";
 import { containerOf, entryUpdateType, flag, textOf } from "./block-fields.js";
 
 export function individualInput(individual: XmlElement): IndividualInput {

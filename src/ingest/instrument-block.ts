@@ -5,7 +5,7 @@
  */
 import { CusthubError } from "../domain/errors.js";
 import type { CardAssociation } from "../services/cards.js";
-import { onlyChild, type XmlElement } from "./xml-blocks.js";
+import { onlyChild, type XmlElement } from "./xml-elements.js";
 
 /**
  * Text of the one child with this name; a second one is refused, as in a `<Customer>` block: which

@@ -8,7 +8,8 @@ import type { CardAssociation } from "../services/cards.js";
 import type { MergeRequest } from "../services/customer-merge.js";
 import { blockAction, customerOperation, mergeRequest } from "./customer-block.js";
 import { cardAssociation } from "./instrument-block.js";
-import { childNamed, type XmlBlock, type XmlElement, type XmlFileHead } from "./xml-blocks.js";
+import type { XmlBlock, XmlFileHead } from "./xml-blocks.js";
+import { childNamed, type XmlElement } from "./xml-elements.js";
 
 /**
  * A block read and mapped, waiting for its group to be written. Its element tree is not kept:

@@ -9,25 +9,14 @@
  * decoded in the encoding the file declares (xml-text.ts), and bytes that are not text stop the file
  * like malformed XML.
  *
- * Longer than STYLE 10's ~400 lines, on purpose: most of it is `readBlocks`, one streaming parser
- * whose handlers share its state (depth, the block being built, its source text, the limits); cut
- * apart, its pieces would only read together. The element helpers at the end are the readers'
- * vocabulary for the tree it yields.
+ * The element tree and the helpers that read it are in xml-elements.ts.
  */
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { SaxesParser, type SaxesTagPlain } from "saxes";
 import { CusthubError } from "../domain/errors.js";
 import { decodeXmlText, UndecodableByte, UnknownEncoding } from "./xml-text.js";
-
-/** One element of a block: attributes, trimmed text, children in document order. */
-export interface XmlElement {
-  name: string;
-  attributes: Record<string, string>;
-  text: string;
-  children: XmlElement[];
-  line: number;
-}
+import type { XmlElement } from "./xml-elements.js";
 
 export type RootKind = "Customers" | "ActivateInstrumentCustomerRequest";
 
@@ -374,39 +363,4 @@ export async function* readBlocks(
     await text.return(undefined);
     if (typeof input === "string") stream.destroy();
   }
-}
-
-/** The children of `element` with this name. */
-export const childrenNamed = (element: XmlElement, name: string): XmlElement[] =>
-  element.children.filter((child) => child.name === name);
-
-/** The first child of `element` with this name. */
-export const childNamed = (element: XmlElement, name: string): XmlElement | undefined =>
-  element.children.find((child) => child.name === name);
-
-/** The error for a value written twice, naming both places. */
-export const repeatedElement = (
-  parent: XmlElement,
-  what: string,
-  first: XmlElement,
-  second: XmlElement,
-): CusthubError =>
-  new CusthubError(
-    "INVALID_REQUEST",
-    `<${parent.name}> (line ${parent.line}) has two ${what} (lines ${first.line} and ${second.line}); only one is allowed.`,
-    { field: second.name, line: second.line },
-  );
-
-/**
- * The one child of `parent` with this name. A second one is refused, naming both: which of two
- * values to keep is the sender's to say, and keeping either silently loses the other.
- */
-export function onlyChild(parent: XmlElement, name: string): XmlElement | undefined {
-  let found: XmlElement | undefined;
-  for (const child of parent.children) {
-    if (child.name !== name) continue;
-    if (found) throw repeatedElement(parent, `<${name}> elements`, found, child);
-    found = child;
-  }
-  return found;
 }

@@ -1,7 +1,8 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { customerOperation, mergeRequest } from "../../src/ingest/customer-block.js";
-import { readBlocks, type XmlElement } from "../../src/ingest/xml-blocks.js";
+import { readBlocks } from "../../src/ingest/xml-blocks.js";
+import type { XmlElement } from "../../src/ingest/xml-elements.js";
 
 /** The one `<Customer>` of a file holding `inner`, as the import reads it. */
 async function block(inner: string): Promise<XmlElement> {
