@@ -11,7 +11,7 @@ import { searchTermsOf } from "../domain/search-terms.js";
 import { resolveSettings } from "../domain/settings.js";
 import { insertHistory, saveCustomers } from "../store/customers.js";
 import type { Queryable } from "../store/database.js";
-import { journalAppliedBlocks, type AppliedBlock } from "../store/imports.js";
+import { journalAppliedBlocks, type AppliedBlock } from "../store/import-journal.js";
 import {
   dropQueuedForCustomers,
   enqueueCustomerChanges,

@@ -12,21 +12,19 @@ import {
   insertImport,
   listImports,
   locateImportFiles,
-  readAppliedBlocks,
   readImport,
   readImportFiles,
-  readReviewRows,
   recordImportProgress,
   reopenImport,
   runningImports,
-  type AppliedBlock,
   type ImportEnd,
   type ImportFiles,
   type ImportProgress,
   type ImportRow,
   type ImportStop,
-  type ReviewRow,
 } from "../store/imports.js";
+import { readAppliedBlocks, type AppliedBlock } from "../store/import-journal.js";
+import { readReviewRows, type ReviewRow } from "../store/import-review-rows.js";
 
 export type { AppliedBlock, ImportFiles, ImportProgress, ImportRow, ImportStop, ReviewRow };
 

@@ -1,6 +1,9 @@
-/** The batch import review tables: one row per file, one per failed or warned block. */
-import type { ValidationIssue } from "../domain/customer.js";
+/**
+ * The imports table: one row per file, with its running counts and how it ended. Its review rows
+ * are read in import-review-rows.ts, its journal of applied blocks kept in import-journal.ts.
+ */
 import type { Queryable } from "./database.js";
+import type { ReviewRow } from "./import-review-rows.js";
 
 /**
  * Why an import stopped before the end of its file: a malformed file (with its line and column), an
@@ -33,16 +36,6 @@ export interface ImportRow {
   /** The whole file's copy in failed/, when it could not be read to its end. */
   failedFilePath: string | null;
   failuresPath: string | null;
-}
-
-export interface ReviewRow {
-  blockNumber: number;
-  line: number;
-  action: string | null;
-  key: string | null;
-  outcome: "failed" | "warning";
-  errorCodes: string[];
-  message: string;
 }
 
 const IMPORT_COLUMNS = `id::text AS id, file_name, fileset, channel, status, started_at, finished_at, total,
@@ -231,49 +224,6 @@ export async function readImport(db: Queryable, importId: string): Promise<Impor
   return row ? toImport(row) : null;
 }
 
-/**
- * The review rows of an import in block order: all of them, or a page: the rows after the block
- * numbered `after`, from the next one's number on across `span` block numbers (at most `span`
- * rows, and at least one while any are left). A page bounded so, and not by LIMIT, is read
- * through the key's index whatever the planner's statistics say: with a LIMIT, an embedded
- * database that had not gathered them sorted every row left for each page.
- */
-export async function readReviewRows(
-  db: Queryable,
-  importId: string,
-  page?: { after: number; span: number },
-): Promise<ReviewRow[]> {
-  const rows = await db.query<{
-    block_number: number;
-    line: number;
-    action: string | null;
-    block_key: string | null;
-    outcome: ReviewRow["outcome"];
-    error_codes: string[];
-    message: string;
-  }>(
-    `SELECT block_number, line, action, block_key, outcome, error_codes, message
-       FROM import_review_rows WHERE import_id = $1::bigint${
-         page
-           ? ` AND block_number > $2 AND block_number < $3 + (
-                SELECT min(block_number) FROM import_review_rows
-                 WHERE import_id = $1::bigint AND block_number > $2)`
-           : ""
-       }
-      ORDER BY block_number`,
-    page ? [importId, page.after, page.span] : [importId],
-  );
-  return rows.map((row) => ({
-    blockNumber: row.block_number,
-    line: row.line,
-    action: row.action,
-    key: row.block_key,
-    outcome: row.outcome,
-    errorCodes: row.error_codes,
-    message: row.message,
-  }));
-}
-
 /** Where an import's copy of the file and its failures file are, from its start (migration 0012). */
 export async function locateImportFiles(
   db: Queryable,
@@ -379,39 +329,4 @@ export async function reopenImport(db: Queryable, importId: string): Promise<voi
       WHERE id = $1::bigint`,
     [importId],
   );
-}
-
-/** A block that took effect: journaled by the transaction that applied it. */
-export interface AppliedBlock {
-  /** 1-based position of the block in the file. */
-  block: number;
-  customerID: string;
-  /** Values not written (severity `warning`), for the review row a resumed run writes again. */
-  warnings?: ValidationIssue[];
-}
-
-export async function journalAppliedBlocks(
-  tx: Queryable,
-  importId: string,
-  blocks: readonly AppliedBlock[],
-): Promise<void> {
-  if (blocks.length === 0) return;
-  await tx.query(
-    "INSERT INTO import_applied_blocks (import_id, blocks) VALUES ($1::bigint, $2::jsonb)",
-    [importId, JSON.stringify(blocks)],
-  );
-}
-
-/** The blocks of the import that took effect, by block number. */
-export async function readAppliedBlocks(
-  db: Queryable,
-  importId: string,
-): Promise<Map<number, AppliedBlock>> {
-  const rows = await db.query<{ blocks: AppliedBlock[] }>(
-    "SELECT blocks FROM import_applied_blocks WHERE import_id = $1::bigint",
-    [importId],
-  );
-  const applied = new Map<number, AppliedBlock>();
-  for (const row of rows) for (const block of row.blocks) applied.set(block.block, block);
-  return applied;
 }
