@@ -6,7 +6,7 @@
 import { createReadStream, constants, copyFileSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
-import { GROUP_SIZE } from "../services/customers.js";
+import { GROUP_SIZE } from "../services/customer-groups.js";
 import type { Hub } from "../services/hub.js";
 import {
   resumeAdvice,

@@ -6,8 +6,15 @@ import { savingFailed, sqlStateOf } from "./database-failures.js";
 import { canonicalCustomerID } from "../domain/customer.js";
 import { CusthubError, isCusthubError, toError } from "../domain/errors.js";
 import type { CustomerRequest } from "../domain/requests.js";
+import { FULL_BATCH } from "../store/customers.js";
 import { isDeadlock } from "../store/database.js";
 import type { CustomerOperation } from "./customers.js";
+
+/**
+ * Requests applied together in one transaction; more per group is faster, fewer replays less.
+ * A full group is written with the statements the server keeps prepared.
+ */
+export const GROUP_SIZE = FULL_BATCH;
 
 /** How many times one request runs at most when another writer keeps taking its key first. */
 export const MAX_ATTEMPTS = 3;

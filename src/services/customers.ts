@@ -6,11 +6,11 @@
  * it applies a whole group in one transaction with one statement per table, and when that group
  * fails in the database it replays its requests one by one, so one bad request never loses or
  * rolls back another (SPEC 4). What each request of a group does is decided in
- * customer-decisions.ts, how they are grouped and replayed in customer-groups.ts; the reads are in
- * customer-reads.ts. Design notes: docs/storage.md.
+ * customer-decisions.ts, how they are grouped and replayed in customer-groups.ts, how a group is
+ * written in customer-group-write.ts; the reads are in customer-reads.ts. Design notes: docs/storage.md.
  */
 import type { RecordCache } from "./record-cache.js";
-import { journalBlocks, writeCustomerChanges, type ChangeContext } from "./customer-changes.js";
+import type { ChangeContext } from "./customer-changes.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import {
   findCustomerPage,
@@ -26,35 +26,22 @@ import {
 import {
   asCusthubError,
   converges,
+  GROUP_SIZE,
   groupIndependent,
   MAX_ATTEMPTS,
   withCanonicalID,
 } from "./customer-groups.js";
-import {
-  collectLookups,
-  decide,
-  loadApplyContext,
-  namedCustomers,
-  namesAny,
-  stillHeld,
-  type Planned,
-} from "./customer-decisions.js";
+import type { Planned } from "./customer-decisions.js";
+import { writeCustomerGroup } from "./customer-group-write.js";
 import { mergeCustomerRecords, type MergeOutcome, type MergeRequest } from "./customer-merge.js";
 import { eraseCustomerData, exportCustomer, type CustomerExport } from "./data-subject.js";
 import { mergeRulesFrom } from "../domain/merge-rules.js";
-import { createCustomer, type Applied } from "../domain/apply-request.js";
-import { valuesNotWritten, type CustomerState, type ValidationIssue } from "../domain/customer.js";
-import { toCustomerResponse, type CustomerResponse } from "../domain/customer-response.js";
-import { isCusthubError, type CusthubError } from "../domain/errors.js";
+import type { CustomerState, ValidationIssue } from "../domain/customer.js";
+import type { CustomerResponse } from "../domain/customer-response.js";
+import type { CusthubError } from "../domain/errors.js";
 import type { CustomerRef, CustomerRequest } from "../domain/requests.js";
 import { resolveSettings } from "../domain/settings.js";
-import {
-  allocateCustomerIds,
-  FULL_BATCH,
-  findKeyHolders,
-  loadCustomers,
-  type HistoryEntry,
-} from "../store/customers.js";
+import type { HistoryEntry } from "../store/customers.js";
 import {
   analyzedCustomers,
   refreshStatistics,
@@ -90,12 +77,6 @@ export type OperationOutcome =
       validationIssues: ValidationIssue[];
     }
   | { ok: false; error: CusthubError };
-
-/**
- * Requests applied together in one transaction; more per group is faster, fewer replays less.
- * A full group is written with the statements the server keeps prepared.
- */
-export const GROUP_SIZE = FULL_BATCH;
 
 export class CustomerService {
   /**
@@ -259,117 +240,13 @@ export class CustomerService {
   }
 
   private async applyGroup(planned: Planned[], context: ChangeContext): Promise<void> {
-    await this.#applyGroup(planned, context);
+    await writeCustomerGroup(this.db, planned, context);
     // Growth is what leaves statistics far off (a table analyzed while small); updates seldom
     // move them much, and analyzing on them would stall a busy embedded database's writes.
     const created = planned.filter(
       (item) => item.outcome?.ok === true && item.outcome.change === "CREATE",
     ).length;
     await this.#keepStatistics(created, context);
-  }
-
-  async #applyGroup(planned: Planned[], context: ChangeContext): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const { applyContext, dataSyncEnabled: syncEnabled } = await loadApplyContext(tx);
-      const lookups = collectLookups(planned, applyContext);
-      const found = await findKeyHolders(tx, lookups.keys);
-      const candidateIds = new Set(lookups.customerIDs);
-      for (const holder of found.values()) candidateIds.add(holder);
-      const stored = await loadCustomers(tx, [...candidateIds], { forUpdate: true });
-      const holders = stillHeld(found, stored);
-
-      const creations: Planned[] = [];
-      const claimed = new Set<string>();
-      for (const item of planned) {
-        // A request naming a customer an earlier request of the group changes (by the same or
-        // another key, or its CustomerID: a Delete by CustomerID, then an Add of the key it freed)
-        // must see that change: it is not decided now, but applied after the group. The customers
-        // it names are then claimed too: a later request of the group must not change them before
-        // it runs (delete the one it updates, free a key it would find taken).
-        if (namesAny(item.operation, claimed, holders, applyContext)) {
-          item.deferred = true;
-          for (const customerID of namedCustomers(item.operation, holders, applyContext)) {
-            claimed.add(customerID);
-          }
-          continue;
-        }
-        try {
-          decide(item, stored, holders, applyContext);
-          if (item.existing) claimed.add(item.applied!.state.customerID);
-          if (item.change === "CREATE") creations.push(item);
-        } catch (error) {
-          if (!isCusthubError(error)) throw error;
-          item.outcome = { ok: false, error };
-        }
-      }
-      const ids = await allocateCustomerIds(tx, creations.length);
-      creations.forEach((item, at) => {
-        // A request the rules refuse fails alone: the rest of the group stands (its id is skipped).
-        try {
-          item.applied = createCustomer(ids[at]!, item.operation.request, applyContext);
-        } catch (error) {
-          if (!isCusthubError(error)) throw error;
-          item.outcome = { ok: false, error };
-        }
-      });
-
-      // A stored customer the request leaves exactly as it was is not written again: no history
-      // row, nothing queued ("that information is not updated", seeds/003). A re-imported file
-      // sends nothing.
-      const unchanged = new Set(
-        planned.filter(
-          (item) =>
-            item.applied !== undefined &&
-            item.change === "UPDATE" &&
-            leftAsItWas(stored.get(item.applied.state.customerID)?.state, item.applied),
-        ),
-      );
-      const done = planned.filter((item) => item.applied !== undefined && !unchanged.has(item));
-      const records = await writeCustomerChanges(
-        tx,
-        done.map((item) => ({
-          applied: item.applied!,
-          change: item.change!,
-          existing: item.existing === true,
-          operation: item.operation.action,
-        })),
-        context,
-        syncEnabled,
-      );
-      await journalBlocks(
-        tx,
-        context,
-        [...done, ...unchanged].flatMap(({ operation, applied }) => {
-          if (operation.block === undefined) return [];
-          const warnings = valuesNotWritten(applied!.state.validationIssues);
-          return [
-            {
-              block: operation.block,
-              customerID: applied!.state.customerID,
-              ...(warnings.length > 0 ? { warnings } : {}),
-            },
-          ];
-        }),
-      );
-      done.forEach((item, at) => {
-        item.outcome = {
-          ok: true,
-          customerID: item.applied!.state.customerID,
-          change: item.change!,
-          record: records[at]!,
-          validationIssues: item.applied!.state.validationIssues,
-        };
-      });
-      for (const item of unchanged) {
-        item.outcome = {
-          ok: true,
-          customerID: item.applied!.state.customerID,
-          change: null,
-          record: toCustomerResponse(item.applied!.state),
-          validationIssues: item.applied!.state.validationIssues,
-        };
-      }
-    });
   }
 
   get(customerID: string): Promise<CustomerResponse> {
@@ -396,14 +273,4 @@ export class CustomerService {
   find(options: FindOptions): Promise<FindPage> {
     return findCustomerPage(this.db, options);
   }
-}
-
-/** Whether applying the request left the stored customer exactly as it was. */
-function leftAsItWas(before: CustomerState | undefined, applied: Applied): boolean {
-  return (
-    before !== undefined &&
-    applied.changedFields.length === 0 &&
-    applied.deletedAlternateKeys.length === 0 &&
-    JSON.stringify(before) === JSON.stringify(applied.state)
-  );
 }

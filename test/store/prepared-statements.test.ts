@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { GROUP_SIZE, type CustomerOperation } from "../../src/services/customers.js";
+import { GROUP_SIZE } from "../../src/services/customer-groups.js";
+import type { CustomerOperation } from "../../src/services/customers.js";
 import { openHub } from "../../src/services/hub.js";
 
 const serverUrl = process.env.TEST_DATABASE_URL;
