@@ -1,13 +1,12 @@
 /**
  * Destination routes (SPEC 7): list the destinations, enable and disable them, show and change
- * their settings, save their credentials, run one now (also for chosen customers), read its runs
- * and dead letters; Datanuum's reward-points configurations (seeds/000) are registered with them
- * from reward-configs.ts. Any API key reaches them; the permissions of src/domain/roles.ts then
+ * their settings, save their credentials; running one and reading its runs and dead letters are
+ * registered with them from destination-runs.ts, Datanuum's reward-points configurations
+ * (seeds/000) from reward-configs.ts. Any API key reaches them; the permissions of src/domain/roles.ts then
  * decide, as they do for the CLI: configuring needs `sysadmin` or `sysconfig` (as the data-sync
  * settings), credentials `sysadmin`, runs and re-queues `sysadmin` or `jobadmin`, reading any role.
  */
 import type { FastifyInstance } from "fastify";
-import { CusthubError } from "../domain/errors.js";
 import { CREDENTIALS_PERMISSION } from "../domain/roles.js";
 import type { DestinationDefinition } from "../sync/destination.js";
 import type { DestinationService } from "../sync/destinations-service.js";
@@ -19,32 +18,21 @@ import {
   failures,
   integer,
   listOf,
-  nullableInteger,
   nullableText,
-  oneOfText,
   orNull,
   text,
 } from "./schemas/replies.js";
 import {
   credentialStateSchema,
-  deadLetterSchema,
+  destinationNameParams,
   jobRunSchema,
-  limitQuery,
   needs,
   pauseField,
-  requeueBody,
-  requeueReplySchema,
 } from "./sync.js";
 import { actorOf } from "./auth.js";
 import type { GuardedParameters } from "./route-options.js";
+import { registerDestinationRunRoutes } from "./destination-runs.js";
 import { registerRewardConfigRoutes } from "./reward-configs.js";
-
-const nameParams = {
-  type: "object",
-  additionalProperties: false,
-  required: ["name"],
-  properties: { name: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" } },
-} as const;
 
 const keyParams = {
   type: "object",
@@ -53,16 +41,6 @@ const keyParams = {
   properties: {
     name: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" },
     key: { type: "string", minLength: 1, maxLength: 100 },
-  },
-} as const;
-
-const runParams = {
-  type: "object",
-  additionalProperties: false,
-  required: ["name", "runId"],
-  properties: {
-    name: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" },
-    runId: { type: "string", pattern: "^[0-9]{1,18}$" },
   },
 } as const;
 
@@ -82,19 +60,6 @@ const credentialsBody = {
       type: "object",
       additionalProperties: { type: "string", maxLength: 4096 },
       maxProperties: 20,
-    },
-  },
-} as const;
-
-const runBody = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    customers: {
-      type: "array",
-      items: { type: "string", minLength: 1, maxLength: 100 },
-      minItems: 1,
-      maxItems: 1000,
     },
   },
 } as const;
@@ -132,36 +97,6 @@ const configViewSchema = component(
     problem: { ...nullableText, description: "Why the settings cannot be used; null: they can" },
   }),
 );
-
-const runReportSchema = closedObject({
-  run: jobRunSchema,
-  results: listOf(
-    closedObject({
-      uniqueId: text,
-      objName: text,
-      action: text,
-      messageId: text,
-      outcome: oneOfText(["sent", "skipped", "failed", "dead"]),
-      status: nullableInteger,
-      error: nullableText,
-      at: text,
-    }),
-  ),
-  customers: orNull(
-    listOf(
-      closedObject({
-        customerID: text,
-        outcome: oneOfText(["sent", "skipped", "failed", "dead", "not sent", "refused"]),
-        action: {
-          ...nullableText,
-          description: "What went or was tried (UPDATE, DELETE); null: nothing",
-        },
-        status: nullableInteger,
-        error: nullableText,
-      }),
-    ),
-  ),
-});
 
 const unknownDestination = failures("DESTINATION_NOT_FOUND");
 
@@ -209,7 +144,7 @@ export function registerDestinationRoutes(
         schema: {
           summary: `${verb === "enable" ? "Enable" : "Disable"} a destination (sysadmin, sysconfig)`,
           tags,
-          params: nameParams,
+          params: destinationNameParams,
           response: { 200: answer("The destination", summarySchema), ...unknownDestination },
         },
       },
@@ -225,7 +160,7 @@ export function registerDestinationRoutes(
         summary:
           "End the pause a destination's receiver asked for (429, 503 with Retry-After) now (sysadmin, jobadmin)",
         tags,
-        params: nameParams,
+        params: destinationNameParams,
         response: { 200: answer("The destination", summarySchema), ...unknownDestination },
       },
     },
@@ -238,7 +173,7 @@ export function registerDestinationRoutes(
       schema: {
         summary: "A destination's settings and credential state",
         tags,
-        params: nameParams,
+        params: destinationNameParams,
         response: { 200: answer("Its settings", configViewSchema), ...unknownDestination },
       },
     },
@@ -279,7 +214,7 @@ export function registerDestinationRoutes(
       schema: {
         summary: "Save a destination's credential fields, sealed (sysadmin); never returned",
         tags,
-        params: nameParams,
+        params: destinationNameParams,
         body: credentialsBody,
         response: {
           200: answer("Saved: where, and since when", credentialStateSchema),
@@ -294,108 +229,6 @@ export function registerDestinationRoutes(
         request.body.fields,
       ),
   );
-  api.post<{ Params: { name: string }; Body: { customers?: string[] } | undefined }>(
-    "/destinations/:name/run",
-    {
-      // A POST with no body at all is a run of the queue, as `{}` is.
-      config: { ...needs("runSyncJob"), bodyOptional: true },
-      schema: {
-        summary:
-          "Run a destination now; with `customers`, queue their current records for it and send only those",
-        tags,
-        params: nameParams,
-        body: runBody,
-        response: {
-          200: answer("The run and what each delivery did", runReportSchema),
-          ...failures(
-            "DESTINATION_NOT_FOUND",
-            "CUSTOMER_NOT_FOUND",
-            "DESTINATION_DISABLED",
-            "DESTINATION_PAUSED",
-          ),
-        },
-      },
-    },
-    async (request) =>
-      destinations.run(actorOf(request.actor), request.params.name, {
-        trigger: "api",
-        ...(request.body?.customers ? { customers: request.body.customers } : {}),
-      }),
-  );
-  api.get<{ Params: { name: string }; Querystring: { limit?: number } }>(
-    "/destinations/:name/runs",
-    {
-      config: needs("viewSyncStatus"),
-      schema: {
-        summary: "A destination's runs, newest first",
-        tags,
-        params: nameParams,
-        querystring: limitQuery,
-        response: { 200: answer("Its runs", listOf(jobRunSchema)), ...unknownDestination },
-      },
-    },
-    async (request) =>
-      destinations.runs(actorOf(request.actor), request.params.name, request.query.limit),
-  );
-  api.get<{ Params: { name: string; runId: string } }>(
-    "/destinations/:name/runs/:runId",
-    {
-      config: needs("viewSyncStatus"),
-      schema: {
-        summary: "One run and the results it kept",
-        tags,
-        params: runParams,
-        response: {
-          200: answer("The run and what each delivery did", runReportSchema),
-          ...failures("DESTINATION_NOT_FOUND", "RUN_NOT_FOUND"),
-        },
-      },
-    },
-    async (request) =>
-      destinations.runReport(actorOf(request.actor), request.params.name, request.params.runId),
-  );
-  api.get<{ Params: { name: string }; Querystring: { limit?: number } }>(
-    "/destinations/:name/dead-letters",
-    {
-      config: needs("viewSyncStatus"),
-      schema: {
-        summary: "A destination's dead letters, oldest first",
-        tags,
-        params: nameParams,
-        querystring: limitQuery,
-        response: {
-          200: answer("Its dead letters", listOf(deadLetterSchema)),
-          ...unknownDestination,
-        },
-      },
-    },
-    async (request) =>
-      destinations.deadLetters(actorOf(request.actor), request.params.name, request.query.limit),
-  );
-  api.post<{ Params: { name: string }; Body: { ids?: string[]; all?: boolean } }>(
-    "/destinations/:name/dead-letters/requeue",
-    {
-      config: needs("manageDeadLetters"),
-      schema: {
-        summary: "Put a destination's dead letters back in its queue: `ids`, or `all: true`",
-        tags,
-        params: nameParams,
-        body: requeueBody,
-        response: {
-          200: answer("How many were put back", requeueReplySchema),
-          ...failures("DESTINATION_NOT_FOUND", "DEAD_LETTER_NOT_FOUND"),
-        },
-      },
-    },
-    async (request) => {
-      const { ids, all } = request.body;
-      if ((all === true) === (ids !== undefined)) {
-        throw new CusthubError("INVALID_REQUEST", "Give either `ids` or `all: true`.", {
-          field: "body",
-        });
-      }
-      return destinations.requeue(actorOf(request.actor), request.params.name, all ? "all" : ids!);
-    },
-  );
+  registerDestinationRunRoutes(api, destinations, tags);
   registerRewardConfigRoutes(api, destinations, tags);
 }

@@ -129,6 +129,14 @@ export const requeueBody = {
   },
 } as const;
 
+/** A destination named in the path (the destinations routes and their runs). */
+export const destinationNameParams = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name"],
+  properties: { name: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" } },
+} as const;
+
 /** How many to list (dead letters, runs). */
 export const limitQuery = {
   type: "object",
