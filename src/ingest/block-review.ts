@@ -7,7 +7,7 @@ import type { FailuresFile } from "./failures-file.js";
 import { keyOf, type PendingBlock } from "./pending-block.js";
 
 /** Counts one block's outcome; returns its review row when it failed or warned. */
-export async function account(
+export async function countBlockOutcome(
   item: PendingBlock,
   outcome: Outcome,
   progress: ImportProgress,

@@ -18,7 +18,7 @@ import {
 } from "../services/imports.js";
 import { failureWords } from "../services/database-failures.js";
 import { applyInOrder } from "./block-outcomes.js";
-import { account } from "./block-review.js";
+import { countBlockOutcome } from "./block-review.js";
 import { FailuresFile } from "./failures-file.js";
 import { boundHeap } from "./full-collection.js";
 import { freshTemporary, publish, replace, temporaryPath } from "./import-files.js";
@@ -163,7 +163,7 @@ async function applyFile(
     const review: ReviewRow[] = [];
     for (const [at, item] of pending.entries()) {
       const outcome = outcomes[at]!;
-      const row = await account(item, outcome, progress, failures);
+      const row = await countBlockOutcome(item, outcome, progress, failures);
       if (row) review.push(row);
       // A block an earlier run applied was counted by the process that applied it.
       if (applied.has(item.block.number)) continue;
