@@ -3,6 +3,7 @@
  * plays its output, prompts and exit code back on this terminal, sending the files it reads from
  * here (docs/cli-forwarding.md). Ctrl-C asks the command to stop; a second one leaves at once.
  */
+import { lstatSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { CusthubError, isCusthubError, toError } from "../../domain/errors.js";
 import { openLocalFile, readSecretFromTerminal } from "../io.js";
@@ -25,12 +26,53 @@ function wireErrorOf(error: unknown): WireError {
     : { code: "GENERAL_ERROR", message: toError(error).message, details: {} };
 }
 
+/**
+ * Refuses a socket this user should not hand a command to: the lock file names the path, and what
+ * is there must be a socket (not a link to one elsewhere) that belongs to this user. Otherwise
+ * someone else could take the command line, ask for files, and ask for a secret to be typed.
+ */
+function checkOwnSocket(socketPath: string): void {
+  let stat;
+  try {
+    stat = lstatSync(socketPath);
+  } catch (error) {
+    throw new CusthubError(
+      "GENERAL_ERROR",
+      `Cannot use the admin socket ${socketPath}: ${toError(error).message}.`,
+      { socket: socketPath },
+      { cause: error },
+    );
+  }
+  if (!stat.isSocket()) {
+    throw new CusthubError(
+      "GENERAL_ERROR",
+      `The admin socket ${socketPath} is not a socket (a link, or a file): nothing is forwarded to it.`,
+      { socket: socketPath },
+    );
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) {
+    throw new CusthubError(
+      "GENERAL_ERROR",
+      `The admin socket ${socketPath} belongs to another user (uid ${stat.uid}): nothing is forwarded to it.`,
+      { socket: socketPath, uid: stat.uid },
+    );
+  }
+}
+
 /** Runs `argv` in the server listening on `socketPath`; resolves with the command's exit code. */
 export function forwardCommand(
   socketPath: string,
   argv: readonly string[],
   server: { pid: number },
 ): Promise<number> {
+  try {
+    checkOwnSocket(socketPath);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // The server may read the files named on the command line, and no others.
+  const named = new Set(argv);
   return new Promise<number>((resolve, reject) => {
     const socket = createConnection({ path: socketPath });
     const reader = new FrameReader();
@@ -103,7 +145,8 @@ export function forwardCommand(
           return;
         case FRAME.open: {
           const { id, path } = jsonOf<{ id: number; path: string }>(frame);
-          void sendFile(socket, id, path);
+          if (named.has(path)) void sendFile(socket, id, path);
+          else socket.write(encodeJsonFrame(FRAME.refused, { id, error: notNamed(path) }));
           return;
         }
         case FRAME.ask: {
@@ -125,6 +168,14 @@ export function forwardCommand(
       }
     };
   });
+}
+
+function notNamed(path: string): WireError {
+  return {
+    code: "GENERAL_ERROR",
+    message: `The server asked for ${path}, which the command line does not name; it is not sent.`,
+    details: { file: path },
+  };
 }
 
 function terminalOf(stream: NodeJS.WriteStream): StartFrame["stdout"] {
