@@ -14,7 +14,7 @@
  * in `incoming/`, and a name starting with `.` is never taken there.
  * Polling, not fs.watch: it behaves the same on every file system, network shares included.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { toError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
@@ -111,7 +111,17 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
     for (const fileset of filesets) {
       const folder = join(incoming, fileset);
       const processing = join(folder, PROCESSING);
-      mkdirSync(processing, { recursive: true });
+      mkdirSync(processing, { recursive: true, mode: 0o700 });
+      // Where files are taken to, read and removed: a link placed there would have the watcher
+      // import and remove the files of a folder elsewhere, and a folder of someone else's would let
+      // them change a file after it was taken.
+      if (!isOwnFolder(processing)) {
+        ignore(
+          processing,
+          "not a folder of custhub's own (a link, or another user's): nothing in this fileset is taken",
+        );
+        continue;
+      }
       for (const name of files(processing)) {
         if (stopped) return;
         const path = join(processing, name);
@@ -137,6 +147,12 @@ export function startIncomingWatcher(hub: Hub, options: WatcherOptions): Watcher
           renameSync(path, claimed);
         } catch {
           continue; // Taken or removed meanwhile.
+        }
+        // Replaced by a link after it was looked at: the link is let go, never followed.
+        if (!lstatSync(claimed).isFile()) {
+          rmSync(claimed, { force: true });
+          ignore(path, "links are not followed: put the file itself in the fileset's folder");
+          continue;
         }
         // On the disk before the import starts: after a power cut the file is found in hand, where
         // its import is taken up, not in the folder again, where it would be imported anew.
@@ -213,9 +229,17 @@ function files(folder: string): string[] {
   return contentsOf(folder).files;
 }
 
+/** Whether `path` is a folder, not a link, of this process's user, that no one else may write to. */
+function isOwnFolder(path: string): boolean {
+  const stat = lstatSync(path);
+  const uid = process.getuid?.();
+  return stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0;
+}
+
+/** The file's size and time, or a link's own: a link is never followed. */
 function statOf(path: string): Seen | null {
   try {
-    const stat = statSync(path);
+    const stat = lstatSync(path);
     return { size: stat.size, mtimeMs: stat.mtimeMs };
   } catch {
     return null;

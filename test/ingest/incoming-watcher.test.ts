@@ -205,4 +205,32 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     expect(imported[1]!.importId).not.toBe(crashed!.id);
     await hub.close();
   });
+
+  it("takes nothing through a .processing that is a link to a folder elsewhere, and says so once", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const elsewhere = tempDir();
+    writeFileSync(join(elsewhere, "theirs.xml"), file("P1"));
+    mkdirSync(join(dataDir, "incoming", "default"), { recursive: true });
+    symlinkSync(elsewhere, join(dataDir, "incoming", "default", ".processing"));
+    mkdirSync(join(dataDir, "incoming", "other"), { recursive: true });
+    writeFileSync(join(dataDir, "incoming", "other", "ok.xml"), file("P2"));
+    const ignored: string[] = [];
+    const imported: ImportSummary[] = [];
+    const watcher = startIncomingWatcher(hub, {
+      dataDir,
+      intervalMs: 20,
+      onImported: (s) => imported.push(s),
+      onIgnored: (path, reason) => ignored.push(`${path}: ${reason}`),
+    });
+    // The other fileset's file is taken on the second look: by then each fileset was looked at.
+    await waitFor(async () => imported.some((s) => s.file === "ok.xml"));
+    await watcher.stop();
+
+    expect(imported.map((s) => s.file)).toEqual(["ok.xml"]);
+    expect(readdirSync(elsewhere)).toEqual(["theirs.xml"]);
+    expect(ignored).toEqual([
+      `${join(dataDir, "incoming", "default", ".processing")}: not a folder of custhub's own (a link, or another user's): nothing in this fileset is taken`,
+    ]);
+  });
 });
