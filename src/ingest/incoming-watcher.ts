@@ -14,7 +14,15 @@
  * in `incoming/`, and a name starting with `.` is never taken there.
  * Polling, not fs.watch: it behaves the same on every file system, network shares included.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { join } from "node:path";
 import { toError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
@@ -229,11 +237,17 @@ function files(folder: string): string[] {
   return contentsOf(folder).files;
 }
 
-/** Whether `path` is a folder, not a link, of this process's user, that no one else may write to. */
+/**
+ * Whether `path` is a folder, not a link, of this process's user, that no one else may write to.
+ * One of ours that others may write to (made by an earlier custhub under a umask such as 002) is
+ * made 0700 rather than passed by, so an upgrade does not stop its fileset.
+ */
 function isOwnFolder(path: string): boolean {
   const stat = lstatSync(path);
   const uid = process.getuid?.();
-  return stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0;
+  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) return false;
+  if ((stat.mode & 0o022) !== 0) chmodSync(path, 0o700);
+  return true;
 }
 
 /** The file's size and time, or a link's own: a link is never followed. */

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startIncomingWatcher } from "../../src/ingest/incoming-watcher.js";
@@ -203,6 +211,27 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     await watcher.stop();
     expect(imported[1]).toMatchObject({ resumedBlocks: 0, total: 1, succeeded: 1 });
     expect(imported[1]!.importId).not.toBe(crashed!.id);
+    await hub.close();
+  });
+
+  it("takes files through its own .processing that others could write to, made 0700 first", async () => {
+    const hub = await engine.freshHub();
+    const dataDir = tempDir();
+    const processing = join(dataDir, "incoming", "default", ".processing");
+    mkdirSync(processing, { recursive: true });
+    chmodSync(processing, 0o775);
+    writeFileSync(join(dataDir, "incoming", "default", "ok.xml"), file("P3"));
+    const imported: ImportSummary[] = [];
+    const watcher = startIncomingWatcher(hub, {
+      dataDir,
+      intervalMs: 20,
+      onImported: (s) => imported.push(s),
+    });
+    await waitFor(async () => imported.some((s) => s.file === "ok.xml"));
+    await watcher.stop();
+
+    expect(imported.map((s) => s.file)).toEqual(["ok.xml"]);
+    expect(statSync(processing).mode & 0o777).toBe(0o700);
     await hub.close();
   });
 
