@@ -20,11 +20,12 @@ import {
   statSync,
   type Stats,
 } from "node:fs";
+import { opendir, readdir } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { CusthubError } from "../domain/errors.js";
 import type { Hub } from "../services/hub.js";
-import type { ImportFiles } from "../services/imports.js";
+import type { ImportFiles, ImportRow } from "../services/imports.js";
 
 /**
  * The failures file's name: "_failures appended to the original filename" (seeds/003), before its
@@ -231,6 +232,75 @@ export async function sweepDeadRuns(
   for (const found of await hub.imports.ofFile(fields)) {
     if (!hasLeftovers(found, dataDir)) continue;
     await hub.imports.whileNotRunning(found.row.id, (now) => sweepLeftovers(now, dataDir));
+  }
+}
+
+/** The import id in a temporary file's name (`temporaryPath`), as the store keeps ids. */
+const TEMPORARY_NAME = /^\..*\.(\d{1,18})\.partial$/;
+
+/** A folder's entries, read a few at a time; none when it does not exist. */
+async function* entriesOf(
+  folder: string,
+): AsyncGenerator<{ name: string; isDirectory(): boolean }> {
+  let dir;
+  try {
+    dir = await opendir(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  yield* dir;
+}
+
+/** The ids of the imports with a temporary file in `complete/<fileset>/{archived,failed}/`. */
+async function importsWithTemporaries(dataDir: string): Promise<string[]> {
+  const complete = join(dataDir, "complete");
+  const ids = new Set<string>();
+  let filesets: string[];
+  try {
+    filesets = (await readdir(complete, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  for (const fileset of filesets) {
+    for (const folder of ["archived", "failed"]) {
+      for await (const entry of entriesOf(join(complete, fileset, folder))) {
+        const id = TEMPORARY_NAME.exec(entry.name)?.[1];
+        if (id !== undefined) ids.add(id);
+      }
+    }
+  }
+  return [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+}
+
+/**
+ * Removes what runs that died left in `complete/` of every import no live process runs, resumed
+ * or imported again later or not (`custhub serve`, at its start). The imports are found by their
+ * temporary files, so the folders are listed but the imports' rows are not all read. `onSwept`
+ * is told of each import whose leftovers were removed, `onError` of each that could not be swept
+ * (the others still are).
+ */
+export async function sweepAllDeadRuns(
+  hub: Hub,
+  dataDir: string,
+  handlers: {
+    onSwept: (row: ImportRow) => void;
+    onError: (error: unknown, importId: string) => void;
+  },
+): Promise<void> {
+  for (const importId of await importsWithTemporaries(dataDir)) {
+    try {
+      await hub.imports.whileNotRunning(importId, (found) => {
+        if (!hasLeftovers(found, dataDir)) return;
+        sweepLeftovers(found, dataDir);
+        handlers.onSwept(found.row);
+      });
+    } catch (error) {
+      handlers.onError(error, importId);
+    }
   }
 }
 

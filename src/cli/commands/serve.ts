@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
+import { sweepAllDeadRuns } from "../../ingest/import-files.js";
 import { startIncomingWatcher, type Watcher } from "../../ingest/incoming-watcher.js";
 import { stopReasonForLog } from "../../ingest/xml-blocks.js";
 import { describeConfig } from "../../services/config.js";
@@ -129,6 +130,23 @@ export function registerServe(program: Command, runCommand: CommandRunner): void
         app = server;
         log.error = (fields, message) => server.log.error(fields, message);
         log.info = (fields, message) => server.log.info(fields, message);
+        // What runs that died left in complete/ goes, for the imports nobody resumes or imports
+        // again too; an import a live process runs keeps its files. Before the watcher takes up
+        // a file, whose run would sweep its own import's leftovers anyway.
+        await sweepAllDeadRuns(hub, config.dataDir, {
+          onSwept: (row) =>
+            server.log.info(
+              { importId: row.id, fileset: row.fileset },
+              `removed what a dead run left of ${row.fileName}`,
+            ),
+          onError: (error, importId) =>
+            server.log.error(
+              { err: error, importId },
+              "could not remove what a dead run of an import left",
+            ),
+        }).catch((error: unknown) =>
+          server.log.error({ err: error }, "could not look for what dead runs of imports left"),
+        );
         watcher = options.watch
           ? startIncomingWatcher(hub, {
               dataDir: config.dataDir,
