@@ -141,6 +141,8 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     },
     async () => ({ status: "ok" }),
   );
+  /** Whether the last look found the database migrated by a newer custhub (logged once). */
+  let databaseNewer = false;
   app.get(
     "/readyz",
     {
@@ -154,14 +156,27 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
       if (options.stopping?.()) return reply.status(503).send({ status: "shutting down" });
       try {
         const health = await hub.health();
+        const migrations = { migration: health.migration, latestMigration: health.latestMigration };
         if (health.migration > health.latestMigration) {
           // A newer custhub migrated the database while this one ran: only the newer one knows
-          // its schema, and the figures name both migrations.
-          app.log.warn(
-            { migration: health.migration, latestMigration: health.latestMigration },
-            "not ready: a newer custhub has migrated the database; run the newer custhub",
-          );
+          // its schema, and the figures name both migrations. Logged when it begins, not on each
+          // probe of a load balancer.
+          if (!databaseNewer) {
+            databaseNewer = true;
+            app.log.warn(
+              migrations,
+              "not ready: a newer custhub has migrated the database; run the newer custhub",
+            );
+          }
           return reply.status(503).send({ status: "database newer than custhub", ...health });
+        }
+        if (databaseNewer) {
+          // The newer migration was taken back (the database restored).
+          databaseNewer = false;
+          app.log.info(
+            migrations,
+            "ready again: the database is no longer newer than this custhub",
+          );
         }
         const ready = health.migration === health.latestMigration;
         return reply
