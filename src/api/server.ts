@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyInstance } from "fastify";
-import type { Hub } from "../services/hub.js";
+import type { Health, Hub } from "../services/hub.js";
 import type { DataSync } from "../sync/data-sync.js";
 import { registerSettingsRoutes } from "./settings.js";
 import { registerSyncRoutes } from "./sync.js";
@@ -71,6 +71,14 @@ const healthFields = {
   }),
 };
 
+/** Why the database keeps the process from being ready, as /readyz answers and the log says it. */
+const NOT_READY_BECAUSE = {
+  "migrations pending": "the database's migrations are not all applied",
+  "database newer than custhub": "a newer custhub has migrated the database; run the newer custhub",
+  "database unreachable": "the database does not answer",
+} as const;
+type ReadinessStatus = keyof typeof NOT_READY_BECAUSE;
+
 const readiness: Record<number, ReplyDeclaration> = {
   200: answer(
     "Ready: the database answers and its migrations are current",
@@ -80,12 +88,7 @@ const readiness: Record<number, ReplyDeclaration> = {
     "Not ready: the figures when the database answered, none when it did not or the process is shutting down",
     closedObject(
       {
-        status: oneOfText([
-          "migrations pending",
-          "database newer than custhub",
-          "database unreachable",
-          "shutting down",
-        ]),
+        status: oneOfText([...Object.keys(NOT_READY_BECAUSE), "shutting down"]),
         ...healthFields,
       },
       ["database", "migration", "latestMigration", "customers", "queues"],
@@ -141,8 +144,18 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     },
     async () => ({ status: "ok" }),
   );
-  /** Whether the last look found the database migrated by a newer custhub (logged once). */
-  let databaseNewer = false;
+  /**
+   * Why /readyz last answered 503, if it did: a change is logged when it happens, not on every
+   * probe of a load balancer (one every few seconds).
+   */
+  let notReady: ReadinessStatus | undefined;
+  const readinessIs = (status: ReadinessStatus | "ready", fields: object): void => {
+    const now = status === "ready" ? undefined : status;
+    if (now === notReady) return;
+    if (now === undefined) app.log.info({ ...fields, was: notReady }, "ready again");
+    else app.log.warn(fields, `not ready: ${NOT_READY_BECAUSE[now]}`);
+    notReady = now;
+  };
   app.get(
     "/readyz",
     {
@@ -154,38 +167,24 @@ export function buildServer(hub: Hub, options: ServerOptions): FastifyInstance {
     },
     async (_request, reply) => {
       if (options.stopping?.()) return reply.status(503).send({ status: "shutting down" });
+      let health: Health;
       try {
-        const health = await hub.health();
-        const migrations = { migration: health.migration, latestMigration: health.latestMigration };
-        if (health.migration > health.latestMigration) {
-          // A newer custhub migrated the database while this one ran: only the newer one knows
-          // its schema, and the figures name both migrations. Logged when it begins, not on each
-          // probe of a load balancer.
-          if (!databaseNewer) {
-            databaseNewer = true;
-            app.log.warn(
-              migrations,
-              "not ready: a newer custhub has migrated the database; run the newer custhub",
-            );
-          }
-          return reply.status(503).send({ status: "database newer than custhub", ...health });
-        }
-        if (databaseNewer) {
-          // The newer migration was taken back (the database restored).
-          databaseNewer = false;
-          app.log.info(
-            migrations,
-            "ready again: the database is no longer newer than this custhub",
-          );
-        }
-        const ready = health.migration === health.latestMigration;
-        return reply
-          .status(ready ? 200 : 503)
-          .send({ status: ready ? "ready" : "migrations pending", ...health });
+        health = await hub.health();
       } catch (error) {
-        app.log.warn({ err: error }, "readiness check failed");
+        readinessIs("database unreachable", { err: error });
         return reply.status(503).send({ status: "database unreachable" });
       }
+      const { migration, latestMigration } = health;
+      // A newer custhub may have migrated the database while this one ran: only the newer one
+      // knows its schema, and the figures name both migrations.
+      const status =
+        migration > latestMigration
+          ? "database newer than custhub"
+          : migration < latestMigration
+            ? "migrations pending"
+            : "ready";
+      readinessIs(status, { migration, latestMigration });
+      return reply.status(status === "ready" ? 200 : 503).send({ status, ...health });
     },
   );
   app.get(

@@ -212,7 +212,7 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
     const logged = (): LogLine[] =>
       lines
         .map((line) => JSON.parse(line) as LogLine)
-        .filter((line) => /newer|ready again/.test(line.msg));
+        .filter((line) => /^(not ready|ready again)/.test(line.msg));
     expect(logged()).toEqual([
       expect.objectContaining({
         level: 40,
@@ -231,7 +231,33 @@ describe.each(engines)("API description, metrics and logs on $name", (engine) =>
     }
     expect(logged().map((line) => line.msg)).toEqual([
       "not ready: a newer custhub has migrated the database; run the newer custhub",
-      "ready again: the database is no longer newer than this custhub",
+      "ready again",
+    ]);
+    expect(logged()[1]).toMatchObject({ level: 30, was: "database newer than custhub" });
+  });
+
+  it("fails /readyz while the database does not answer, and logs the change once each way, not per probe", async () => {
+    const lines: string[] = [];
+    server = await startServer(engine, { logStream: { write: (line) => void lines.push(line) } });
+    const logged = (): LogLine[] =>
+      lines
+        .map((line) => JSON.parse(line) as LogLine)
+        .filter((line) => /^(not ready|ready again)/.test(line.msg));
+    expect((await server.call("GET", "/readyz")).status).toBe(200);
+    // The database stops answering the probe's reads (as one dropped does: no such relation).
+    await server.hub.db.query("ALTER TABLE customers RENAME TO customers_gone");
+    for (let probe = 0; probe < 3; probe += 1) {
+      const reply = await server.call("GET", "/readyz");
+      expect(reply.status).toBe(503);
+      expect(reply.body).toEqual({ status: "database unreachable" });
+    }
+    await server.hub.db.query("ALTER TABLE customers_gone RENAME TO customers");
+    for (let probe = 0; probe < 2; probe += 1) {
+      expect((await server.call("GET", "/readyz")).status).toBe(200);
+    }
+    expect(logged().map((line) => [line.level, line.msg])).toEqual([
+      [40, "not ready: the database does not answer"],
+      [30, "ready again"],
     ]);
   });
 
