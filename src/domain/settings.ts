@@ -301,9 +301,23 @@ export function parseSettingValue(key: SettingKey, raw: string | boolean | null)
         { key },
       );
     }
+    if (holdsUserInfo(url)) {
+      throw new CusthubError("INVALID_SETTING", `${key} ${USER_INFO_REFUSED}.`, { key });
+    }
   }
   return value;
 }
+
+/**
+ * Whether a URL names a user or a password (`https://user:pass@host/`). A URL custhub sends to
+ * may not: settings are shown to every role that reads them, and a password there would be one
+ * in the clear, where the credentials custhub sends are saved apart, encrypted, never shown.
+ */
+export const holdsUserInfo = (url: URL): boolean => url.username !== "" || url.password !== "";
+
+/** Why a URL holding a user or password is refused; the URL itself is not repeated. */
+export const USER_INFO_REFUSED =
+  "must not hold a user name or password: save them as the destination's credentials, which are kept encrypted and never shown";
 
 /** One of the choices (`choice`), or a comma-separated list of them (`list`); any case. */
 function parseChoices(key: SettingKey, definition: SettingDefinition, value: string): string {

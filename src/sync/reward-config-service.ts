@@ -5,6 +5,7 @@
  */
 import type { Database } from "../store/database.js";
 import { CusthubError } from "../domain/errors.js";
+import { holdsUserInfo, USER_INFO_REFUSED } from "../domain/settings.js";
 import { assertAllowed, CREDENTIALS_PERMISSION, type Actor } from "../domain/roles.js";
 import {
   insertRewardConfig,
@@ -129,6 +130,11 @@ function checkApiUrl(text: string): string {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new CusthubError("INVALID_REQUEST", "The API URL must be http or https.", {
+      field: "apiUrl",
+    });
+  }
+  if (holdsUserInfo(url)) {
+    throw new CusthubError("INVALID_REQUEST", `The API URL ${USER_INFO_REFUSED}.`, {
       field: "apiUrl",
     });
   }

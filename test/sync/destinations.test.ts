@@ -532,6 +532,17 @@ describe.each(engines)("destinations on $name", (engine) => {
         details: { field: "apiUrl" },
       });
     }
+    // A password in the URL would be shown with the configuration: it goes in apiKey alone.
+    const withPassword = datanuum.apiUrl.replace("://", "://svc:s3cret@");
+    const refused = await destinations
+      .addRewardConfig(sysadmin, { code: "P", apiUrl: withPassword, apiKey: "k" })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      code: "INVALID_REQUEST",
+      message: expect.stringContaining("must not hold a user name or password"),
+      details: { field: "apiUrl" },
+    });
+    expect((refused as Error).message).not.toContain("s3cret");
     await destinations.addRewardConfig(sysadmin, {
       code: "A",
       apiUrl: datanuum.apiUrl,

@@ -6,6 +6,7 @@
  * entry (by index) and its field.
  */
 import { CusthubError } from "../../../domain/errors.js";
+import { holdsUserInfo, USER_INFO_REFUSED } from "../../../domain/settings.js";
 import type { CredentialFieldSpec, DestinationSettingSpec } from "../../destination.js";
 
 /** The NewBase entities a custom field can be written to (seeds/002 "Extra Data & Free Fields"). */
@@ -238,6 +239,7 @@ function parseBaseUrl(value: string | null): URL {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw invalid(`baseUrl must be an http or https URL.`, {}, "baseUrl");
   }
+  if (holdsUserInfo(url)) throw invalid(`baseUrl ${USER_INFO_REFUSED}.`, {}, "baseUrl");
   // Paths are appended to the root: keep exactly one trailing slash.
   url.pathname = `${url.pathname.replace(/\/+$/, "")}/`;
   url.search = "";

@@ -4,6 +4,7 @@
  * `INVALID_SETTING` naming the key.
  */
 import { CusthubError } from "../../../domain/errors.js";
+import { holdsUserInfo, USER_INFO_REFUSED } from "../../../domain/settings.js";
 import type { CredentialFieldSpec, DestinationSettingSpec } from "../../destination.js";
 
 export interface SocialhubSettings {
@@ -66,6 +67,7 @@ function parseBaseUrl(value: string | null): URL {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw invalid("baseUrl must be an http or https URL.");
   }
+  if (holdsUserInfo(url)) throw invalid(`baseUrl ${USER_INFO_REFUSED}.`);
   // Paths are appended to the root: keep exactly one trailing slash.
   url.pathname = `${url.pathname.replace(/\/+$/, "")}/`;
   url.search = "";
