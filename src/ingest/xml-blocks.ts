@@ -310,10 +310,15 @@ export async function* readBlocks(
       const ampersand = bareAmpersand();
       if (ampersand) throw ampersand;
       const limit = MAX_BLOCK_CHARS.toLocaleString("en");
+      // Outside a block the buffer starts at its last "<": with no ">" after it, that tag (a
+      // block's start tag among them, its attributes being read) is what has not ended.
+      const inTag = blockStart < 0 && lastTagAt >= bufferStart && !buffer.includes(">");
       fail(
         blockStart >= 0
           ? `A <${blockName}> block is larger than ${limit} characters`
-          : `Outside the <${blockName || "Customer"}> blocks, more than ${limit} characters stand without a tag (a text, a comment or an ignored element's content)`,
+          : inTag
+            ? `A tag runs on for more than ${limit} characters without its ">" (attributes that long, or a tag never closed)`
+            : `Outside the <${blockName || "Customer"}> blocks, more than ${limit} characters stand without a tag (a text, a comment or an ignored element's content)`,
       );
     }
   };

@@ -182,6 +182,22 @@ describe("readBlocks", () => {
     expect(read).toEqual([blocks[0]]);
   });
 
+  it("names a start tag whose attributes run past the block size limit as a tag, not as text", async () => {
+    const chunks = [
+      Buffer.from(`<Customers>${blocks[0]}<Customer Action="Add" Note="`),
+      ...Array.from({ length: 20 }, () => Buffer.from("Z".repeat(65_536))),
+      Buffer.from(`">${blocks[1]}</Customers>`),
+    ];
+    const read: string[] = [];
+    const reading = (async () => {
+      for await (const block of readBlocks(Readable.from(chunks))) read.push(block.source);
+    })();
+    await expect(reading).rejects.toThrow(
+      /A tag runs on for more than 1,000,000 characters without its ">"/,
+    );
+    expect(read).toEqual([blocks[0]]);
+  });
+
   it("reads long stretches outside the blocks that do hold tags", async () => {
     const ignored = `<Ignored>${"<Note>some text</Note>".repeat(100_000)}</Ignored>`;
     const file = Buffer.from(`<Customers>${blocks[0]}${ignored}${blocks[1]}</Customers>`);
