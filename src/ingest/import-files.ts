@@ -39,7 +39,7 @@ export function failuresName(fileName: string): string {
 }
 
 /** `name` in `folder` with the import id added to its stem: `stem-<id>.ext`. */
-export function idPath(folder: string, name: string, importId: string): string {
+function idPath(folder: string, name: string, importId: string): string {
   const extension = extname(name);
   return join(folder, `${name.slice(0, name.length - extension.length)}-${importId}${extension}`);
 }
@@ -57,9 +57,11 @@ const namesFor = (folder: string, name: string, importId: string): string[] => [
 export const temporaryPath = (folder: string, name: string, importId: string): string =>
   join(folder, `.${name}.${importId}.partial`);
 
+/** A temporary file's name (`temporaryPath`), with the import id in it as the store keeps ids. */
+const TEMPORARY_NAME = /^\..*\.(\d{1,18})\.partial$/;
+
 /** Whether `path` names a temporary file (`temporaryPath`). */
-export const isTemporaryPath = (path: string): boolean =>
-  /^\..*\.\d+\.partial$/.test(basename(path));
+export const isTemporaryPath = (path: string): boolean => TEMPORARY_NAME.test(basename(path));
 
 /**
  * Makes `path` free for a new temporary file. A leftover is removed rather than written over: it
@@ -71,7 +73,7 @@ export function freshTemporary(path: string): string {
 }
 
 /** Flushes a file's bytes to the disk, before a name makes it look whole. */
-export function syncFile(path: string): void {
+function syncFile(path: string): void {
   const fd = openSync(path, "r");
   try {
     fsyncSync(fd);
@@ -197,7 +199,7 @@ function temporariesOf(
 }
 
 /** Whether a run of the import that died may have left temporary files. */
-export function hasLeftovers(found: ImportFiles, dataDir: string): boolean {
+function hasLeftovers(found: ImportFiles, dataDir: string): boolean {
   return temporariesOf(found, dataDir).some((file) => exists(file.temporary));
 }
 
@@ -234,9 +236,6 @@ export async function sweepDeadRuns(
     await hub.imports.whileNotRunning(found.row.id, (now) => sweepLeftovers(now, dataDir));
   }
 }
-
-/** The import id in a temporary file's name (`temporaryPath`), as the store keeps ids. */
-const TEMPORARY_NAME = /^\..*\.(\d{1,18})\.partial$/;
 
 /** A folder's entries, read a few at a time; none when it does not exist. */
 async function* entriesOf(

@@ -44,7 +44,7 @@ const numbered = (id: number): string => String(id).padStart(4, "0");
  * Refuses a database a newer custhub has migrated: this one does not know its schema, and would
  * read and write it as if it were its own.
  */
-export function checkNotNewer(migration: number, latestMigration: number): void {
+function checkNotNewer(migration: number, latestMigration: number): void {
   if (migration <= latestMigration) return;
   throw new CusthubError(
     "GENERAL_ERROR",

@@ -66,7 +66,7 @@ export interface SyncStatus {
   pause: DestinationPause | null;
 }
 
-export type { DeadLetter, JobRun, SyncQueueDepths };
+export type { DeadLetter, JobRun };
 
 const LAST_RUNS = 10;
 
