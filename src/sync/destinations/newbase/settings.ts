@@ -6,8 +6,8 @@
  * entry (by index) and its field.
  */
 import { CusthubError } from "../../../domain/errors.js";
-import { holdsUserInfo, USER_INFO_REFUSED } from "../../../domain/settings.js";
 import type { CredentialFieldSpec, DestinationSettingSpec } from "../../destination.js";
+import { parseRootUrl } from "../root-url.js";
 
 /** The NewBase entities a custom field can be written to (seeds/002 "Extra Data & Free Fields"). */
 export const CUSTOM_FIELD_ENTITIES = ["organisation", "debtor", "person", "contact"] as const;
@@ -230,20 +230,7 @@ export function parseCustomFieldsMapping(text: string): CustomFieldMapping[] {
 
 function parseBaseUrl(value: string | null): URL {
   if (value === null) throw invalid("baseUrl is not set: the NewBase API root URL.", {}, "baseUrl");
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid(`baseUrl is not a URL.`, {}, "baseUrl");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw invalid(`baseUrl must be an http or https URL.`, {}, "baseUrl");
-  }
-  if (holdsUserInfo(url)) throw invalid(`baseUrl ${USER_INFO_REFUSED}.`, {}, "baseUrl");
-  // Paths are appended to the root: keep exactly one trailing slash.
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/`;
-  url.search = "";
-  return url;
+  return parseRootUrl(value, (message) => invalid(message, {}, "baseUrl"));
 }
 
 function parseBoolean(key: string, value: string | null): boolean {

@@ -4,8 +4,8 @@
  * `INVALID_SETTING` naming the key.
  */
 import { CusthubError } from "../../../domain/errors.js";
-import { holdsUserInfo, USER_INFO_REFUSED } from "../../../domain/settings.js";
 import type { CredentialFieldSpec, DestinationSettingSpec } from "../../destination.js";
+import { parseRootUrl } from "../root-url.js";
 
 export interface SocialhubSettings {
   /** The SocialHub open API root; `v1/consumer/updateInfo/{customerCode}` hangs under it. */
@@ -58,20 +58,7 @@ export function parseSocialhubSettings(
 
 function parseBaseUrl(value: string | null): URL {
   if (value === null) throw invalid("baseUrl is not set: the SocialHub open API root URL.");
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid("baseUrl is not a URL.");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw invalid("baseUrl must be an http or https URL.");
-  }
-  if (holdsUserInfo(url)) throw invalid(`baseUrl ${USER_INFO_REFUSED}.`);
-  // Paths are appended to the root: keep exactly one trailing slash.
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/`;
-  url.search = "";
-  return url;
+  return parseRootUrl(value, invalid);
 }
 
 function invalid(message: string): CusthubError {
