@@ -124,7 +124,8 @@ function checkApiUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new CusthubError("INVALID_REQUEST", `The API URL ${JSON.stringify(text)} is not a URL.`, {
+    // Not repeated: what does not parse may still hold a password (`https://svc:pass@host:99999/`).
+    throw new CusthubError("INVALID_REQUEST", "The API URL is not an absolute URL.", {
       field: "apiUrl",
     });
   }

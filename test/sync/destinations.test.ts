@@ -543,6 +543,16 @@ describe.each(engines)("destinations on $name", (engine) => {
       details: { field: "apiUrl" },
     });
     expect((refused as Error).message).not.toContain("s3cret");
+    // Nor is it repeated when the URL holding it does not parse (a port out of range).
+    const unparsable = await destinations
+      .addRewardConfig(sysadmin, {
+        code: "P",
+        apiUrl: "https://svc:s3cret@host:99999/",
+        apiKey: "k",
+      })
+      .catch((error: unknown) => error);
+    expect(unparsable).toMatchObject({ code: "INVALID_REQUEST", details: { field: "apiUrl" } });
+    expect((unparsable as Error).message).not.toContain("s3cret");
     await destinations.addRewardConfig(sysadmin, {
       code: "A",
       apiUrl: datanuum.apiUrl,
