@@ -18,6 +18,7 @@ import {
   type HistoryEntry,
 } from "../store/customers.js";
 import type { Queryable } from "../store/database.js";
+import { unknownKeyTypes } from "../store/reference-data.js";
 
 export interface FindOptions {
   email?: string | undefined;
@@ -91,10 +92,14 @@ export async function readCustomerByKey(
   const key = { typeCode: typeCode.trim().toUpperCase(), alternateID: alternateID.trim() };
   const holder = (await findKeyHolders(db, [key])).get(keyId(key.typeCode, key.alternateID));
   if (!holder) {
+    // A type no customer can hold (a typo, or one never added) is said, not left to be guessed.
+    const knownType = (await unknownKeyTypes(db, [key.typeCode])).length === 0;
     throw new CusthubError(
       "CUSTOMER_NOT_FOUND",
-      `No active customer holds alternate key ${key.typeCode}.`,
-      { typeCode: key.typeCode },
+      knownType
+        ? `No active customer holds alternate key ${key.typeCode}.`
+        : `No active customer holds alternate key ${key.typeCode}: ${key.typeCode} is not an alternate key type (alt-key-types list names them).`,
+      { typeCode: key.typeCode, knownType },
     );
   }
   return readCustomer(db, holder);

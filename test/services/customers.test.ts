@@ -434,6 +434,14 @@ describe.each(engines)("customer service on $name", (engine) => {
     ]);
     await expect(hub.customers.getByAlternateKey("PHONE", "555")).rejects.toMatchObject({
       code: "CUSTOMER_NOT_FOUND",
+      message: "No active customer holds alternate key PHONE.",
+      details: { typeCode: "PHONE", knownType: true },
+    });
+    // A type that does not exist is named as such: no customer could hold it.
+    await expect(hub.customers.getByAlternateKey("phnoe", "555")).rejects.toMatchObject({
+      code: "CUSTOMER_NOT_FOUND",
+      message: expect.stringContaining("PHNOE is not an alternate key type"),
+      details: { typeCode: "PHNOE", knownType: false },
     });
     await expect(
       hub.customers.update({ customerID: "123456789", orgName: "x" }, api),
