@@ -20,10 +20,11 @@ import {
   statSync,
   type Stats,
 } from "node:fs";
-import { opendir, readdir } from "node:fs/promises";
+import { opendir } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { CusthubError } from "../domain/errors.js";
+import { compareIds } from "../domain/ids.js";
 import type { Hub } from "../services/hub.js";
 import type { ImportFiles, ImportRow } from "../services/imports.js";
 
@@ -255,24 +256,16 @@ async function* entriesOf(
 async function importsWithTemporaries(dataDir: string): Promise<string[]> {
   const complete = join(dataDir, "complete");
   const ids = new Set<string>();
-  let filesets: string[];
-  try {
-    filesets = (await readdir(complete, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-  for (const fileset of filesets) {
+  for await (const fileset of entriesOf(complete)) {
+    if (!fileset.isDirectory()) continue;
     for (const folder of ["archived", "failed"]) {
-      for await (const entry of entriesOf(join(complete, fileset, folder))) {
+      for await (const entry of entriesOf(join(complete, fileset.name, folder))) {
         const id = TEMPORARY_NAME.exec(entry.name)?.[1];
         if (id !== undefined) ids.add(id);
       }
     }
   }
-  return [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  return [...ids].sort(compareIds);
 }
 
 /**

@@ -4,7 +4,8 @@
  * released) in one statement. Design: docs/sync.md.
  */
 import type { Database } from "./database.js";
-import { commitMode, compareIds, DEFAULT_DESTINATION } from "./sync-queue.js";
+import { compareIds } from "../domain/ids.js";
+import { commitMode, DEFAULT_DESTINATION } from "./sync-queue.js";
 import { type DestinationPause, type PauseRequest, pauseUpsert } from "./sync-pauses.js";
 import type { RunResult } from "./sync-job-runs.js";
 

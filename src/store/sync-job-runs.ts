@@ -162,17 +162,8 @@ function toJobRun(row: JobRunRow): JobRun {
   };
 }
 
-/** A stored per-delivery result of a run (`sync_run_results`). */
-export interface StoredRunResult {
-  uniqueId: string;
-  objName: string;
-  action: string;
-  messageId: string;
-  outcome: RunResultOutcome;
-  status: number | null;
-  error: string | null;
-  at: string;
-}
+/** A stored per-delivery result of a run (`sync_run_results`), read back with when it was kept. */
+export type StoredRunResult = Omit<RunResult, "runId" | "destination"> & { at: string };
 
 /** The results a run kept, in the order they were written. */
 export async function listRunResults(db: Queryable, runId: string): Promise<StoredRunResult[]> {

@@ -8,6 +8,7 @@
  * function is one round trip or one short transaction; the batches travel as arrays through
  * `unnest`. Design: docs/sync.md.
  */
+import { compareIds } from "../domain/ids.js";
 import type { Database, Queryable } from "./database.js";
 
 /** Any fixed number: every custhub process agrees on it. Serializes moves into the progress queue. */
@@ -188,9 +189,4 @@ export async function queueManualUpdates(
     );
     return rows.map((row) => row.id).sort(compareIds);
   });
-}
-
-/** Orders bigint ids given as decimal strings. */
-export function compareIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -113,6 +113,21 @@ function expectFailures(path: string, count: number): void {
   expect(text.match(/<Customer /g)).toHaveLength(count);
 }
 
+/**
+ * What a restart must end with: one archived copy of held.xml, one well-formed failures file of
+ * `failed` blocks beside nothing else, and `applied` customers, each written once.
+ */
+async function expectImportedOnce(
+  set: Setting,
+  hub: Hub,
+  { failed, applied }: { failed: number; applied: number },
+): Promise<void> {
+  expect(names(set.archived)).toEqual(["held.xml"]);
+  expect(names(set.failed)).toEqual(["held_failures.xml"]);
+  expectFailures(join(set.failed, "held_failures.xml"), failed);
+  expect(await customers(hub)).toBe(applied);
+}
+
 describe.each(engines)("the import's files across a crash on $name", (engine) => {
   const text = document([
     ...Array.from({ length: 40 }, (_, index) => add(`Org ${index} ${"x".repeat(200)}`)),
@@ -134,11 +149,8 @@ describe.each(engines)("the import's files across a crash on $name", (engine) =>
     expect(shown(set.archived)).toEqual([]);
 
     const hub = await restartWatching(engine, set);
-    expect(names(set.archived)).toEqual(["held.xml"]);
+    await expectImportedOnce(set, hub, { failed: 1, applied: 40 });
     expect(readFileSync(join(set.archived, "held.xml"), "utf8")).toBe(text);
-    expect(names(set.failed)).toEqual(["held_failures.xml"]);
-    expectFailures(join(set.failed, "held_failures.xml"), 1);
-    expect(await customers(hub)).toBe(40);
     await hub.close();
   });
 
@@ -173,11 +185,8 @@ describe.each(engines)("the import's files across a crash on $name", (engine) =>
     await waitFor(async () => located.mock.calls.length === 1);
 
     const hub = await restartWatching(engine, set);
-    expect(names(set.archived)).toEqual(["held.xml"]);
+    await expectImportedOnce(set, hub, { failed: 1, applied: 40 });
     expect(readFileSync(join(set.archived, "held.xml"), "utf8")).toBe(text);
-    expect(names(set.failed)).toEqual(["held_failures.xml"]);
-    expectFailures(join(set.failed, "held_failures.xml"), 1);
-    expect(await customers(hub)).toBe(40);
     await hub.close();
   });
 
@@ -190,10 +199,7 @@ describe.each(engines)("the import's files across a crash on $name", (engine) =>
     await waitFor(async () => record.mock.calls.length === 1);
     expect(shown(during.failed)).toEqual([]);
     let hub = await restartWatching(engine, during);
-    expect(names(during.archived)).toEqual(["held.xml"]);
-    expect(names(during.failed)).toEqual(["held_failures.xml"]);
-    expectFailures(join(during.failed, "held_failures.xml"), 2);
-    expect(await customers(hub)).toBe(2);
+    await expectImportedOnce(during, hub, { failed: 2, applied: 2 });
     await hub.close();
 
     // Cut after the failures file is whole, before the database records the import's end.
@@ -204,10 +210,7 @@ describe.each(engines)("the import's files across a crash on $name", (engine) =>
     expect(shown(after.failed)).toEqual(["held_failures.xml"]);
     expectFailures(join(after.failed, "held_failures.xml"), 2);
     hub = await restartWatching(engine, after);
-    expect(names(after.archived)).toEqual(["held.xml"]);
-    expect(names(after.failed)).toEqual(["held_failures.xml"]);
-    expectFailures(join(after.failed, "held_failures.xml"), 2);
-    expect(await customers(hub)).toBe(2);
+    await expectImportedOnce(after, hub, { failed: 2, applied: 2 });
     await hub.close();
   });
 

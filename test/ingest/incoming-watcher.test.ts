@@ -20,9 +20,14 @@ import { waitFor } from "../support/wait.js";
 const file = (id: string): string =>
   `<Customers><Customer Action="AddorUpdate"><AlternateKey TypeCode="XSTORE_ID"><AlternateID>${id}</AlternateID></AlternateKey></Customer></Customers>`;
 
-/** A watcher looking every 20 ms, its imports pushed to `imported`. */
-const watch = (hub: Hub, dataDir: string, imported: ImportSummary[]) =>
-  startIncomingWatcher(hub, { dataDir, intervalMs: 20, onImported: (s) => imported.push(s) });
+/** A watcher looking every 20 ms, its imports pushed to `imported`, what it passes by to `ignored`. */
+const watch = (hub: Hub, dataDir: string, imported: ImportSummary[], ignored?: string[]) =>
+  startIncomingWatcher(hub, {
+    dataDir,
+    intervalMs: 20,
+    onImported: (s) => imported.push(s),
+    ...(ignored && { onIgnored: (path, reason) => ignored.push(`${path}: ${reason}`) }),
+  });
 
 describe.each(engines)("incoming folder watcher on $name", (engine) => {
   it("imports each dropped file once, per fileset, also across a restart and after a crash", async () => {
@@ -76,12 +81,7 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     symlinkSync(join(dataDir, "elsewhere.xml"), join(dataDir, "incoming", "default", "link.xml"));
     const ignored: string[] = [];
     const imported: ImportSummary[] = [];
-    const watcher = startIncomingWatcher(hub, {
-      dataDir,
-      intervalMs: 20,
-      onImported: (s) => imported.push(s),
-      onIgnored: (path, reason) => ignored.push(`${path}: ${reason}`),
-    });
+    const watcher = watch(hub, dataDir, imported, ignored);
     writeFileSync(join(dataDir, "incoming", "default", "ok.xml"), file("L2"));
     // Several looks later (the file in the fileset is taken on the second), each was told once.
     await waitFor(async () => imported.length === 1);
@@ -222,11 +222,7 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     chmodSync(processing, 0o775);
     writeFileSync(join(dataDir, "incoming", "default", "ok.xml"), file("P3"));
     const imported: ImportSummary[] = [];
-    const watcher = startIncomingWatcher(hub, {
-      dataDir,
-      intervalMs: 20,
-      onImported: (s) => imported.push(s),
-    });
+    const watcher = watch(hub, dataDir, imported);
     await waitFor(async () => imported.some((s) => s.file === "ok.xml"));
     await watcher.stop();
 
@@ -246,12 +242,7 @@ describe.each(engines)("incoming folder watcher on $name", (engine) => {
     writeFileSync(join(dataDir, "incoming", "other", "ok.xml"), file("P2"));
     const ignored: string[] = [];
     const imported: ImportSummary[] = [];
-    const watcher = startIncomingWatcher(hub, {
-      dataDir,
-      intervalMs: 20,
-      onImported: (s) => imported.push(s),
-      onIgnored: (path, reason) => ignored.push(`${path}: ${reason}`),
-    });
+    const watcher = watch(hub, dataDir, imported, ignored);
     // The other fileset's file is taken on the second look: by then each fileset was looked at.
     await waitFor(async () => imported.some((s) => s.file === "ok.xml"));
     await watcher.stop();
